@@ -1,0 +1,107 @@
+//! `dwp bench`: speed and size figures, measured in one run against a
+//! reference on the same machine, printed as ratios.
+//!
+//! The scan-verify ratio divides the time of a full verification of a payload
+//! (Base45, CBOR, schema, expansion to the canonical credential, two SHA-256,
+//! `verify_strict`) by one raw `ed25519_dalek::VerifyingKey::verify_strict` of
+//! a message as long as the payload. Both are timed in alternating rounds and
+//! the median round is reported, so that a noisy neighbour moves both sides.
+
+use std::hint::black_box;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use ed25519_dalek::{Signer, SigningKey};
+
+use dwp_issuer::keys::KeyPair;
+use dwp_issuer::qr::{alphanumeric_capacity_q, Qr};
+use dwp_issuer::sign::issue_permit;
+use dwp_issuer::trust::sign_trust_list;
+use dwp_verifier::credential::{Issuance, KeyRef, StatusRef};
+use dwp_verifier::permit::Permit;
+use dwp_verifier::time::UnixTime;
+use dwp_verifier::trust::TrustList;
+use dwp_verifier::verify::verify;
+
+use crate::demo::{SAMPLE_PERMIT, WORST_PERMIT};
+
+const ROUNDS: usize = 15;
+const PER_ROUND: u32 = 400;
+
+fn per_op_ns(n: u32, mut f: impl FnMut()) -> f64 {
+    let start = Instant::now();
+    for _ in 0..n {
+        f();
+    }
+    start.elapsed().as_nanos() as f64 / f64::from(n)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Issues `permit_json` with a fixed bench key; returns (payload, trust list).
+pub fn bench_permit(permit_json: &str) -> Result<(String, TrustList)> {
+    let did = "did:web:dwp.doe.go.th";
+    let key = KeyPair::from_seed(&[42; 32], Some(format!("{did}#key-1")));
+    let root = KeyPair::from_seed(&[43; 32], None);
+    let created = UnixTime::parse("2026-11-24T03:04:05Z")?;
+    let permit = Permit::from_json(permit_json)?;
+    let issuance = Issuance::new(did, KeyRef::Numbered(1), created, StatusRef { shard: 1, index: 94_567 })?;
+    let issued = issue_permit(permit, issuance, &key)?;
+    let entry = crate::cli::trusted_issuer(did, &key, UnixTime(created.0 - 86_400), UnixTime(created.0 + 3650 * 86_400));
+    let trust_json = sign_trust_list(&root, 1, created, vec![entry])?.to_string();
+    let trust = TrustList::verify(&trust_json, Some(&root.public()))?;
+    Ok((issued.payload, trust))
+}
+
+/// Runs the benchmark and prints its figures.
+pub fn run() -> Result<ExitCode> {
+    println!("QR payload sizes (QR alphanumeric mode, error correction Q):");
+    for (name, json) in [("sample permit", SAMPLE_PERMIT), ("worst realistic permit", WORST_PERMIT)] {
+        let (payload, _) = bench_permit(json)?;
+        let qr = Qr::new(&payload)?;
+        let cap = alphanumeric_capacity_q(qr.version()).unwrap_or(0);
+        println!("  {name:<24} {:>4} characters  QR version {:>2}-Q (capacity {cap})", payload.len(), qr.version());
+    }
+
+    let (payload, trust) = bench_permit(SAMPLE_PERMIT)?;
+    let now = UnixTime::parse("2027-01-01T00:00:00Z")?;
+    verify(&payload, &trust, now).map_err(|r| anyhow::anyhow!("bench payload rejected: {r}"))?;
+
+    let raw_key = SigningKey::from_bytes(&[9; 32]);
+    let raw_vk = raw_key.verifying_key();
+    let same_size = vec![0x5au8; payload.len()];
+    let raw_sig = raw_key.sign(&same_size);
+    let short = [0xa5u8; 64];
+    let short_sig = raw_key.sign(&short);
+    raw_vk.verify_strict(&same_size, &raw_sig).context("reference signature")?;
+
+    let (mut scan, mut raw, mut raw64, mut ratios) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        let s = per_op_ns(PER_ROUND, || {
+            let _ = black_box(verify(black_box(&payload), &trust, now));
+        });
+        let r = per_op_ns(PER_ROUND, || {
+            let _ = black_box(raw_vk.verify_strict(black_box(&same_size), &raw_sig));
+        });
+        let r64 = per_op_ns(PER_ROUND, || {
+            let _ = black_box(raw_vk.verify_strict(black_box(&short), &short_sig));
+        });
+        ratios.push(s / r);
+        scan.push(s);
+        raw.push(r);
+        raw64.push(r64);
+    }
+    let (scan, raw, raw64) = (median(scan), median(raw), median(raw64));
+    println!("\nVerification ({ROUNDS} alternating rounds of {PER_ROUND}, medians):");
+    println!("  raw verify_strict, {}-byte message   {:>8.1} µs", payload.len(), raw / 1000.0);
+    println!("  raw verify_strict, 64-byte message    {:>8.1} µs", raw64 / 1000.0);
+    println!("  full scan-verify of the sample payload {:>7.1} µs", scan / 1000.0);
+    println!("  overhead beyond the signature check   {:>8.1} µs", (scan - raw64) / 1000.0);
+    println!("  scan-verify / raw (64-byte message)   {:>8.2}", scan / raw64);
+    println!("scan-verify ratio: {:.2}", median(ratios));
+    Ok(ExitCode::SUCCESS)
+}

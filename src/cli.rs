@@ -1,0 +1,501 @@
+//! The `dwp` command line: argument definitions and the commands that only
+//! read, sign and print. Exit codes: 0 valid/done, 1 rejected, 2 could not run.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde_json::{json, Value};
+
+use dwp_issuer::keys::KeyPair;
+use dwp_issuer::qr::Qr;
+use dwp_issuer::sign::{self, IssuedPermit};
+use dwp_issuer::trust::{did_document, sign_trust_list};
+use dwp_verifier::codec;
+use dwp_verifier::codes::Category;
+use dwp_verifier::credential::{Issuance, KeyRef, StatusRef};
+use dwp_verifier::ed25519::PublicKey;
+use dwp_verifier::multikey;
+use dwp_verifier::permit::Permit;
+use dwp_verifier::proof;
+use dwp_verifier::time::UnixTime;
+use dwp_verifier::trust::{TrustList, TrustedIssuerDocument, TrustedKeyDocument};
+use dwp_verifier::verify::{self, reason_text, VALID_TEXT};
+
+use crate::files;
+
+/// Digital Work Permit: issue, print and verify work permits as W3C Verifiable Credentials in QR codes.
+#[derive(Debug, Parser)]
+#[command(name = "dwp", version, about, long_about = None, after_help = "Exit codes: 0 valid or done, 1 rejected, 2 could not run.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate demo keys, issue the sample permit, show its QR and verify it offline.
+    Demo {
+        /// Where the demo keys and files go.
+        #[arg(long, default_value = "dwp-demo")]
+        out: PathBuf,
+    },
+    /// Issuer and root keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Sign a permit (PERMIT.json) and print its DWP1: QR payload.
+    Issue(IssueArgs),
+    /// Print the W3C credential (with its proof) rebuilt from a payload.
+    Expand {
+        /// The DWP1: payload.
+        payload: String,
+        /// Print the RFC 8785 canonical form (the bytes that are hashed) instead of indented JSON.
+        #[arg(long)]
+        canonical: bool,
+    },
+    /// Verify a permit offline: signature, validity and issuer trust.
+    Verify(VerifyArgs),
+    /// Sign or verify any W3C VC 2.0 document with a Data Integrity EdDSA proof.
+    #[command(subcommand)]
+    Vc(VcCommand),
+    /// Measure verification speed and payload sizes (prints ratios measured in one run).
+    Bench,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Write issuer-key.json, root-key.json (both mode 0600), did.json, trust-list.json and root-public-key.json.
+    Generate {
+        /// The directory to write to (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// The issuer DID.
+        #[arg(long, default_value = "did:web:dwp.doe.go.th")]
+        did: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct IssueArgs {
+    /// Directory holding issuer-key.json.
+    #[arg(long)]
+    pub keys: PathBuf,
+    /// The permit (PERMIT.json).
+    #[arg(long)]
+    pub permit: PathBuf,
+    /// Write the QR code as PNG.
+    #[arg(long)]
+    pub png: Option<PathBuf>,
+    /// Write the QR code as SVG.
+    #[arg(long)]
+    pub svg: Option<PathBuf>,
+    /// Write the full W3C credential JSON.
+    #[arg(long)]
+    pub vc: Option<PathBuf>,
+    /// Proof creation time (default: now), YYYY-MM-DDTHH:MM:SSZ.
+    #[arg(long)]
+    pub created: Option<String>,
+    /// Status-list shard (the registry assigns it; default 1).
+    #[arg(long, default_value_t = 1)]
+    pub status_shard: u32,
+    /// Status-list index (the registry assigns it; default: drawn at random below 131072).
+    #[arg(long)]
+    pub status_index: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The signed trust list (trust-list.json).
+    #[arg(long)]
+    pub trust: PathBuf,
+    /// The pinned root key: z6Mk… or a JSON file with publicKeyMultibase. Without it the
+    /// trust list is checked against the key that signed it, and a warning says so.
+    #[arg(long)]
+    pub root: Option<String>,
+    /// Verify as of this instant (default: now), YYYY-MM-DDTHH:MM:SSZ.
+    #[arg(long)]
+    pub now: Option<String>,
+    /// Print the verdict as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Read the QR code from a PNG or JPEG photo or screenshot.
+    #[arg(long, conflicts_with = "payload")]
+    pub image: Option<PathBuf>,
+    /// The DWP1: payload, or - to read it from standard input.
+    #[arg(required_unless_present = "image")]
+    pub payload: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Cryptosuite {
+    #[value(name = "eddsa-jcs-2022")]
+    EddsaJcs2022,
+    #[value(name = "eddsa-rdfc-2022")]
+    EddsaRdfc2022,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VcCommand {
+    /// Add a DataIntegrityProof to a JSON document and print it.
+    Sign {
+        /// Key pair file (publicKeyMultibase + privateKeyMultibase).
+        #[arg(long)]
+        key: PathBuf,
+        /// The cryptosuite.
+        #[arg(long, value_enum)]
+        cryptosuite: Cryptosuite,
+        /// Proof creation time (default: now).
+        #[arg(long)]
+        created: Option<String>,
+        /// The verificationMethod (default: the key file's id, else did:key:X#X).
+        #[arg(long)]
+        verification_method: Option<String>,
+        /// The unsigned document.
+        doc: PathBuf,
+    },
+    /// Verify a signed document's proof; exit 0 if it verifies, 1 if not.
+    Verify {
+        /// A key file with publicKeyMultibase.
+        #[arg(long, conflicts_with = "did_doc", required_unless_present = "did_doc")]
+        key: Option<PathBuf>,
+        /// A DID document that lists the proof's verificationMethod under assertionMethod.
+        #[arg(long)]
+        did_doc: Option<PathBuf>,
+        /// The signed document.
+        signed: PathBuf,
+    },
+}
+
+/// The current time, to the second.
+pub fn now() -> UnixTime {
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    UnixTime(i64::try_from(secs).unwrap_or(0))
+}
+
+fn parse_time(s: &str, what: &str) -> Result<UnixTime> {
+    UnixTime::parse(s).with_context(|| format!("{what} {s:?}"))
+}
+
+/// Runs a command.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Demo { out } => crate::demo::run(&out),
+        Command::Keys(KeysCommand::Generate { out, did }) => {
+            generate_keys(&out, &did, now())?;
+            println!("wrote issuer-key.json, root-key.json (mode 0600), did.json, trust-list.json, root-public-key.json to {}", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Issue(args) => issue(&args),
+        Command::Expand { payload, canonical } => {
+            let signed = codec::decode(payload.trim()).context("decoding the payload")?;
+            let text = signed.credential_json();
+            if canonical {
+                println!("{text}");
+            } else {
+                let value: Value = serde_json::from_str(&text).context("re-reading the credential")?;
+                println!("{}", serde_json::to_string_pretty(&value)?);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Verify(args) => verify_cmd(&args),
+        Command::Vc(cmd) => vc(cmd),
+        Command::Bench => crate::bench::run(),
+    }
+}
+
+/// The files `keys generate` writes, by name.
+pub const ISSUER_KEY: &str = "issuer-key.json";
+/// Root key file name.
+pub const ROOT_KEY: &str = "root-key.json";
+/// Root public key file name.
+pub const ROOT_PUBLIC: &str = "root-public-key.json";
+/// Trust list file name.
+pub const TRUST_LIST: &str = "trust-list.json";
+
+/// Generates an issuer key and a root key, and writes the DID document and a signed trust list.
+pub fn generate_keys(out: &Path, did: &str, now: UnixTime) -> Result<()> {
+    // Check the DID by building an issuance with it.
+    Issuance::new(did, KeyRef::Numbered(1), now, StatusRef { shard: 0, index: 0 })
+        .with_context(|| format!("--did {did:?}"))?;
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    for name in [ISSUER_KEY, ROOT_KEY] {
+        if out.join(name).exists() {
+            bail!("{} already exists; refusing to overwrite keys", out.join(name).display());
+        }
+    }
+    let vm = format!("{did}#key-1");
+    let issuer = KeyPair::generate(Some(vm.clone()))?;
+    let root = KeyPair::generate(None)?;
+    let issuer_file = serde_json::to_string_pretty(&issuer.to_file(Some(did)))?;
+    files::write_secret(&out.join(ISSUER_KEY), issuer_file.as_bytes())?;
+    let root_file = serde_json::to_string_pretty(&root.to_file(None))?;
+    files::write_secret(&out.join(ROOT_KEY), root_file.as_bytes())?;
+    let root_public = json!({ "id": root.did_key(), "publicKeyMultibase": root.public_multibase() });
+    files::write_public(&out.join(ROOT_PUBLIC), serde_json::to_string_pretty(&root_public)?.as_bytes())?;
+    let did_doc = did_document(did, &[(vm.as_str(), issuer.public_multibase())]);
+    files::write_public(&out.join("did.json"), serde_json::to_string_pretty(&did_doc)?.as_bytes())?;
+    let trusted = trusted_issuer(did, &issuer, now, UnixTime(now.0 + 10 * 366 * 86_400));
+    let trust = sign_trust_list(&root, 1, now, vec![trusted])?;
+    files::write_public(&out.join(TRUST_LIST), serde_json::to_string_pretty(&trust)?.as_bytes())?;
+    Ok(())
+}
+
+/// A trust-list entry for an issuer with one key, allowed every category.
+pub fn trusted_issuer(did: &str, key: &KeyPair, valid_from: UnixTime, valid_until: UnixTime) -> TrustedIssuerDocument {
+    TrustedIssuerDocument {
+        id: did.to_string(),
+        name: [
+            ("en".to_string(), "Department of Employment (demo keys)".to_string()),
+            ("th".to_string(), "กรมการจัดหางาน (กุญแจสาธิต)".to_string()),
+        ]
+        .into_iter()
+        .collect(),
+        categories: Category::ALL.iter().map(|c| c.as_str().to_string()).collect(),
+        keys: vec![TrustedKeyDocument {
+            id: key.id.clone().unwrap_or_else(|| format!("{did}#key-1")),
+            public_key_multibase: key.public_multibase(),
+            valid_from: valid_from.to_string(),
+            valid_until: valid_until.to_string(),
+            revoked: None,
+        }],
+    }
+}
+
+/// Reads the issuer key of a keys directory.
+pub fn load_issuer_key(dir: &Path) -> Result<(KeyPair, String)> {
+    let path = dir.join(ISSUER_KEY);
+    let key = KeyPair::from_json(&files::read_text(&path, "issuer key")?).with_context(|| format!("reading {}", path.display()))?;
+    let vm = key.id.clone().with_context(|| format!("{} has no \"id\" (verification method)", path.display()))?;
+    let did = vm.split_once('#').map(|(d, _)| d.to_string()).with_context(|| format!("{}: id {vm:?} has no #fragment", path.display()))?;
+    Ok((key, did))
+}
+
+fn random_index() -> Result<u32> {
+    let mut b = [0u8; 4];
+    getrandom::fill(&mut b).context("system random source")?;
+    Ok(u32::from_le_bytes(b) % 131_072)
+}
+
+/// Signs a permit with the keys of `dir`.
+pub fn issue_with(dir: &Path, permit: Permit, created: UnixTime, status: StatusRef) -> Result<IssuedPermit> {
+    let (key, did) = load_issuer_key(dir)?;
+    let vm = key.id.clone().unwrap_or_default();
+    let issuance = Issuance::new(&did, KeyRef::Other(vm), created, status).context("issuance parameters")?;
+    Ok(sign::issue_permit(permit, issuance, &key)?)
+}
+
+fn issue(args: &IssueArgs) -> Result<ExitCode> {
+    let permit = Permit::from_json(&files::read_text(&args.permit, "permit")?)
+        .with_context(|| format!("permit {}", args.permit.display()))?;
+    let created = match &args.created {
+        Some(c) => parse_time(c, "--created")?,
+        None => now(),
+    };
+    let index = match args.status_index {
+        Some(i) => i,
+        None => random_index()?,
+    };
+    let issued = issue_with(&args.keys, permit, created, StatusRef { shard: args.status_shard, index })?;
+    let qr = Qr::new(&issued.payload)?;
+    if let Some(path) = &args.png {
+        files::write_public(path, &qr.png(8)?)?;
+    }
+    if let Some(path) = &args.svg {
+        files::write_public(path, qr.svg().as_bytes())?;
+    }
+    if let Some(path) = &args.vc {
+        let value: Value = serde_json::from_str(&issued.credential_json)?;
+        files::write_public(path, serde_json::to_string_pretty(&value)?.as_bytes())?;
+    }
+    eprintln!("payload: {} characters, QR version {} at error correction Q", issued.payload.len(), qr.version());
+    println!("{}", issued.payload);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads a root key argument: `z6Mk…` or a JSON file with `publicKeyMultibase`.
+fn parse_root(arg: &str) -> Result<[u8; 32]> {
+    if let Some(k) = multikey::decode_public(arg) {
+        return Ok(k);
+    }
+    let text = files::read_text(Path::new(arg), "root key")?;
+    let v: Value = serde_json::from_str(&text).with_context(|| format!("root key file {arg}"))?;
+    v.get("publicKeyMultibase")
+        .and_then(Value::as_str)
+        .and_then(multikey::decode_public)
+        .with_context(|| format!("root key file {arg} has no Ed25519 publicKeyMultibase"))
+}
+
+/// Loads and checks a trust list; says on stderr when the root is not pinned.
+pub fn load_trust(path: &Path, root: Option<&str>) -> Result<(TrustList, bool)> {
+    let pinned = root.map(parse_root).transpose()?;
+    let text = files::read_text(path, "trust list")?;
+    let trust = TrustList::verify(&text, pinned.as_ref()).with_context(|| format!("trust list {}", path.display()))?;
+    if pinned.is_none() {
+        eprintln!(
+            "warning: trust list root key not pinned (pass --root); accepting {} as root",
+            multikey::did_key(trust.root())
+        );
+    }
+    Ok((trust, pinned.is_some()))
+}
+
+fn read_payload(args: &VerifyArgs) -> Result<String> {
+    if let Some(img) = &args.image {
+        return crate::scan::payload_from_image(img);
+    }
+    match args.payload.as_deref() {
+        Some("-") => {
+            use std::io::Read;
+            let mut s = String::new();
+            std::io::stdin().take(codec::MAX_PAYLOAD_CHARS as u64 * 4).read_to_string(&mut s).context("reading standard input")?;
+            Ok(s.trim().to_string())
+        }
+        Some(p) => Ok(p.trim().to_string()),
+        None => bail!("give a payload, - for standard input, or --image FILE"),
+    }
+}
+
+fn verify_cmd(args: &VerifyArgs) -> Result<ExitCode> {
+    let (trust, pinned) = load_trust(&args.trust, args.root.as_deref())?;
+    let now = match &args.now {
+        Some(n) => parse_time(n, "--now")?,
+        None => now(),
+    };
+    let payload = read_payload(args)?;
+    let verdict = verify::verify(&payload, &trust, now);
+    let report = verdict_json(&verdict, now, pinned);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_verdict(&report);
+    }
+    Ok(if verdict.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// The JSON verdict: `valid`, `reason`, `detail`, messages and the permit's displayable fields.
+pub fn verdict_json(verdict: &Result<verify::VerifiedPermit, verify::Rejection>, now: UnixTime, root_pinned: bool) -> Value {
+    match verdict {
+        Ok(v) => json!({
+            "valid": true,
+            "reason": null,
+            "detail": null,
+            "message": { "en": VALID_TEXT.0, "th": VALID_TEXT.1 },
+            "checkedAt": now.to_string(),
+            "rootPinned": root_pinned,
+            "statusChecked": false,
+            "permit": v.display_fields(),
+        }),
+        Err(r) => {
+            let (en, th) = reason_text(r.code());
+            json!({
+                "valid": false,
+                "reason": r.code(),
+                "detail": r.detail(),
+                "explanation": r.to_string(),
+                "message": { "en": en, "th": th },
+                "checkedAt": now.to_string(),
+                "rootPinned": root_pinned,
+                "permit": null,
+            })
+        }
+    }
+}
+
+fn field<'a>(v: &'a Value, path: &[&str]) -> &'a str {
+    path.iter().try_fold(v, |v, k| v.get(k)).and_then(Value::as_str).unwrap_or("-")
+}
+
+/// Prints a verdict for people, in English and Thai.
+pub fn print_verdict(report: &Value) {
+    let en = field(report, &["message", "en"]);
+    let th = field(report, &["message", "th"]);
+    if report["valid"] == true {
+        println!("VALID / ถูกต้อง — {en} {th}");
+        let p = &report["permit"];
+        println!("  Permit / เลขที่ใบอนุญาต     {} ({})", field(p, &["permitNumber"]), field(p, &["category"]));
+        let native = p.get("nativeName").and_then(Value::as_str).map(|n| format!(" ({n})")).unwrap_or_default();
+        println!("  Name / ชื่อ               {}{native}", field(p, &["name"]));
+        println!("  Nationality / สัญชาติ      {} ({})", field(p, &["nationalityName"]), field(p, &["nationality"]));
+        println!("  Born / วันเกิด             {}", field(p, &["birthDate"]));
+        println!("  Document / เอกสาร         {} {} ({})", field(p, &["document", "type"]), field(p, &["document", "number"]), field(p, &["document", "country"]));
+        println!("  Employer / นายจ้าง         {} ({})", field(p, &["employer", "name"]), field(p, &["employer", "juristicId"]));
+        println!(
+            "  Workplace / สถานที่ทำงาน   {} / {} {}",
+            field(p, &["workplace", "provinceName", "en"]),
+            field(p, &["workplace", "provinceName", "th"]),
+            p["workplace"]["industrialEstate"].as_str().unwrap_or("")
+        );
+        println!("  Occupation / อาชีพ        {} {}", field(p, &["occupation", "isco08"]), field(p, &["occupation", "title"]));
+        println!("  Valid / มีผล               {} to/ถึง {}", field(p, &["validFrom"]), field(p, &["validUntil"]));
+        println!("  Issuer / ผู้ออก             {}", field(p, &["issuerName", "en"]));
+        println!("  Status lists not checked (no bundle) / ยังไม่ได้ตรวจสถานะการเพิกถอน");
+    } else {
+        println!("REJECTED / ไม่ผ่าน ({}) — {en} {th}", field(report, &["reason"]));
+        println!("  {}", field(report, &["explanation"]));
+    }
+}
+
+fn vc(cmd: VcCommand) -> Result<ExitCode> {
+    match cmd {
+        VcCommand::Sign { key, cryptosuite, created, verification_method, doc } => {
+            let pair = KeyPair::from_json(&files::read_text(&key, "key")?).with_context(|| format!("key {}", key.display()))?;
+            let doc_value: Value = serde_json::from_str(&files::read_text(&doc, "document")?).with_context(|| format!("document {}", doc.display()))?;
+            let created = match created {
+                Some(c) => parse_time(&c, "--created")?.to_string(),
+                None => now().to_string(),
+            };
+            let vm = verification_method.or_else(|| pair.id.clone()).unwrap_or_else(|| pair.did_key_verification_method());
+            let signed = match cryptosuite {
+                Cryptosuite::EddsaJcs2022 => sign::sign_jcs(&doc_value, &pair, &created, &vm)?,
+                Cryptosuite::EddsaRdfc2022 => sign::sign_rdfc(&doc_value, &pair, &created, &vm)?,
+            };
+            println!("{}", serde_json::to_string_pretty(&signed)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        VcCommand::Verify { key, did_doc, signed } => {
+            let value: Value = serde_json::from_str(&files::read_text(&signed, "signed document")?).with_context(|| format!("document {}", signed.display()))?;
+            let vm = value.get("proof").and_then(|p| p.get("verificationMethod")).and_then(Value::as_str).unwrap_or_default().to_string();
+            let key_bytes = match (key, did_doc) {
+                (Some(k), _) => {
+                    let v: Value = serde_json::from_str(&files::read_text(&k, "key")?).with_context(|| format!("key {}", k.display()))?;
+                    v.get("publicKeyMultibase").and_then(Value::as_str).and_then(multikey::decode_public)
+                        .with_context(|| format!("key {} has no Ed25519 publicKeyMultibase", k.display()))?
+                }
+                (None, Some(d)) => {
+                    let doc: Value = serde_json::from_str(&files::read_text(&d, "DID document")?).with_context(|| format!("DID document {}", d.display()))?;
+                    match proof::key_in_did_document(&doc, &vm) {
+                        Some(k) => k,
+                        None => {
+                            println!("not verified: the DID document does not list {vm:?} as an assertion method");
+                            return Ok(ExitCode::from(1));
+                        }
+                    }
+                }
+                (None, None) => bail!("give --key or --did-doc"),
+            };
+            let public = match PublicKey::from_bytes(&key_bytes) {
+                Ok(p) => p,
+                Err(e) => {
+                    println!("not verified: {e}");
+                    return Ok(ExitCode::from(1));
+                }
+            };
+            let suite = value.get("proof").and_then(|p| p.get("cryptosuite")).and_then(Value::as_str).unwrap_or_default();
+            let result = match suite {
+                "eddsa-rdfc-2022" => sign::verify_rdfc(&value, &public).map_err(|e| e.to_string()),
+                _ => proof::verify_jcs(&value, &public).map(|_| ()).map_err(|e| e.to_string()),
+            };
+            match result {
+                Ok(()) => {
+                    println!("verified: {suite} proof by {vm}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    println!("not verified: {e}");
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+    }
+}

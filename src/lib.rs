@@ -1,0 +1,13 @@
+//! # dwp
+//!
+//! The `dwp` command line: all the I/O of the Digital Work Permit system
+//! (files, images, the terminal). The rules live in `dwp-verifier` and
+//! `dwp-issuer`; this crate parses input, calls them and prints.
+
+#![forbid(unsafe_code)]
+
+pub mod bench;
+pub mod cli;
+pub mod demo;
+pub mod files;
+pub mod scan;

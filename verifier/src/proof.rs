@@ -1,0 +1,160 @@
+//! `eddsa-jcs-2022` (W3C Data Integrity EdDSA Cryptosuites v1.0, §3.3) for any
+//! JSON document: the generic path used by `dwp vc sign|verify`, the trust
+//! list and status lists. Permits take the faster path in [`crate::credential`],
+//! which produces the same bytes.
+
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::ed25519::{PublicKey, SignatureError};
+use crate::multikey;
+
+/// The cryptosuite identifier.
+pub const EDDSA_JCS_2022: &str = "eddsa-jcs-2022";
+
+/// Why a data-integrity proof was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProofError {
+    /// The document is not a JSON object.
+    #[error("the document is not a JSON object")]
+    NotAnObject,
+    /// No `proof` member, or a proof set (an array), which DWP does not accept.
+    #[error("the document has no single proof object")]
+    NoProof,
+    /// `type` is not `DataIntegrityProof` or the cryptosuite is not the one expected.
+    #[error("proof type/cryptosuite is not DataIntegrityProof/{expected}")]
+    Suite {
+        /// The cryptosuite expected.
+        expected: &'static str,
+    },
+    /// A proof member is missing or has the wrong type.
+    #[error("proof member {member} is missing or not a string")]
+    Member {
+        /// The member.
+        member: &'static str,
+    },
+    /// `proofValue` is not `z` + base58btc of 64 bytes.
+    #[error("proofValue is not a base58btc Ed25519 signature")]
+    ProofValue,
+    /// The proof's `@context` is not a prefix of the document's.
+    #[error("proof @context does not match the document's")]
+    Context,
+    /// JCS could not serialize the document (e.g. a number JSON cannot round-trip).
+    #[error("the document cannot be canonicalized")]
+    Canonicalize,
+    /// The signature check failed.
+    #[error(transparent)]
+    Signature(#[from] SignatureError),
+}
+
+fn jcs(v: &Value) -> Result<Vec<u8>, ProofError> {
+    serde_json_canonicalizer::to_vec(v).map_err(|_| ProofError::Canonicalize)
+}
+
+/// SHA-256 of the canonical proof configuration, then of the canonical document.
+///
+/// # Errors
+/// [`ProofError::Canonicalize`] if either cannot be serialized.
+pub fn hash_data(document: &Value, proof_config: &Value) -> Result<[u8; 64], ProofError> {
+    let mut out = [0u8; 64];
+    out[..32].copy_from_slice(&Sha256::digest(jcs(proof_config)?));
+    out[32..].copy_from_slice(&Sha256::digest(jcs(document)?));
+    Ok(out)
+}
+
+/// The proof configuration for `document` (§3.3.5): the given options, plus the
+/// document's `@context` when it has one.
+pub fn proof_config(document: &Map<String, Value>, cryptosuite: &str, created: &str, verification_method: &str) -> Map<String, Value> {
+    let mut p = Map::new();
+    p.insert("type".into(), "DataIntegrityProof".into());
+    p.insert("cryptosuite".into(), cryptosuite.into());
+    p.insert("created".into(), created.into());
+    p.insert("verificationMethod".into(), verification_method.into());
+    p.insert("proofPurpose".into(), "assertionMethod".into());
+    if let Some(ctx) = document.get("@context") {
+        p.insert("@context".into(), ctx.clone());
+    }
+    p
+}
+
+/// A secured document split into its parts, checked for shape.
+#[derive(Debug, Clone)]
+pub struct ProofParts {
+    /// The document without `proof`.
+    pub unsecured: Map<String, Value>,
+    /// The proof without `proofValue`.
+    pub config: Map<String, Value>,
+    /// The signature.
+    pub signature: [u8; 64],
+    /// The proof's `verificationMethod`.
+    pub verification_method: String,
+    /// The proof's `created`, if present.
+    pub created: Option<String>,
+}
+
+fn str_member<'a>(m: &'a Map<String, Value>, member: &'static str) -> Result<&'a str, ProofError> {
+    m.get(member).and_then(Value::as_str).ok_or(ProofError::Member { member })
+}
+
+/// Splits a secured document for `cryptosuite` (§3.3.2 steps 1–4).
+///
+/// # Errors
+/// [`ProofError`] for a document or proof of the wrong shape.
+pub fn split(secured: &Value, cryptosuite: &'static str) -> Result<ProofParts, ProofError> {
+    let mut unsecured = secured.as_object().ok_or(ProofError::NotAnObject)?.clone();
+    let Some(Value::Object(mut config)) = unsecured.remove("proof") else { return Err(ProofError::NoProof) };
+    if str_member(&config, "type")? != "DataIntegrityProof" || str_member(&config, "cryptosuite")? != cryptosuite {
+        return Err(ProofError::Suite { expected: cryptosuite });
+    }
+    let verification_method = str_member(&config, "verificationMethod")?.to_string();
+    str_member(&config, "proofPurpose")?;
+    let created = config.get("created").and_then(Value::as_str).map(str::to_string);
+    let value = config.remove("proofValue").ok_or(ProofError::Member { member: "proofValue" })?;
+    let signature = value.as_str().and_then(multikey::decode_signature).ok_or(ProofError::ProofValue)?;
+    if let Some(pctx) = config.get("@context") {
+        let (Some(p), Some(Value::Array(d))) = (pctx.as_array(), unsecured.get("@context")) else {
+            if unsecured.get("@context") == Some(pctx) {
+                return Ok(ProofParts { unsecured, config, signature, verification_method, created });
+            }
+            return Err(ProofError::Context);
+        };
+        if !d.starts_with(p) {
+            return Err(ProofError::Context);
+        }
+        unsecured.insert("@context".into(), pctx.clone());
+    }
+    Ok(ProofParts { unsecured, config, signature, verification_method, created })
+}
+
+/// Verifies an `eddsa-jcs-2022` proof under `key`.
+///
+/// # Errors
+/// [`ProofError`] for a proof of the wrong shape or a signature that does not verify.
+pub fn verify_jcs(secured: &Value, key: &PublicKey) -> Result<ProofParts, ProofError> {
+    let parts = split(secured, EDDSA_JCS_2022)?;
+    let hash = hash_data(&Value::Object(parts.unsecured.clone()), &Value::Object(parts.config.clone()))?;
+    key.verify(&hash, &parts.signature)?;
+    Ok(parts)
+}
+
+/// Finds the Ed25519 key of `verification_method` in a DID document, if the
+/// document lists it under `assertionMethod`.
+pub fn key_in_did_document(did_doc: &Value, verification_method: &str) -> Option<[u8; 32]> {
+    let asserts = did_doc.get("assertionMethod")?.as_array()?;
+    let listed = asserts.iter().any(|a| {
+        a.as_str() == Some(verification_method) || a.get("id").and_then(Value::as_str) == Some(verification_method)
+    });
+    if !listed {
+        return None;
+    }
+    let embedded = asserts.iter().filter(|a| a.is_object());
+    let methods = did_doc.get("verificationMethod").and_then(Value::as_array).into_iter().flatten().chain(embedded);
+    let did = did_doc.get("id").and_then(Value::as_str).unwrap_or_default();
+    methods
+        .filter(|m| {
+            let id = m.get("id").and_then(Value::as_str).unwrap_or_default();
+            id == verification_method || (id.starts_with('#') && format!("{did}{id}") == verification_method)
+        })
+        .find_map(|m| multikey::decode_public(m.get("publicKeyMultibase")?.as_str()?))
+}

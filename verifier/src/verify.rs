@@ -1,0 +1,249 @@
+//! The verdict on a QR payload, in the order of `ARCHITECTURE.md`: decode,
+//! trust (issuer, key, key window, category), signature, validity window.
+//! Status lists come in a later stage of the verifier.
+
+use serde_json::{json, Value};
+
+use crate::codec::{self, DecodeError};
+use crate::codes;
+use crate::credential::SignedPermit;
+use crate::multikey;
+use crate::time::UnixTime;
+use crate::trust::TrustList;
+
+/// Why a permit is refused. Each variant has a stable [`Rejection::code`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Rejection {
+    /// The payload could not be read (see [`DecodeError::detail`]).
+    #[error("malformed: {0}")]
+    Malformed(#[from] DecodeError),
+    /// The issuer is not in the trust list.
+    #[error("issuer {issuer} is not trusted")]
+    UnknownIssuer {
+        /// The issuer DID.
+        issuer: String,
+    },
+    /// The signing key belongs to another DID than the credential's issuer.
+    #[error("key {verification_method} does not belong to issuer {issuer}")]
+    WrongIssuer {
+        /// The issuer DID.
+        issuer: String,
+        /// The verification method.
+        verification_method: String,
+    },
+    /// The issuer is trusted but this key is not one of its keys.
+    #[error("key {verification_method} is not in the trust list")]
+    UnknownKey {
+        /// The verification method.
+        verification_method: String,
+    },
+    /// The key was withdrawn for compromise.
+    #[error("key {verification_method} was withdrawn on {revoked}")]
+    KeyRevoked {
+        /// The verification method.
+        verification_method: String,
+        /// When it was withdrawn.
+        revoked: UnixTime,
+    },
+    /// The proof was created outside the key's usage window.
+    #[error("key {verification_method} may sign from {not_before} to {not_after}, not at {created}")]
+    KeyNotValid {
+        /// The verification method.
+        verification_method: String,
+        /// The proof's `created`.
+        created: UnixTime,
+        /// Start of the key's window.
+        not_before: UnixTime,
+        /// End of the key's window.
+        not_after: UnixTime,
+    },
+    /// The issuer may not sign permits of this category.
+    #[error("issuer may not sign {category} permits")]
+    CategoryNotAllowed {
+        /// The category.
+        category: &'static str,
+    },
+    /// The signature does not verify.
+    #[error("signature does not verify")]
+    BadSignature,
+    /// `now` is before `validFrom`.
+    #[error("not valid before {valid_from}")]
+    NotYetValid {
+        /// Start of validity.
+        valid_from: UnixTime,
+        /// The time checked.
+        now: UnixTime,
+    },
+    /// `now` is after `validUntil`.
+    #[error("expired at {valid_until}")]
+    Expired {
+        /// End of validity.
+        valid_until: UnixTime,
+        /// The time checked.
+        now: UnixTime,
+    },
+}
+
+/// Every reason code, in the order of verification (`wallet-spec/SPEC.md`, "Reason codes").
+pub const REASON_CODES: [&str; 10] = [
+    "malformed",
+    "unknown_issuer",
+    "wrong_issuer",
+    "unknown_key",
+    "key_revoked",
+    "key_not_valid",
+    "category_not_allowed",
+    "bad_signature",
+    "not_yet_valid",
+    "expired",
+];
+
+impl Rejection {
+    /// The stable reason code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Malformed(_) => "malformed",
+            Self::UnknownIssuer { .. } => "unknown_issuer",
+            Self::WrongIssuer { .. } => "wrong_issuer",
+            Self::UnknownKey { .. } => "unknown_key",
+            Self::KeyRevoked { .. } => "key_revoked",
+            Self::KeyNotValid { .. } => "key_not_valid",
+            Self::CategoryNotAllowed { .. } => "category_not_allowed",
+            Self::BadSignature => "bad_signature",
+            Self::NotYetValid { .. } => "not_yet_valid",
+            Self::Expired { .. } => "expired",
+        }
+    }
+
+    /// The detail code of a `malformed` rejection.
+    pub fn detail(&self) -> Option<&'static str> {
+        match self {
+            Self::Malformed(e) => Some(e.detail()),
+            _ => None,
+        }
+    }
+}
+
+/// What a reason code means, for people: (English, Thai).
+pub fn reason_text(code: &str) -> (&'static str, &'static str) {
+    match code {
+        "malformed" => ("The QR code is damaged or is not a work permit.", "คิวอาร์โค้ดเสียหายหรือไม่ใช่ใบอนุญาตทำงาน"),
+        "unknown_issuer" => ("Issued by an authority this verifier does not trust.", "ออกโดยหน่วยงานที่ไม่อยู่ในรายชื่อที่เชื่อถือได้"),
+        "wrong_issuer" => ("Signed with a key of another authority.", "ลงนามด้วยกุญแจของหน่วยงานอื่น"),
+        "unknown_key" => ("Signed with a key the trust list does not hold.", "ลงนามด้วยกุญแจที่ไม่อยู่ในรายชื่อที่เชื่อถือได้"),
+        "key_revoked" => ("The signing key was withdrawn; the permit must be reissued.", "กุญแจที่ใช้ลงนามถูกเพิกถอนแล้ว ต้องออกใบอนุญาตใหม่"),
+        "key_not_valid" => ("Signed outside the signing key's period of use.", "ลงนามนอกช่วงเวลาที่กุญแจใช้งานได้"),
+        "category_not_allowed" => ("The issuer may not issue this kind of permit.", "หน่วยงานนี้ไม่มีอำนาจออกใบอนุญาตประเภทนี้"),
+        "bad_signature" => ("The signature is invalid: the permit was altered or forged.", "ลายมือชื่อดิจิทัลไม่ถูกต้อง ใบอนุญาตถูกแก้ไขหรือปลอมแปลง"),
+        "not_yet_valid" => ("The permit is not valid yet.", "ใบอนุญาตยังไม่เริ่มมีผล"),
+        "expired" => ("The permit has expired.", "ใบอนุญาตหมดอายุแล้ว"),
+        _ => ("The permit was refused.", "ใบอนุญาตไม่ผ่านการตรวจสอบ"),
+    }
+}
+
+/// The verdict words for a valid permit: (English, Thai).
+pub const VALID_TEXT: (&str, &str) = ("Valid work permit.", "ใบอนุญาตทำงานถูกต้อง");
+
+/// A permit that passed every check.
+///
+/// Invariant: only [`verify`] builds one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedPermit {
+    signed: SignedPermit,
+    issuer_name_en: Option<String>,
+    issuer_name_th: Option<String>,
+}
+
+impl VerifiedPermit {
+    /// The signed permit.
+    pub fn signed(&self) -> &SignedPermit {
+        &self.signed
+    }
+
+    /// The fields an inspector compares with the worker and the passport, as JSON.
+    pub fn display_fields(&self) -> Value {
+        display_fields(&self.signed, self.issuer_name_en.as_deref(), self.issuer_name_th.as_deref())
+    }
+}
+
+/// The displayable fields of a signed permit (names resolved from the code tables).
+pub fn display_fields(sp: &SignedPermit, issuer_en: Option<&str>, issuer_th: Option<&str>) -> Value {
+    let p = &sp.permit;
+    json!({
+        "permitNumber": p.permit_number,
+        "category": p.category.as_str(),
+        "name": p.worker_name,
+        "nativeName": p.native_name,
+        "nationality": p.nationality.alpha3,
+        "nationalityName": p.nationality.name,
+        "birthDate": p.birth_date.to_string(),
+        "document": {
+            "type": p.document_type.as_str(),
+            "number": p.document_number,
+            "country": p.document_country.alpha3,
+        },
+        "holderKey": p.holder_key.map(|k| multikey::did_key(&k)),
+        "employer": { "juristicId": p.juristic_id, "name": p.employer_name },
+        "workplace": {
+            "province": p.province.code,
+            "provinceName": { "en": p.province.name_en, "th": p.province.name_th },
+            "industrialEstate": p.industrial_estate,
+        },
+        "occupation": { "isco08": format!("{:04}", p.isco08), "title": codes::isco08_title(p.isco08) },
+        "issuingOffice": p.issuing_office,
+        "validFrom": p.valid_from.to_string(),
+        "validUntil": p.valid_until.to_string(),
+        "issuer": sp.issuance.issuer,
+        "issuerName": { "en": issuer_en, "th": issuer_th },
+    })
+}
+
+/// Verifies a QR payload against a trust list at time `now`.
+///
+/// # Errors
+/// The [`Rejection`] of the first check that fails.
+///
+/// # Example
+/// ```
+/// use dwp_verifier::{verify::verify, time::UnixTime};
+/// # fn demo(trust: &dwp_verifier::trust::TrustList) {
+/// let verdict = verify("DWP1:NOT-A-PERMIT", trust, UnixTime(1_795_478_400));
+/// assert_eq!(verdict.unwrap_err().code(), "malformed");
+/// # }
+/// ```
+pub fn verify(payload: &str, trust: &TrustList, now: UnixTime) -> Result<VerifiedPermit, Rejection> {
+    let signed = codec::decode(payload)?;
+    let iss = &signed.issuance;
+    let issuer = trust.issuer(&iss.issuer).ok_or_else(|| Rejection::UnknownIssuer { issuer: iss.issuer.clone() })?;
+    let vm = iss.verification_method();
+    if vm.split_once('#').map(|(did, _)| did) != Some(iss.issuer.as_str()) {
+        return Err(Rejection::WrongIssuer { issuer: iss.issuer.clone(), verification_method: vm });
+    }
+    let key = issuer.keys.get(&vm).ok_or_else(|| Rejection::UnknownKey { verification_method: vm.clone() })?;
+    if let Some(revoked) = key.revoked {
+        return Err(Rejection::KeyRevoked { verification_method: vm, revoked });
+    }
+    if iss.created < key.valid_from || iss.created > key.valid_until {
+        return Err(Rejection::KeyNotValid {
+            verification_method: vm,
+            created: iss.created,
+            not_before: key.valid_from,
+            not_after: key.valid_until,
+        });
+    }
+    if !issuer.categories.contains(&signed.permit.category) {
+        return Err(Rejection::CategoryNotAllowed { category: signed.permit.category.as_str() });
+    }
+    key.key.verify(&signed.signing_input(), &signed.signature).map_err(|_| Rejection::BadSignature)?;
+    let p = &signed.permit;
+    if now < p.valid_from {
+        return Err(Rejection::NotYetValid { valid_from: p.valid_from, now });
+    }
+    if now > p.valid_until {
+        return Err(Rejection::Expired { valid_until: p.valid_until, now });
+    }
+    let issuer_name_en = issuer.names.get("en").cloned();
+    let issuer_name_th = issuer.names.get("th").cloned();
+    Ok(VerifiedPermit { signed, issuer_name_en, issuer_name_th })
+}
