@@ -1,0 +1,148 @@
+//! Shared fixtures: running the binary, fixed keys, a trust list with several issuers.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use dwp_issuer::keys::KeyPair;
+use dwp_issuer::sign::{issue_permit, IssuedPermit};
+use dwp_issuer::trust::sign_trust_list;
+use dwp_verifier::credential::{Issuance, KeyRef, StatusRef};
+use dwp_verifier::permit::Permit;
+use dwp_verifier::time::UnixTime;
+use dwp_verifier::trust::{TrustedIssuerDocument, TrustedKeyDocument};
+use serde_json::Value;
+
+pub const DOE: &str = "did:web:dwp.doe.go.th";
+pub const PARTNER: &str = "did:web:partner.example";
+pub const SAMPLE: &str = include_str!("../../wallet-spec/examples/permit-sample.json");
+pub const WORST: &str = include_str!("../../wallet-spec/examples/permit-worst.json");
+
+pub fn shared_vectors() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors");
+    assert!(dir.is_dir(), "test vectors not found at {}", dir.display());
+    dir
+}
+
+pub fn dwp(args: &[&str]) -> Output {
+    dwp_with_stdin(args, None)
+}
+
+pub fn dwp_with_stdin(args: &[&str], stdin: Option<&str>) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dwp"))
+        .args(args)
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("dwp runs");
+    if let Some(input) = stdin {
+        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+    }
+    child.wait_with_output().expect("dwp finishes")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+pub fn code(o: &Output) -> i32 {
+    o.status.code().expect("exit code")
+}
+
+pub fn t(s: &str) -> UnixTime {
+    UnixTime::parse(s).expect("time")
+}
+
+pub fn doe_key(n: u8) -> KeyPair {
+    KeyPair::from_seed(&[n; 32], Some(format!("{DOE}#key-{n}")))
+}
+
+pub fn partner_key() -> KeyPair {
+    KeyPair::from_seed(&[77; 32], Some(format!("{PARTNER}#key-1")))
+}
+
+pub fn root_key() -> KeyPair {
+    KeyPair::from_seed(&[99; 32], None)
+}
+
+fn key_doc(k: &KeyPair, from: &str, until: &str, revoked: Option<&str>) -> TrustedKeyDocument {
+    TrustedKeyDocument {
+        id: k.id.clone().expect("id"),
+        public_key_multibase: k.public_multibase(),
+        valid_from: from.into(),
+        valid_until: until.into(),
+        revoked: revoked.map(str::to_string),
+    }
+}
+
+/// A directory with the fixed keys and a trust list naming:
+/// DOE key-1 (2026–2036), DOE key-2 (revoked), and a partner allowed only section59.
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let doe = TrustedIssuerDocument {
+            id: DOE.into(),
+            name: [("en".to_string(), "Department of Employment".to_string()), ("th".to_string(), "กรมการจัดหางาน".to_string())].into_iter().collect(),
+            categories: vec!["section59".into(), "section62".into(), "section63_1".into(), "section64".into()],
+            keys: vec![
+                key_doc(&doe_key(1), "2026-01-01T00:00:00Z", "2036-01-01T00:00:00Z", None),
+                key_doc(&doe_key(2), "2026-01-01T00:00:00Z", "2036-01-01T00:00:00Z", Some("2026-06-01T00:00:00Z")),
+            ],
+        };
+        let partner = TrustedIssuerDocument {
+            id: PARTNER.into(),
+            name: [("en".to_string(), "Partner".to_string())].into_iter().collect(),
+            categories: vec!["section59".into()],
+            keys: vec![key_doc(&partner_key(), "2026-01-01T00:00:00Z", "2036-01-01T00:00:00Z", None)],
+        };
+        let trust = sign_trust_list(&root_key(), 7, t("2026-11-01T00:00:00Z"), vec![doe, partner]).expect("trust list");
+        std::fs::write(dir.path().join("trust-list.json"), serde_json::to_string_pretty(&trust).expect("json")).expect("write");
+        let key_file = serde_json::to_string_pretty(&doe_key(1).to_file(Some(DOE))).expect("json");
+        std::fs::write(dir.path().join("issuer-key.json"), key_file).expect("write");
+        Fixture { dir }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn trust(&self) -> String {
+        self.path("trust-list.json").to_string_lossy().to_string()
+    }
+
+    pub fn root(&self) -> String {
+        root_key().public_multibase()
+    }
+
+    /// `dwp verify --json` of a payload at `now`; returns (exit code, verdict JSON).
+    pub fn verify(&self, payload: &str, now: &str) -> (i32, Value) {
+        let out = dwp(&["verify", "--trust", &self.trust(), "--root", &self.root(), "--now", now, "--json", payload]);
+        let json: Value = serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("verdict JSON ({e}): {} {}", stdout(&out), stderr(&out)));
+        (code(&out), json)
+    }
+}
+
+pub fn issue(permit_json: &str, key: &KeyPair, issuer: &str, key_ref: KeyRef, created: &str) -> IssuedPermit {
+    let permit = Permit::from_json(permit_json).expect("permit");
+    let issuance = Issuance::new(issuer, key_ref, t(created), StatusRef { shard: 1, index: 94_567 }).expect("issuance");
+    issue_permit(permit, issuance, key).expect("issue")
+}
+
+pub fn sample_payload() -> String {
+    issue(SAMPLE, &doe_key(1), DOE, KeyRef::Numbered(1), "2026-11-24T03:00:00Z").payload
+}
+
+pub fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("write");
+    p.to_string_lossy().to_string()
+}

@@ -1,0 +1,10 @@
+//! End-to-end tests of the `dwp` command line: each runs the real binary.
+
+mod common;
+mod demo;
+mod keys;
+mod negatives;
+mod permits;
+mod qr_images;
+mod spec;
+mod vectors;

@@ -1,0 +1,82 @@
+//! Real QR images: the PNG `dwp issue` writes is read back by the rxing decoder,
+//! also after downscaling, mild blur and JPEG re-encoding.
+
+use image::imageops::{self, FilterType};
+use image::{DynamicImage, GrayImage, ImageEncoder};
+
+use crate::common::*;
+
+fn png_bytes(img: &GrayImage) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut out)
+        .write_image(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::L8)
+        .expect("png");
+    out
+}
+
+fn jpeg_bytes(img: &GrayImage, quality: u8) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
+        .write_image(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::L8)
+        .expect("jpeg");
+    out
+}
+
+#[test]
+fn the_issued_png_and_its_degraded_copies_decode_to_the_same_payload() {
+    let f = Fixture::new();
+    let permit = write(f.dir.path(), "permit.json", SAMPLE);
+    let png = f.path("permit.png");
+    let svg = f.path("permit.svg");
+    let out = dwp(&[
+        "issue", "--keys", &f.dir.path().to_string_lossy(), "--permit", &permit, "--png", &png.to_string_lossy(),
+        "--svg", &svg.to_string_lossy(), "--created", "2026-11-24T03:00:00Z", "--status-index", "94567",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let payload = stdout(&out).trim().to_string();
+    assert!(std::fs::read_to_string(&svg).expect("svg").starts_with("<?xml"), "an SVG is written");
+
+    let original = image::open(&png).expect("the PNG opens").to_luma8();
+    let half = imageops::resize(&original, original.width() / 2, original.height() / 2, FilterType::Triangle);
+    let third = imageops::resize(&original, original.width() * 3 / 8, original.height() * 3 / 8, FilterType::Lanczos3);
+    let blurred = imageops::blur(&original, 1.5);
+    let blurred_small = imageops::blur(&half, 0.8);
+    let variants: Vec<(&str, Vec<u8>)> = vec![
+        ("original PNG", std::fs::read(&png).expect("png")),
+        ("downscaled to 1/2", png_bytes(&half)),
+        ("downscaled to 3/8", png_bytes(&third)),
+        ("blurred (sigma 1.5)", png_bytes(&blurred)),
+        ("downscaled and blurred", png_bytes(&blurred_small)),
+        ("JPEG quality 60", jpeg_bytes(&original, 60)),
+        ("downscaled JPEG quality 40", jpeg_bytes(&half, 40)),
+        ("blurred JPEG quality 50", jpeg_bytes(&DynamicImage::ImageLuma8(blurred.clone()).to_luma8(), 50)),
+    ];
+    for (name, bytes) in variants {
+        let decoded = dwp::scan::payload_from_image_bytes(&bytes).unwrap_or_else(|e| panic!("{name}: {e:#}"));
+        assert_eq!(decoded, payload, "{name}");
+        let ext = if bytes.starts_with(&[0xff, 0xd8]) { "jpg" } else { "png" };
+        let file = f.path(&format!("variant.{ext}"));
+        std::fs::write(&file, &bytes).expect("write variant");
+        let (code, v) = {
+            let out = dwp(&["verify", "--trust", &f.trust(), "--root", &f.root(), "--now", "2027-01-01T00:00:00Z", "--json", "--image", &file.to_string_lossy()]);
+            (code(&out), serde_json::from_str::<serde_json::Value>(&stdout(&out)).unwrap_or_default())
+        };
+        assert_eq!(code, 0, "{name}: {v}");
+        assert_eq!(v["permit"]["permitNumber"], "WP-2569-21-000123", "{name}");
+    }
+}
+
+#[test]
+fn an_image_without_a_qr_code_cannot_be_read() {
+    let f = Fixture::new();
+    let blank = GrayImage::from_pixel(200, 200, image::Luma([255]));
+    let file = f.path("blank.png");
+    std::fs::write(&file, png_bytes(&blank)).expect("write");
+    let out = dwp(&["verify", "--trust", &f.trust(), "--root", &f.root(), "--image", &file.to_string_lossy()]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("no QR code found"), "{}", stderr(&out));
+    let not_image = write(f.dir.path(), "text.png", "not an image");
+    let out = dwp(&["verify", "--trust", &f.trust(), "--root", &f.root(), "--image", &not_image]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("image"), "{}", stderr(&out));
+}
