@@ -100,16 +100,24 @@ pub fn sign_jcs(doc: &Value, key: &KeyPair, created: &str, verification_method: 
 #[cfg(feature = "rdfc")]
 pub const EDDSA_RDFC_2022: &str = "eddsa-rdfc-2022";
 
+/// The eddsa-rdfc-2022 hash data (§3.2.4): `SHA-256(canonical proof
+/// configuration) || SHA-256(canonical document)`, from the two RDFC-1.0
+/// N-Quads texts. This is the part of the suite that does not depend on
+/// JSON-LD, so it can be checked against a vector's published N-Quads alone.
+pub fn rdfc_hash_data(canonical_document: &str, canonical_proof_config: &str) -> [u8; 64] {
+    use sha2::{Digest, Sha256};
+    let mut out = [0u8; 64];
+    out[..32].copy_from_slice(&Sha256::digest(canonical_proof_config.as_bytes()));
+    out[32..].copy_from_slice(&Sha256::digest(canonical_document.as_bytes()));
+    out
+}
+
 #[cfg(feature = "rdfc")]
 fn rdfc_hash(unsecured: &Map<String, Value>, config: &Map<String, Value>) -> Result<[u8; 64], SignError> {
-    use sha2::{Digest, Sha256};
     let contexts = crate::contexts::rdfc_contexts();
     let doc = crate::rdfc::canonicalize(&Value::Object(unsecured.clone()), &contexts)?;
     let cfg = crate::rdfc::canonicalize(&Value::Object(config.clone()), &contexts)?;
-    let mut out = [0u8; 64];
-    out[..32].copy_from_slice(&Sha256::digest(cfg.as_bytes()));
-    out[32..].copy_from_slice(&Sha256::digest(doc.as_bytes()));
-    Ok(out)
+    Ok(rdfc_hash_data(&doc, &cfg))
 }
 
 /// Adds an `eddsa-rdfc-2022` proof (RDFC-1.0 canonical N-Quads through ssi).

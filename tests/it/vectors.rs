@@ -71,10 +71,11 @@ fn every_change_is_refused(vector: &str) {
     for path in paths {
         let mut changed = signed.clone();
         let leaf = path.iter().try_fold(&mut changed, |v, k| v.get_mut(k.as_str())).expect("leaf");
-        *leaf = match leaf {
+        let replacement = match &*leaf {
             Value::String(s) => Value::String(format!("{s}x")),
             other => Value::String(format!("{other}x")),
         };
+        *leaf = replacement;
         let file = write(dir.path(), "changed.json", &changed.to_string());
         assert_eq!(verify_file(&file), 1, "{vector}: changing {path:?} was not noticed");
     }

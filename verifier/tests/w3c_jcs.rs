@@ -69,10 +69,11 @@ fn any_change_to_the_signed_jcs_vector_is_refused() {
     for path in paths {
         let mut changed = signed.clone();
         let leaf = path.iter().try_fold(&mut changed, |v, k| v.get_mut(k.as_str())).expect("leaf");
-        *leaf = match leaf {
+        let replacement = match &*leaf {
             Value::String(s) => Value::String(format!("{s}x")),
             other => Value::String(format!("{other}")),
         };
+        *leaf = replacement;
         assert!(proof::verify_jcs(&changed, &public).is_err(), "changing {path:?} was not noticed");
     }
     let mut extra = signed.clone();
