@@ -15,7 +15,7 @@ use anyhow::{Context, Result};
 use ed25519_dalek::{Signer, SigningKey};
 
 use dwp_issuer::keys::KeyPair;
-use dwp_issuer::qr::{alphanumeric_capacity_q, Qr};
+use dwp_issuer::qr::{Qr, alphanumeric_capacity_q};
 use dwp_issuer::sign::issue_permit;
 use dwp_issuer::trust::sign_trust_list;
 use dwp_verifier::credential::{Issuance, KeyRef, StatusRef};
@@ -51,7 +51,8 @@ pub fn bench_permit(permit_json: &str) -> Result<(String, TrustList)> {
     let permit = Permit::from_json(permit_json)?;
     let issuance = Issuance::new(did, KeyRef::Numbered(1), created, StatusRef { shard: 1, index: 94_567 })?;
     let issued = issue_permit(permit, issuance, &key)?;
-    let entry = crate::cli::trusted_issuer(did, &key, UnixTime(created.0 - 86_400), UnixTime(created.0 + 3650 * 86_400));
+    let entry =
+        crate::cli::trusted_issuer(did, &key, UnixTime(created.0 - 86_400), UnixTime(created.0 + 3650 * 86_400));
     let trust_json = sign_trust_list(&root, 1, created, vec![entry])?.to_string();
     let trust = TrustList::verify(&trust_json, Some(&root.public()))?;
     Ok((issued.payload, trust))

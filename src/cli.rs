@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use dwp_issuer::keys::KeyPair;
 use dwp_issuer::qr::Qr;
@@ -21,7 +21,7 @@ use dwp_verifier::permit::Permit;
 use dwp_verifier::proof;
 use dwp_verifier::time::UnixTime;
 use dwp_verifier::trust::{TrustList, TrustedIssuerDocument, TrustedKeyDocument};
-use dwp_verifier::verify::{self, reason_text, VALID_TEXT};
+use dwp_verifier::verify::{self, VALID_TEXT, reason_text};
 
 use crate::files;
 
@@ -183,7 +183,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Demo { out } => crate::demo::run(&out),
         Command::Keys(KeysCommand::Generate { out, did }) => {
             generate_keys(&out, &did, now())?;
-            println!("wrote issuer-key.json, root-key.json (mode 0600), did.json, trust-list.json, root-public-key.json to {}", out.display());
+            println!(
+                "wrote issuer-key.json, root-key.json (mode 0600), did.json, trust-list.json, root-public-key.json to {}",
+                out.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Issue(args) => issue(&args),
@@ -265,9 +268,13 @@ pub fn trusted_issuer(did: &str, key: &KeyPair, valid_from: UnixTime, valid_unti
 /// Reads the issuer key of a keys directory.
 pub fn load_issuer_key(dir: &Path) -> Result<(KeyPair, String)> {
     let path = dir.join(ISSUER_KEY);
-    let key = KeyPair::from_json(&files::read_text(&path, "issuer key")?).with_context(|| format!("reading {}", path.display()))?;
+    let key = KeyPair::from_json(&files::read_text(&path, "issuer key")?)
+        .with_context(|| format!("reading {}", path.display()))?;
     let vm = key.id.clone().with_context(|| format!("{} has no \"id\" (verification method)", path.display()))?;
-    let did = vm.split_once('#').map(|(d, _)| d.to_string()).with_context(|| format!("{}: id {vm:?} has no #fragment", path.display()))?;
+    let did = vm
+        .split_once('#')
+        .map(|(d, _)| d.to_string())
+        .with_context(|| format!("{}: id {vm:?} has no #fragment", path.display()))?;
     Ok((key, did))
 }
 
@@ -348,7 +355,10 @@ fn read_payload(args: &VerifyArgs) -> Result<String> {
         Some("-") => {
             use std::io::Read;
             let mut s = String::new();
-            std::io::stdin().take(codec::MAX_PAYLOAD_CHARS as u64 * 4).read_to_string(&mut s).context("reading standard input")?;
+            std::io::stdin()
+                .take(codec::MAX_PAYLOAD_CHARS as u64 * 4)
+                .read_to_string(&mut s)
+                .context("reading standard input")?;
             Ok(s.trim().to_string())
         }
         Some(p) => Ok(p.trim().to_string()),
@@ -374,7 +384,11 @@ fn verify_cmd(args: &VerifyArgs) -> Result<ExitCode> {
 }
 
 /// The JSON verdict: `valid`, `reason`, `detail`, messages and the permit's displayable fields.
-pub fn verdict_json(verdict: &Result<verify::VerifiedPermit, verify::Rejection>, now: UnixTime, root_pinned: bool) -> Value {
+pub fn verdict_json(
+    verdict: &Result<verify::VerifiedPermit, verify::Rejection>,
+    now: UnixTime,
+    root_pinned: bool,
+) -> Value {
     match verdict {
         Ok(v) => json!({
             "valid": true,
@@ -418,15 +432,28 @@ pub fn print_verdict(report: &Value) {
         println!("  Name / ชื่อ               {}{native}", field(p, &["name"]));
         println!("  Nationality / สัญชาติ      {} ({})", field(p, &["nationalityName"]), field(p, &["nationality"]));
         println!("  Born / วันเกิด             {}", field(p, &["birthDate"]));
-        println!("  Document / เอกสาร         {} {} ({})", field(p, &["document", "type"]), field(p, &["document", "number"]), field(p, &["document", "country"]));
-        println!("  Employer / นายจ้าง         {} ({})", field(p, &["employer", "name"]), field(p, &["employer", "juristicId"]));
+        println!(
+            "  Document / เอกสาร         {} {} ({})",
+            field(p, &["document", "type"]),
+            field(p, &["document", "number"]),
+            field(p, &["document", "country"])
+        );
+        println!(
+            "  Employer / นายจ้าง         {} ({})",
+            field(p, &["employer", "name"]),
+            field(p, &["employer", "juristicId"])
+        );
         println!(
             "  Workplace / สถานที่ทำงาน   {} / {} {}",
             field(p, &["workplace", "provinceName", "en"]),
             field(p, &["workplace", "provinceName", "th"]),
             p["workplace"]["industrialEstate"].as_str().unwrap_or("")
         );
-        println!("  Occupation / อาชีพ        {} {}", field(p, &["occupation", "isco08"]), field(p, &["occupation", "title"]));
+        println!(
+            "  Occupation / อาชีพ        {} {}",
+            field(p, &["occupation", "isco08"]),
+            field(p, &["occupation", "title"])
+        );
         println!("  Valid / มีผล               {} to/ถึง {}", field(p, &["validFrom"]), field(p, &["validUntil"]));
         println!("  Issuer / ผู้ออก             {}", field(p, &["issuerName", "en"]));
         println!("  Status lists not checked (no bundle) / ยังไม่ได้ตรวจสถานะการเพิกถอน");
@@ -439,13 +466,16 @@ pub fn print_verdict(report: &Value) {
 fn vc(cmd: VcCommand) -> Result<ExitCode> {
     match cmd {
         VcCommand::Sign { key, cryptosuite, created, verification_method, doc } => {
-            let pair = KeyPair::from_json(&files::read_text(&key, "key")?).with_context(|| format!("key {}", key.display()))?;
-            let doc_value: Value = serde_json::from_str(&files::read_text(&doc, "document")?).with_context(|| format!("document {}", doc.display()))?;
+            let pair = KeyPair::from_json(&files::read_text(&key, "key")?)
+                .with_context(|| format!("key {}", key.display()))?;
+            let doc_value: Value = serde_json::from_str(&files::read_text(&doc, "document")?)
+                .with_context(|| format!("document {}", doc.display()))?;
             let created = match created {
                 Some(c) => parse_time(&c, "--created")?.to_string(),
                 None => now().to_string(),
             };
-            let vm = verification_method.or_else(|| pair.id.clone()).unwrap_or_else(|| pair.did_key_verification_method());
+            let vm =
+                verification_method.or_else(|| pair.id.clone()).unwrap_or_else(|| pair.did_key_verification_method());
             let signed = match cryptosuite {
                 Cryptosuite::EddsaJcs2022 => sign::sign_jcs(&doc_value, &pair, &created, &vm)?,
                 Cryptosuite::EddsaRdfc2022 => sign::sign_rdfc(&doc_value, &pair, &created, &vm)?,
@@ -454,16 +484,26 @@ fn vc(cmd: VcCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         VcCommand::Verify { key, did_doc, signed } => {
-            let value: Value = serde_json::from_str(&files::read_text(&signed, "signed document")?).with_context(|| format!("document {}", signed.display()))?;
-            let vm = value.get("proof").and_then(|p| p.get("verificationMethod")).and_then(Value::as_str).unwrap_or_default().to_string();
+            let value: Value = serde_json::from_str(&files::read_text(&signed, "signed document")?)
+                .with_context(|| format!("document {}", signed.display()))?;
+            let vm = value
+                .get("proof")
+                .and_then(|p| p.get("verificationMethod"))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
             let key_bytes = match (key, did_doc) {
                 (Some(k), _) => {
-                    let v: Value = serde_json::from_str(&files::read_text(&k, "key")?).with_context(|| format!("key {}", k.display()))?;
-                    v.get("publicKeyMultibase").and_then(Value::as_str).and_then(multikey::decode_public)
+                    let v: Value = serde_json::from_str(&files::read_text(&k, "key")?)
+                        .with_context(|| format!("key {}", k.display()))?;
+                    v.get("publicKeyMultibase")
+                        .and_then(Value::as_str)
+                        .and_then(multikey::decode_public)
                         .with_context(|| format!("key {} has no Ed25519 publicKeyMultibase", k.display()))?
                 }
                 (None, Some(d)) => {
-                    let doc: Value = serde_json::from_str(&files::read_text(&d, "DID document")?).with_context(|| format!("DID document {}", d.display()))?;
+                    let doc: Value = serde_json::from_str(&files::read_text(&d, "DID document")?)
+                        .with_context(|| format!("DID document {}", d.display()))?;
                     match proof::key_in_did_document(&doc, &vm) {
                         Some(k) => k,
                         None => {
@@ -481,7 +521,8 @@ fn vc(cmd: VcCommand) -> Result<ExitCode> {
                     return Ok(ExitCode::from(1));
                 }
             };
-            let suite = value.get("proof").and_then(|p| p.get("cryptosuite")).and_then(Value::as_str).unwrap_or_default();
+            let suite =
+                value.get("proof").and_then(|p| p.get("cryptosuite")).and_then(Value::as_str).unwrap_or_default();
             let result = match suite {
                 "eddsa-rdfc-2022" => sign::verify_rdfc(&value, &public).map_err(|e| e.to_string()),
                 _ => proof::verify_jcs(&value, &public).map(|_| ()).map_err(|e| e.to_string()),

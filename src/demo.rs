@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
 use dwp_issuer::qr::Qr;
@@ -62,6 +62,9 @@ pub fn run(out: &Path) -> Result<ExitCode> {
     let verdict = verify::verify(&scanned, &trust, now);
     println!("5. Verified offline against {} (root key pinned), at {now}:\n", out.join(TRUST_LIST).display());
     cli::print_verdict(&cli::verdict_json(&verdict, now, pinned));
-    println!("\nTry: dwp verify --trust {0}/trust-list.json --root {0}/root-public-key.json --image {0}/permit.png", out.display());
+    println!(
+        "\nTry: dwp verify --trust {0}/trust-list.json --root {0}/root-public-key.json --image {0}/permit.png",
+        out.display()
+    );
     Ok(if verdict.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

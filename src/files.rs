@@ -5,7 +5,7 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 
 /// The largest input file read (permits, keys, trust lists, credentials).
 pub const MAX_INPUT_BYTES: u64 = 4 * 1024 * 1024;

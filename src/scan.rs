@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{Context, Result, anyhow, bail};
 use rxing::{BarcodeFormat, DecodeHints};
 
 /// Largest image file accepted.
@@ -18,7 +18,8 @@ pub fn payload_from_image(path: &Path) -> Result<String> {
 
 /// Decodes the QR code in PNG or JPEG bytes.
 pub fn payload_from_image_bytes(bytes: &[u8]) -> Result<String> {
-    let reader = image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format().context("unknown image format")?;
+    let reader =
+        image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format().context("unknown image format")?;
     let (w, h) = reader.into_dimensions().context("not a PNG or JPEG image")?;
     if u64::from(w) * u64::from(h) > MAX_PIXELS {
         bail!("image is {w}×{h} pixels, more than {MAX_PIXELS}");
@@ -27,7 +28,13 @@ pub fn payload_from_image_bytes(bytes: &[u8]) -> Result<String> {
     let luma = img.to_luma8();
     let (width, height) = luma.dimensions();
     let mut hints = DecodeHints { TryHarder: Some(true), AlsoInverted: Some(true), ..Default::default() };
-    let result = rxing::helpers::detect_in_luma_with_hints(luma.into_raw(), width, height, Some(BarcodeFormat::QR_CODE), &mut hints)
-        .map_err(|e| anyhow!("no QR code found ({e})"))?;
+    let result = rxing::helpers::detect_in_luma_with_hints(
+        luma.into_raw(),
+        width,
+        height,
+        Some(BarcodeFormat::QR_CODE),
+        &mut hints,
+    )
+    .map_err(|e| anyhow!("no QR code found ({e})"))?;
     Ok(result.getText().to_string())
 }

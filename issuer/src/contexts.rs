@@ -20,5 +20,7 @@ pub const ALL: [(&str, &str); 3] =
 /// The contexts in the form the RDF canonicalizer takes.
 #[cfg(feature = "rdfc")]
 pub fn rdfc_contexts() -> Vec<crate::rdfc::StaticContext> {
-    ALL.iter().map(|(iri, doc)| crate::rdfc::StaticContext { iri: (*iri).to_string(), document: (*doc).to_string() }).collect()
+    ALL.iter()
+        .map(|(iri, doc)| crate::rdfc::StaticContext { iri: (*iri).to_string(), document: (*doc).to_string() })
+        .collect()
 }

@@ -70,8 +70,8 @@ pub fn canonicalize(doc: &Value, contexts: &[StaticContext]) -> Result<String, R
     let (json, _) = ssi_json_ld::syntax::Value::parse_str(&text)
         .map_err(|e| RdfcError::Expansion { message: format!("invalid JSON: {e}") })?;
     let compact = CompactJsonLd(json);
-    let expanded = pollster::block_on(compact.expand(&loader))
-        .map_err(|e| RdfcError::Expansion { message: e.to_string() })?;
+    let expanded =
+        pollster::block_on(compact.expand(&loader)).map_err(|e| RdfcError::Expansion { message: e.to_string() })?;
     let quads = linked_data::to_lexical_quads(ssi_rdf::generator::Blank::new(), &expanded)
         .map_err(|e| RdfcError::ToRdf { message: e.to_string() })?;
     Ok(urdna2015::normalize(quads.iter().map(|q| q.as_lexical_quad_ref())).into_nquads())

@@ -146,10 +146,10 @@ pub fn sign_rdfc(doc: &Value, key: &KeyPair, created: &str, verification_method:
 pub fn verify_rdfc(secured: &Value, key: &PublicKey) -> Result<(), SignError> {
     let parts = proof::split(secured, EDDSA_RDFC_2022)?;
     let mut config = parts.config;
-    if !config.contains_key("@context") {
-        if let Some(ctx) = parts.unsecured.get("@context") {
-            config.insert("@context".into(), ctx.clone());
-        }
+    if !config.contains_key("@context")
+        && let Some(ctx) = parts.unsecured.get("@context")
+    {
+        config.insert("@context".into(), ctx.clone());
     }
     let hash = rdfc_hash(&parts.unsecured, &config)?;
     key.verify(&hash, &parts.signature).map_err(ProofError::from)?;

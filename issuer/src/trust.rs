@@ -1,13 +1,13 @@
 //! Building what verifiers pin and resolve: the signed trust list and the
 //! issuer's DID document.
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use dwp_verifier::trust::{TrustListDocument, TrustedIssuerDocument, TRUST_LIST_TYPE};
 use dwp_verifier::time::UnixTime;
+use dwp_verifier::trust::{TRUST_LIST_TYPE, TrustListDocument, TrustedIssuerDocument};
 
 use crate::keys::KeyPair;
-use crate::sign::{sign_jcs, SignError};
+use crate::sign::{SignError, sign_jcs};
 
 /// Signs a trust list with the root key (`eddsa-jcs-2022`, verification method `did:key:X#X`).
 ///
@@ -19,7 +19,8 @@ pub fn sign_trust_list(
     issued: UnixTime,
     issuers: Vec<TrustedIssuerDocument>,
 ) -> Result<Value, SignError> {
-    let doc = TrustListDocument { kind: TRUST_LIST_TYPE.into(), sequence, issued: issued.to_string(), issuers, proof: None };
+    let doc =
+        TrustListDocument { kind: TRUST_LIST_TYPE.into(), sequence, issued: issued.to_string(), issuers, proof: None };
     // invariant: the document is plain strings, numbers and arrays; serialization cannot fail.
     let value = serde_json::to_value(&doc).unwrap_or(Value::Null);
     sign_jcs(&value, root, &issued.to_string(), &root.did_key_verification_method())

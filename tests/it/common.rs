@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use dwp_issuer::keys::KeyPair;
-use dwp_issuer::sign::{issue_permit, IssuedPermit};
+use dwp_issuer::sign::{IssuedPermit, issue_permit};
 use dwp_issuer::trust::sign_trust_list;
 use dwp_verifier::credential::{Issuance, KeyRef, StatusRef};
 use dwp_verifier::permit::Permit;
@@ -91,7 +91,12 @@ impl Fixture {
         let dir = tempfile::tempdir().expect("tempdir");
         let doe = TrustedIssuerDocument {
             id: DOE.into(),
-            name: [("en".to_string(), "Department of Employment".to_string()), ("th".to_string(), "กรมการจัดหางาน".to_string())].into_iter().collect(),
+            name: [
+                ("en".to_string(), "Department of Employment".to_string()),
+                ("th".to_string(), "กรมการจัดหางาน".to_string()),
+            ]
+            .into_iter()
+            .collect(),
             categories: vec!["section59".into(), "section62".into(), "section63_1".into(), "section64".into()],
             keys: vec![
                 key_doc(&doe_key(1), "2026-01-01T00:00:00Z", "2036-01-01T00:00:00Z", None),
@@ -105,7 +110,8 @@ impl Fixture {
             keys: vec![key_doc(&partner_key(), "2026-01-01T00:00:00Z", "2036-01-01T00:00:00Z", None)],
         };
         let trust = sign_trust_list(&root_key(), 7, t("2026-11-01T00:00:00Z"), vec![doe, partner]).expect("trust list");
-        std::fs::write(dir.path().join("trust-list.json"), serde_json::to_string_pretty(&trust).expect("json")).expect("write");
+        std::fs::write(dir.path().join("trust-list.json"), serde_json::to_string_pretty(&trust).expect("json"))
+            .expect("write");
         let key_file = serde_json::to_string_pretty(&doe_key(1).to_file(Some(DOE))).expect("json");
         std::fs::write(dir.path().join("issuer-key.json"), key_file).expect("write");
         Fixture { dir }
@@ -126,7 +132,8 @@ impl Fixture {
     /// `dwp verify --json` of a payload at `now`; returns (exit code, verdict JSON).
     pub fn verify(&self, payload: &str, now: &str) -> (i32, Value) {
         let out = dwp(&["verify", "--trust", &self.trust(), "--root", &self.root(), "--now", now, "--json", payload]);
-        let json: Value = serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("verdict JSON ({e}): {} {}", stdout(&out), stderr(&out)));
+        let json: Value = serde_json::from_str(&stdout(&out))
+            .unwrap_or_else(|e| panic!("verdict JSON ({e}): {} {}", stdout(&out), stderr(&out)));
         (code(&out), json)
     }
 }

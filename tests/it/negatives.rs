@@ -1,7 +1,7 @@
 //! One negative test (at least) per reason code, each asserting the exact code.
 
-use dwp_verifier::credential::KeyRef;
 use dwp_verifier::codec::PREFIX;
+use dwp_verifier::credential::KeyRef;
 
 use crate::common::*;
 
@@ -198,7 +198,8 @@ fn cannot_run_exits_2_with_a_clear_message() {
     let out = dwp(&["verify", "--trust", &f.trust(), "--root", &other_root, &sample_payload()]);
     assert_eq!(code(&out), 2, "a trust list from another root cannot be used");
     assert!(stderr(&out).contains("not by the pinned root"), "{}", stderr(&out));
-    let mut tampered: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(f.path("trust-list.json")).expect("read")).expect("json");
+    let mut tampered: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(f.path("trust-list.json")).expect("read")).expect("json");
     tampered["issuers"][1]["categories"] = serde_json::json!(["section62"]);
     let path = write(f.dir.path(), "tampered.json", &tampered.to_string());
     let out = dwp(&["verify", "--trust", &path, "--root", &f.root(), &sample_payload()]);

@@ -12,8 +12,17 @@ fn issue_prints_a_payload_that_expands_to_the_credential_it_wrote() {
     let permit = write(f.dir.path(), "permit.json", SAMPLE);
     let vc = f.path("vc.json").to_string_lossy().to_string();
     let out = dwp(&[
-        "issue", "--keys", &f.dir.path().to_string_lossy(), "--permit", &permit, "--vc", &vc,
-        "--created", "2026-11-24T03:00:00Z", "--status-index", "94567",
+        "issue",
+        "--keys",
+        &f.dir.path().to_string_lossy(),
+        "--permit",
+        &permit,
+        "--vc",
+        &vc,
+        "--created",
+        "2026-11-24T03:00:00Z",
+        "--status-index",
+        "94567",
     ]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let payload = stdout(&out).trim().to_string();
@@ -65,7 +74,10 @@ fn the_worst_permit_verifies_with_its_native_scripts() {
 #[test]
 fn verify_reads_standard_input_and_prints_english_and_thai() {
     let f = Fixture::new();
-    let out = dwp_with_stdin(&["verify", "--trust", &f.trust(), "--root", &f.root(), "--now", "2027-01-01T00:00:00Z", "-"], Some(&format!("{}\n", sample_payload())));
+    let out = dwp_with_stdin(
+        &["verify", "--trust", &f.trust(), "--root", &f.root(), "--now", "2027-01-01T00:00:00Z", "-"],
+        Some(&format!("{}\n", sample_payload())),
+    );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let text = stdout(&out);
     assert!(text.contains("VALID") && text.contains("ถูกต้อง"), "{text}");
@@ -98,7 +110,15 @@ fn issue_names_the_field_of_a_bad_permit_and_writes_nothing() {
         assert_ne!(bad, SAMPLE, "{from} is in the sample");
         let permit = write(f.dir.path(), "bad.json", &bad);
         let png = f.path("bad.png");
-        let out = dwp(&["issue", "--keys", &f.dir.path().to_string_lossy(), "--permit", &permit, "--png", &png.to_string_lossy()]);
+        let out = dwp(&[
+            "issue",
+            "--keys",
+            &f.dir.path().to_string_lossy(),
+            "--permit",
+            &permit,
+            "--png",
+            &png.to_string_lossy(),
+        ]);
         assert_eq!(code(&out), 2, "{field}: {}", stderr(&out));
         assert!(stderr(&out).contains(field), "message names {field}: {}", stderr(&out));
         assert!(stdout(&out).is_empty(), "no payload is printed");

@@ -29,8 +29,19 @@ fn the_issued_png_and_its_degraded_copies_decode_to_the_same_payload() {
     let png = f.path("permit.png");
     let svg = f.path("permit.svg");
     let out = dwp(&[
-        "issue", "--keys", &f.dir.path().to_string_lossy(), "--permit", &permit, "--png", &png.to_string_lossy(),
-        "--svg", &svg.to_string_lossy(), "--created", "2026-11-24T03:00:00Z", "--status-index", "94567",
+        "issue",
+        "--keys",
+        &f.dir.path().to_string_lossy(),
+        "--permit",
+        &permit,
+        "--png",
+        &png.to_string_lossy(),
+        "--svg",
+        &svg.to_string_lossy(),
+        "--created",
+        "2026-11-24T03:00:00Z",
+        "--status-index",
+        "94567",
     ]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let payload = stdout(&out).trim().to_string();
@@ -58,7 +69,18 @@ fn the_issued_png_and_its_degraded_copies_decode_to_the_same_payload() {
         let file = f.path(&format!("variant.{ext}"));
         std::fs::write(&file, &bytes).expect("write variant");
         let (code, v) = {
-            let out = dwp(&["verify", "--trust", &f.trust(), "--root", &f.root(), "--now", "2027-01-01T00:00:00Z", "--json", "--image", &file.to_string_lossy()]);
+            let out = dwp(&[
+                "verify",
+                "--trust",
+                &f.trust(),
+                "--root",
+                &f.root(),
+                "--now",
+                "2027-01-01T00:00:00Z",
+                "--json",
+                "--image",
+                &file.to_string_lossy(),
+            ]);
             (code(&out), serde_json::from_str::<serde_json::Value>(&stdout(&out)).unwrap_or_default())
         };
         assert_eq!(code, 0, "{name}: {v}");

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use dwp_verifier::codec::PREFIX;
 use dwp_verifier::credential::KeyRef;
-use dwp_verifier::verify::{reason_text, REASON_CODES};
+use dwp_verifier::verify::{REASON_CODES, reason_text};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -28,26 +28,30 @@ fn examples() -> Vec<(&'static str, String)> {
     let cbor = base45::decode(sample.payload.strip_prefix(PREFIX).expect("prefix")).expect("base45");
     let (_, verdict) = f.verify(&sample.payload, "2027-01-01T00:00:00Z");
     let (_, rejected) = f.verify(&sample.payload, "2029-01-01T00:00:00Z");
-    let trust: Value = serde_json::from_str(&std::fs::read_to_string(f.path("trust-list.json")).expect("trust")).expect("json");
+    let trust: Value =
+        serde_json::from_str(&std::fs::read_to_string(f.path("trust-list.json")).expect("trust")).expect("json");
     let mut reasons = String::from("| code | English | ไทย |\n|---|---|---|\n");
     for code in REASON_CODES {
         let (en, th) = reason_text(code);
         writeln!(reasons, "| `{code}` | {en} | {th} |").expect("write");
     }
     let mut hashes = String::new();
-    for (name, text) in [("contexts/dwp-v1.jsonld", dwp_issuer::contexts::DWP_V1)] {
-        writeln!(hashes, "{}  {name}", sha256_hex(text.as_bytes())).expect("write");
-    }
+    writeln!(hashes, "{}  contexts/dwp-v1.jsonld", sha256_hex(dwp_issuer::contexts::DWP_V1.as_bytes())).expect("write");
     for (name, text) in dwp_verifier::codes::TABLES {
         writeln!(hashes, "{}  tables/{name}", sha256_hex(text.as_bytes())).expect("write");
     }
     vec![
         ("sample-payload", sample.payload.clone()),
-        ("sample-sizes", format!(
-            "sample permit: {} characters, {} CBOR bytes\nworst realistic permit: {} characters, {} CBOR bytes",
-            sample.payload.len(), cbor.len(), worst.payload.len(),
-            base45::decode(worst.payload.strip_prefix(PREFIX).expect("prefix")).expect("base45").len()
-        )),
+        (
+            "sample-sizes",
+            format!(
+                "sample permit: {} characters, {} CBOR bytes\nworst realistic permit: {} characters, {} CBOR bytes",
+                sample.payload.len(),
+                cbor.len(),
+                worst.payload.len(),
+                base45::decode(worst.payload.strip_prefix(PREFIX).expect("prefix")).expect("base45").len()
+            ),
+        ),
         ("sample-cbor", hex_rows(&cbor)),
         ("sample-credential", serde_json::to_string_pretty(&credential).expect("json")),
         ("worst-payload", worst.payload),
@@ -66,7 +70,8 @@ fn refresh(spec: &str, examples: &[(&str, String)]) -> (String, Vec<String>) {
     for (name, body) in examples {
         let open = format!("<!-- example: {name} -->\n");
         let start = out.find(&open).unwrap_or_else(|| panic!("SPEC.md has no example block {name}")) + open.len();
-        let end = start + out[start..].find("<!-- /example -->").unwrap_or_else(|| panic!("example {name} is not closed"));
+        let end =
+            start + out[start..].find("<!-- /example -->").unwrap_or_else(|| panic!("example {name} is not closed"));
         let block = &out[start..end];
         let fence_end = block.find('\n').map(|i| i + 1).unwrap_or(0);
         let fence = &block[..fence_end];

@@ -1,6 +1,6 @@
 //! `dwp vc sign|verify` against the W3C vc-di-eddsa test vectors, read in place.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
@@ -10,20 +10,30 @@ fn w3c(name: &str) -> PathBuf {
     shared_vectors().join("w3c-vc-di-eddsa").join(name)
 }
 
-fn s(p: &PathBuf) -> String {
+fn s(p: &Path) -> String {
     p.to_string_lossy().to_string()
 }
 
-fn read_json(p: &PathBuf) -> Value {
+fn read_json(p: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))).expect("json")
 }
 
-const VM: &str = "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2#z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2";
+const VM: &str =
+    "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2#z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2";
 
 fn sign(suite: &str) -> Value {
     let out = dwp(&[
-        "vc", "sign", "--key", &s(&w3c("keyPair.json")), "--cryptosuite", suite, "--created", "2023-02-24T23:36:38Z",
-        "--verification-method", VM, &s(&w3c("unsigned.json")),
+        "vc",
+        "sign",
+        "--key",
+        &s(&w3c("keyPair.json")),
+        "--cryptosuite",
+        suite,
+        "--created",
+        "2023-02-24T23:36:38Z",
+        "--verification-method",
+        VM,
+        &s(&w3c("unsigned.json")),
     ]);
     assert_eq!(code(&out), 0, "{suite}: {}", stderr(&out));
     serde_json::from_str(&stdout(&out)).expect("signed JSON")
@@ -113,7 +123,13 @@ fn vc_verify_resolves_the_key_from_a_did_document() {
 
 #[test]
 fn vc_verify_names_a_context_this_build_does_not_hold() {
-    let out = dwp(&["vc", "verify", "--key", &s(&w3c("keyPair.json")), &s(&w3c("eddsa-rdfc-2022/employ/signedDataInt.json"))]);
+    let out = dwp(&[
+        "vc",
+        "verify",
+        "--key",
+        &s(&w3c("keyPair.json")),
+        &s(&w3c("eddsa-rdfc-2022/employ/signedDataInt.json")),
+    ]);
     assert_eq!(code(&out), 1);
     assert!(stdout(&out).contains("https://w3id.org/citizenship/v4rc1"), "{}", stdout(&out));
 }

@@ -33,11 +33,13 @@
 
 use crate::cbor::{self, CborError, Item, Writer};
 use crate::codes::{self, Category, DocumentType};
-use crate::credential::{numbered_key, Issuance, IssuanceError, KeyRef, SignedPermit, StatusRef};
+use crate::credential::{Issuance, IssuanceError, KeyRef, SignedPermit, StatusRef, numbered_key};
 use crate::multikey;
-use crate::permit::{DocumentInput, EmployerInput, OccupationInput, Permit, PermitError, PermitInput, WorkerInput, WorkplaceInput};
+use crate::permit::{
+    DocumentInput, EmployerInput, OccupationInput, Permit, PermitError, PermitInput, WorkerInput, WorkplaceInput,
+};
 use crate::text;
-use crate::time::{Date, UnixTime, SECONDS_PER_DAY};
+use crate::time::{Date, SECONDS_PER_DAY, UnixTime};
 
 /// The payload prefix of version 1. An incompatible change takes a new prefix.
 pub const PREFIX: &str = "DWP1:";
@@ -263,7 +265,12 @@ fn country_alpha3(numeric: u64, field: &'static str) -> Result<String, DecodeErr
     codes::country_by_numeric(numeric).map(|c| c.alpha3.to_string()).ok_or(schema(field))
 }
 
-fn code_str<T>(n: u64, from: impl Fn(u64) -> Option<T>, name: impl Fn(T) -> &'static str, field: &'static str) -> Result<String, DecodeError> {
+fn code_str<T>(
+    n: u64,
+    from: impl Fn(u64) -> Option<T>,
+    name: impl Fn(T) -> &'static str,
+    field: &'static str,
+) -> Result<String, DecodeError> {
     from(n).map(|v| name(v).to_string()).ok_or(schema(field))
 }
 
@@ -342,15 +349,20 @@ pub fn decode(payload: &str) -> Result<SignedPermit, DecodeError> {
     let nationality = country_alpha3(nationality_num, "worker.nationality")?;
     let birth = int(&f[9], "worker.birthDate")?;
     let birth_date = i32::try_from(birth).map(|d| Date(d).to_string()).map_err(|_| schema("worker.birthDate"))?;
-    let doc_type =
-        code_str(uint(&f[10], "worker.document.type")?, DocumentType::from_code, DocumentType::as_str, "worker.document.type")?;
+    let doc_type = code_str(
+        uint(&f[10], "worker.document.type")?,
+        DocumentType::from_code,
+        DocumentType::as_str,
+        "worker.document.type",
+    )?;
     let doc_number = plain_text(&f[11], "worker.document.number")?.to_string();
     let juristic = uint(&f[12], "employer.juristicId")?;
     if juristic > 9_999_999_999_999 {
         return Err(schema("employer.juristicId"));
     }
     let employer_name = read_text(&f[13], "employer.name")?;
-    let province = codes::province_by_number(uint(&f[14], "workplace.province")?).ok_or(schema("workplace.province"))?;
+    let province =
+        codes::province_by_number(uint(&f[14], "workplace.province")?).ok_or(schema("workplace.province"))?;
     let isco08 = uint(&f[15], "occupation.isco08")?;
     if isco08 > 9999 {
         return Err(schema("occupation.isco08"));

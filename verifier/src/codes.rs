@@ -102,11 +102,8 @@ const COUNTRIES_TSV: &str = include_str!("../../wallet-spec/tables/countries.tsv
 const PROVINCES_TSV: &str = include_str!("../../wallet-spec/tables/provinces-th.tsv");
 
 /// The raw tables, exactly as pinned, for hashing and publication.
-pub const TABLES: [(&str, &str); 3] = [
-    ("isco08.tsv", ISCO08_TSV),
-    ("countries.tsv", COUNTRIES_TSV),
-    ("provinces-th.tsv", PROVINCES_TSV),
-];
+pub const TABLES: [(&str, &str); 3] =
+    [("isco08.tsv", ISCO08_TSV), ("countries.tsv", COUNTRIES_TSV), ("provinces-th.tsv", PROVINCES_TSV)];
 
 /// A country of ISO 3166-1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,9 +144,7 @@ fn tables() -> &'static Tables {
     TABLES.get_or_init(|| {
         // The tables are compiled in and checked by tests (`tables_are_well_formed`):
         // a malformed row is a build defect, and is skipped rather than trusted.
-        let isco = rows(ISCO08_TSV)
-            .filter_map(|r| Some((r.first()?.parse::<u16>().ok()?, *r.get(1)?)))
-            .collect();
+        let isco = rows(ISCO08_TSV).filter_map(|r| Some((r.first()?.parse::<u16>().ok()?, *r.get(1)?))).collect();
         let countries = rows(COUNTRIES_TSV)
             .filter_map(|r| Some(Country { alpha3: r.first()?, numeric: r.get(1)?.parse().ok()?, name: r.get(2)? }))
             .collect();

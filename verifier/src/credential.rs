@@ -130,10 +130,10 @@ impl Issuance {
         if !did_web_ok(issuer) {
             return Err(IssuanceError::Issuer);
         }
-        if let KeyRef::Other(vm) = &key {
-            if !vm_ok(vm) {
-                return Err(IssuanceError::VerificationMethod);
-            }
+        if let KeyRef::Other(vm) = &key
+            && !vm_ok(vm)
+        {
+            return Err(IssuanceError::VerificationMethod);
         }
         if !(crate::permit::EARLIEST..crate::permit::LATEST).contains(&created) {
             return Err(IssuanceError::Created);

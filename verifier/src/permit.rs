@@ -8,11 +8,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::codes;
 use crate::codes::{Category, Country, DocumentType, Province};
 use crate::multikey;
 use crate::text::{self, TextError};
 use crate::time::{Date, TimeError, UnixTime};
-use crate::codes;
 
 /// Earliest instant a permit's validity may start or end (2000-01-01T00:00:00Z).
 pub const EARLIEST: UnixTime = UnixTime(946_684_800);
@@ -196,7 +196,14 @@ fn field(field: &'static str) -> impl Fn(Problem) -> PermitError {
     move |problem| PermitError::Field { field, problem }
 }
 
-fn pattern(field_name: &'static str, s: &str, expected: &'static str, min: usize, max: usize, ok: impl Fn(u8) -> bool) -> Result<(), PermitError> {
+fn pattern(
+    field_name: &'static str,
+    s: &str,
+    expected: &'static str,
+    min: usize,
+    max: usize,
+    ok: impl Fn(u8) -> bool,
+) -> Result<(), PermitError> {
     if s.len() < min || s.len() > max || !s.bytes().all(ok) {
         return Err(field(field_name)(Problem::Pattern { expected }));
     }
@@ -235,7 +242,9 @@ impl Permit {
     /// # Errors
     /// [`PermitError::Field`] naming the first field that breaks a rule.
     pub fn from_input(i: &PermitInput) -> Result<Self, PermitError> {
-        pattern("permitNumber", &i.permit_number, "3 to 32 upper-case letters, digits and '-'", 3, 32, |b| upper_alnum(b) || b == b'-')?;
+        pattern("permitNumber", &i.permit_number, "3 to 32 upper-case letters, digits and '-'", 3, 32, |b| {
+            upper_alnum(b) || b == b'-'
+        })?;
         let category = Category::parse(&i.category).ok_or(field("category")(Problem::UnknownCode))?;
 
         let w = &i.worker;
@@ -246,12 +255,21 @@ impl Permit {
         if let Some(n) = &w.native_name {
             text::check(n, 100).map_err(|e| field("worker.nativeName")(e.into()))?;
         }
-        let nationality = codes::country_by_alpha3(&w.nationality).ok_or(field("worker.nationality")(Problem::UnknownCode))?;
+        let nationality =
+            codes::country_by_alpha3(&w.nationality).ok_or(field("worker.nationality")(Problem::UnknownCode))?;
         let birth_date = Date::parse(&w.birth_date).map_err(|e| field("worker.birthDate")(e.into()))?;
-        let document_type = DocumentType::parse(&w.document.doc_type).ok_or(field("worker.document.type")(Problem::UnknownCode))?;
-        pattern("worker.document.number", &w.document.number, "1 to 20 upper-case letters and digits", 1, 20, upper_alnum)?;
-        let document_country =
-            codes::country_by_alpha3(&w.document.country).ok_or(field("worker.document.country")(Problem::UnknownCode))?;
+        let document_type =
+            DocumentType::parse(&w.document.doc_type).ok_or(field("worker.document.type")(Problem::UnknownCode))?;
+        pattern(
+            "worker.document.number",
+            &w.document.number,
+            "1 to 20 upper-case letters and digits",
+            1,
+            20,
+            upper_alnum,
+        )?;
+        let document_country = codes::country_by_alpha3(&w.document.country)
+            .ok_or(field("worker.document.country")(Problem::UnknownCode))?;
         let holder_key = match &w.holder_key {
             None => None,
             Some(did) => Some(multikey::parse_did_key(did).ok_or(field("worker.holderKey")(Problem::BadKey))?),
@@ -266,7 +284,8 @@ impl Permit {
         }
         text::check(&e.name, 120).map_err(|err| field("employer.name")(err.into()))?;
 
-        let province = codes::province_by_code(&i.workplace.province).ok_or(field("workplace.province")(Problem::UnknownCode))?;
+        let province =
+            codes::province_by_code(&i.workplace.province).ok_or(field("workplace.province")(Problem::UnknownCode))?;
         if let Some(ie) = &i.workplace.industrial_estate {
             pattern("workplace.industrialEstate", ie, "2 to 10 upper-case letters and digits", 2, 10, upper_alnum)?;
         }
@@ -276,7 +295,9 @@ impl Permit {
         if codes::isco08_title(isco08).is_none() {
             return Err(field("occupation.isco08")(Problem::UnknownCode));
         }
-        pattern("issuingOffice", &i.issuing_office, "2 to 16 upper-case letters, digits and '-'", 2, 16, |b| upper_alnum(b) || b == b'-')?;
+        pattern("issuingOffice", &i.issuing_office, "2 to 16 upper-case letters, digits and '-'", 2, 16, |b| {
+            upper_alnum(b) || b == b'-'
+        })?;
 
         let valid_from = UnixTime::parse(&i.valid_from).map_err(|e| field("validFrom")(e.into()))?;
         let valid_until = UnixTime::parse(&i.valid_until).map_err(|e| field("validUntil")(e.into()))?;

@@ -65,7 +65,12 @@ pub fn hash_data(document: &Value, proof_config: &Value) -> Result<[u8; 64], Pro
 
 /// The proof configuration for `document` (§3.3.5): the given options, plus the
 /// document's `@context` when it has one.
-pub fn proof_config(document: &Map<String, Value>, cryptosuite: &str, created: &str, verification_method: &str) -> Map<String, Value> {
+pub fn proof_config(
+    document: &Map<String, Value>,
+    cryptosuite: &str,
+    created: &str,
+    verification_method: &str,
+) -> Map<String, Value> {
     let mut p = Map::new();
     p.insert("type".into(), "DataIntegrityProof".into());
     p.insert("cryptosuite".into(), cryptosuite.into());

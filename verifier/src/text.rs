@@ -14,12 +14,8 @@ use unicode_normalization::is_nfc;
 
 /// The script windows, by the number written as the first byte of windowed text.
 /// (See `wallet-spec/SPEC.md`, "Text".)
-pub const WINDOWS: [(u8, u32, &str); 4] = [
-    (1, 0x0E00, "Thai"),
-    (2, 0x0E80, "Lao"),
-    (3, 0x1000, "Myanmar"),
-    (4, 0x1780, "Khmer"),
-];
+pub const WINDOWS: [(u8, u32, &str); 4] =
+    [(1, 0x0E00, "Thai"), (2, 0x0E80, "Lao"), (3, 0x1000, "Myanmar"), (4, 0x1780, "Khmer")];
 
 /// Why a text was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

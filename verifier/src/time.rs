@@ -143,13 +143,7 @@ impl fmt::Display for UnixTime {
         let days = self.0.div_euclid(SECONDS_PER_DAY);
         let secs = self.0.rem_euclid(SECONDS_PER_DAY);
         let (y, m, d) = civil_from_days(days);
-        write!(
-            f,
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-            secs / 3600,
-            secs / 60 % 60,
-            secs % 60
-        )
+        write!(f, "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
     }
 }
 
@@ -159,7 +153,13 @@ mod tests {
 
     #[test]
     fn round_trips_instants_and_dates() {
-        for s in ["1970-01-01T00:00:00Z", "2026-11-24T00:00:00Z", "2028-11-23T23:59:59Z", "1899-12-31T12:00:00Z", "2400-02-29T01:02:03Z"] {
+        for s in [
+            "1970-01-01T00:00:00Z",
+            "2026-11-24T00:00:00Z",
+            "2028-11-23T23:59:59Z",
+            "1899-12-31T12:00:00Z",
+            "2400-02-29T01:02:03Z",
+        ] {
             assert_eq!(UnixTime::parse(s).map(|t| t.to_string()), Ok(s.to_string()), "{s}");
         }
         assert_eq!(UnixTime::parse("2026-11-24T00:00:00Z"), Ok(UnixTime(1_795_478_400)));
@@ -173,7 +173,13 @@ mod tests {
         assert_eq!(Date::parse("2024-13-01"), Err(TimeError::Impossible));
         assert!(Date::parse("2024-2-01").is_err());
         assert_eq!(UnixTime::parse("2026-11-24T24:00:00Z"), Err(TimeError::Impossible));
-        for s in ["2026-11-24T00:00:00+07:00", "2026-11-24T00:00:00.5Z", "2026-11-24t00:00:00z", "2026-11-24 00:00:00Z", "+026-11-24T00:00:00Z"] {
+        for s in [
+            "2026-11-24T00:00:00+07:00",
+            "2026-11-24T00:00:00.5Z",
+            "2026-11-24t00:00:00z",
+            "2026-11-24 00:00:00Z",
+            "+026-11-24T00:00:00Z",
+        ] {
             assert!(matches!(UnixTime::parse(s), Err(TimeError::Format { .. })), "{s}");
         }
     }

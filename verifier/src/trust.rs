@@ -149,10 +149,10 @@ impl TrustList {
             .split_once('#')
             .and_then(|(did, _)| multikey::parse_did_key(did))
             .ok_or_else(|| shape("proof verificationMethod must be a did:key#fragment"))?;
-        if let Some(root) = pinned_root {
-            if root != &signer {
-                return Err(TrustListError::NotPinnedRoot { signer: multikey::did_key(&signer) });
-            }
+        if let Some(root) = pinned_root
+            && root != &signer
+        {
+            return Err(TrustListError::NotPinnedRoot { signer: multikey::did_key(&signer) });
         }
         let root_key = PublicKey::from_bytes(&signer).map_err(ProofError::from)?;
         proof::verify_jcs(&value, &root_key)?;
@@ -165,7 +165,8 @@ impl TrustList {
         for i in &doc.issuers {
             let mut categories = Vec::new();
             for c in &i.categories {
-                categories.push(Category::parse(c).ok_or_else(|| shape(format!("issuer {}: unknown category {c}", i.id)))?);
+                categories
+                    .push(Category::parse(c).ok_or_else(|| shape(format!("issuer {}: unknown category {c}", i.id)))?);
             }
             let mut keys = BTreeMap::new();
             for k in &i.keys {
@@ -174,7 +175,8 @@ impl TrustList {
                 }
                 let bytes = multikey::decode_public(&k.public_key_multibase)
                     .ok_or_else(|| shape(format!("key {}: not an Ed25519 Multikey", k.id)))?;
-                let key = PublicKey::from_bytes(&bytes).map_err(|_| shape(format!("key {}: weak or non-canonical", k.id)))?;
+                let key =
+                    PublicKey::from_bytes(&bytes).map_err(|_| shape(format!("key {}: weak or non-canonical", k.id)))?;
                 let valid_from = time(&k.valid_from, &k.id)?;
                 let valid_until = time(&k.valid_until, &k.id)?;
                 let revoked = k.revoked.as_deref().map(|r| time(r, &k.id)).transpose()?;

@@ -2,7 +2,7 @@
 //! trust (issuer, key, key window, category), signature, validity window.
 //! Status lists come in a later stage of the verifier.
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::codec::{self, DecodeError};
 use crate::codes;
@@ -129,13 +129,22 @@ impl Rejection {
 pub fn reason_text(code: &str) -> (&'static str, &'static str) {
     match code {
         "malformed" => ("The QR code is damaged or is not a work permit.", "คิวอาร์โค้ดเสียหายหรือไม่ใช่ใบอนุญาตทำงาน"),
-        "unknown_issuer" => ("Issued by an authority this verifier does not trust.", "ออกโดยหน่วยงานที่ไม่อยู่ในรายชื่อที่เชื่อถือได้"),
+        "unknown_issuer" => {
+            ("Issued by an authority this verifier does not trust.", "ออกโดยหน่วยงานที่ไม่อยู่ในรายชื่อที่เชื่อถือได้")
+        }
         "wrong_issuer" => ("Signed with a key of another authority.", "ลงนามด้วยกุญแจของหน่วยงานอื่น"),
         "unknown_key" => ("Signed with a key the trust list does not hold.", "ลงนามด้วยกุญแจที่ไม่อยู่ในรายชื่อที่เชื่อถือได้"),
-        "key_revoked" => ("The signing key was withdrawn; the permit must be reissued.", "กุญแจที่ใช้ลงนามถูกเพิกถอนแล้ว ต้องออกใบอนุญาตใหม่"),
+        "key_revoked" => {
+            ("The signing key was withdrawn; the permit must be reissued.", "กุญแจที่ใช้ลงนามถูกเพิกถอนแล้ว ต้องออกใบอนุญาตใหม่")
+        }
         "key_not_valid" => ("Signed outside the signing key's period of use.", "ลงนามนอกช่วงเวลาที่กุญแจใช้งานได้"),
-        "category_not_allowed" => ("The issuer may not issue this kind of permit.", "หน่วยงานนี้ไม่มีอำนาจออกใบอนุญาตประเภทนี้"),
-        "bad_signature" => ("The signature is invalid: the permit was altered or forged.", "ลายมือชื่อดิจิทัลไม่ถูกต้อง ใบอนุญาตถูกแก้ไขหรือปลอมแปลง"),
+        "category_not_allowed" => {
+            ("The issuer may not issue this kind of permit.", "หน่วยงานนี้ไม่มีอำนาจออกใบอนุญาตประเภทนี้")
+        }
+        "bad_signature" => (
+            "The signature is invalid: the permit was altered or forged.",
+            "ลายมือชื่อดิจิทัลไม่ถูกต้อง ใบอนุญาตถูกแก้ไขหรือปลอมแปลง",
+        ),
         "not_yet_valid" => ("The permit is not valid yet.", "ใบอนุญาตยังไม่เริ่มมีผล"),
         "expired" => ("The permit has expired.", "ใบอนุญาตหมดอายุแล้ว"),
         _ => ("The permit was refused.", "ใบอนุญาตไม่ผ่านการตรวจสอบ"),

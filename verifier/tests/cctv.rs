@@ -31,10 +31,13 @@ fn accepted(v: &Value) -> bool {
 #[test]
 fn every_cctv_vector_gets_its_pinned_answer() {
     let vectors = load();
-    let ours: BTreeSet<u64> = vectors.iter().filter(|v| accepted(v)).map(|v| v["number"].as_u64().expect("number")).collect();
+    let ours: BTreeSet<u64> =
+        vectors.iter().filter(|v| accepted(v)).map(|v| v["number"].as_u64().expect("number")).collect();
     let pin_file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/cctv-accepted.txt");
     if std::env::var_os("DWP_REPIN").is_some() {
-        let mut text = String::from("# CCTV ed25519vectors.json numbers that dwp_verifier::ed25519::verify accepts; all others are refused.\n");
+        let mut text = String::from(
+            "# CCTV ed25519vectors.json numbers that dwp_verifier::ed25519::verify accepts; all others are refused.\n",
+        );
         ours.iter().for_each(|n| text.push_str(&format!("{n}\n")));
         std::fs::write(&pin_file, text).expect("writing the pinned answers");
     }
@@ -53,7 +56,8 @@ fn every_cctv_vector_gets_its_pinned_answer() {
 fn weak_and_non_canonical_keys_and_r_values_are_refused() {
     let refused_flags = ["low_order_A", "low_order_R", "non_canonical_A", "non_canonical_R"];
     for v in load() {
-        let flags: Vec<&str> = v["flags"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+        let flags: Vec<&str> =
+            v["flags"].as_array().map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
         if flags.iter().any(|f| refused_flags.contains(f)) {
             assert!(!accepted(&v), "vector {} with flags {flags:?} was accepted", v["number"]);
         }

@@ -3,10 +3,12 @@
 //! was signed.
 
 use dwp_verifier::codec;
-use dwp_verifier::credential::{signing_input, Issuance, KeyRef, SignedPermit, StatusRef};
+use dwp_verifier::credential::{Issuance, KeyRef, SignedPermit, StatusRef, signing_input};
 use dwp_verifier::ed25519::PublicKey;
 use dwp_verifier::multikey;
-use dwp_verifier::permit::{DocumentInput, EmployerInput, OccupationInput, Permit, PermitInput, WorkerInput, WorkplaceInput};
+use dwp_verifier::permit::{
+    DocumentInput, EmployerInput, OccupationInput, Permit, PermitInput, WorkerInput, WorkplaceInput,
+};
 use dwp_verifier::time::UnixTime;
 use ed25519_dalek::{Signer, SigningKey};
 use proptest::prelude::*;
@@ -19,8 +21,14 @@ fn tidy(s: String, fallback: &str) -> String {
 }
 
 fn script_text(max: usize) -> impl Strategy<Value = String> {
-    let thai = proptest::collection::vec(prop_oneof![Just(' '), (0x0E01u32..0x0E5B).prop_map(|c| char::from_u32(c).unwrap_or('ก'))], 1..max);
-    let burmese = proptest::collection::vec(prop_oneof![Just(' '), (0x1000u32..0x1060).prop_map(|c| char::from_u32(c).unwrap_or('က'))], 1..max);
+    let thai = proptest::collection::vec(
+        prop_oneof![Just(' '), (0x0E01u32..0x0E5B).prop_map(|c| char::from_u32(c).unwrap_or('ก'))],
+        1..max,
+    );
+    let burmese = proptest::collection::vec(
+        prop_oneof![Just(' '), (0x1000u32..0x1060).prop_map(|c| char::from_u32(c).unwrap_or('က'))],
+        1..max,
+    );
     let khmer = proptest::collection::vec((0x1780u32..0x17DD).prop_map(|c| char::from_u32(c).unwrap_or('ក')), 1..max);
     let lao = proptest::collection::vec((0x0E81u32..0x0EDF).prop_map(|c| char::from_u32(c).unwrap_or('ກ')), 1..max);
     let latin = "[A-Za-z0-9 .,&()'-]{1,60}".prop_map(|s| s.chars().collect::<Vec<_>>());
@@ -62,7 +70,7 @@ prop_compose! {
         let until = from + 1 + length;
         let until = if end_of_day { until - until.rem_euclid(86_400) + 86_399 } else { until };
         let birth = UnixTime(-2_208_988_800 + birth_day * 86_400).date().to_string();
-        let holder_key = holder.and_then(|seed| Some(multikey::did_key(&SigningKey::from_bytes(&seed).verifying_key().to_bytes())));
+        let holder_key = holder.map(|seed| multikey::did_key(&SigningKey::from_bytes(&seed).verifying_key().to_bytes()));
         PermitInput {
             permit_number: number,
             category: category.into(),
