@@ -20,6 +20,7 @@
 
 pub mod contexts;
 pub mod keys;
+pub mod lifecycle;
 pub mod qr;
 #[cfg(feature = "rdfc")]
 pub mod rdfc;

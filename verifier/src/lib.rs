@@ -27,6 +27,7 @@ pub mod ed25519;
 pub mod multikey;
 pub mod permit;
 pub mod proof;
+pub mod status;
 pub mod text;
 pub mod time;
 pub mod trust;
