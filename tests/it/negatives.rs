@@ -33,7 +33,7 @@ fn accepts_the_sample_before_any_change() {
     assert_eq!(v["permit"]["permitNumber"], "WP-2569-21-000123");
     assert_eq!(v["permit"]["name"], "AUNG KYAW MIN");
     assert_eq!(v["permit"]["employer"]["name"], "Eastern Seaboard Auto Parts Co., Ltd.");
-    assert_eq!(v["permit"]["occupation"]["title"], "Agricultural and industrial machinery mechanics and repairers");
+    assert_eq!(v["permit"]["occupation"]["title"], "Agricultural and Industrial Machinery Mechanics and Repairers");
     assert_eq!(v["permit"]["workplace"]["provinceName"]["th"], "ระยอง");
 }
 
@@ -59,8 +59,13 @@ fn rejects_a_flipped_character_as_bad_signature() {
 fn rejects_a_truncated_payload() {
     let f = Fixture::new();
     let payload = sample_payload();
-    assert_eq!(reason(&f, &payload[..payload.len() - 3], NOW), ("malformed".into(), Some("cbor".into())));
-    assert_eq!(reason(&f, &payload[..payload.len() - 1], NOW), ("malformed".into(), Some("base45".into())));
+    // Base45 packs 2 bytes in 3 characters. Cutting whole groups leaves valid Base45 of
+    // truncated CBOR; leaving one dangling character is invalid Base45.
+    let data = payload.len() - PREFIX.len();
+    let whole_groups = PREFIX.len() + data - data % 3 - 3;
+    assert_eq!(reason(&f, &payload[..whole_groups], NOW), ("malformed".into(), Some("cbor".into())));
+    assert_eq!(reason(&f, &payload[..whole_groups + 1], NOW), ("malformed".into(), Some("base45".into())));
+    assert_eq!(reason(&f, "DWP1:", NOW), ("malformed".into(), Some("cbor".into())), "an empty payload");
 }
 
 #[test]

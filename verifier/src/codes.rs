@@ -212,7 +212,7 @@ mod tests {
         assert_eq!(t.isco.len(), 436, "ISCO-08 has 436 unit groups");
         assert_eq!(t.countries.len(), 249, "ISO 3166-1 has 249 countries");
         assert_eq!(t.provinces.len(), 78, "76 provinces, Bangkok and Pattaya");
-        assert_eq!(isco08_title(7233), Some("Agricultural and industrial machinery mechanics and repairers"));
+        assert_eq!(isco08_title(7233), Some("Agricultural and Industrial Machinery Mechanics and Repairers"));
         assert_eq!(country_by_alpha3("MMR").map(|c| c.numeric), Some(104));
         assert_eq!(province_by_code("TH-21").map(|p| p.name_en), Some("Rayong"));
         let mut numbers: Vec<u16> = t.countries.iter().map(|c| c.numeric).collect();

@@ -47,7 +47,7 @@ prop_compose! {
     fn permit_input()(
         number in prop_oneof!["WP-[0-9]{4}-[0-9]{2}-[0-9]{6}", "[A-Z0-9][A-Z0-9-]{2,31}"],
         category in prop::sample::select(vec!["section59", "section62", "section63_1", "section64"]),
-        name in "[A-Z][A-Z' -]{0,40}[A-Z]",
+        name in "[A-Z][A-Z' -]{0,40}[A-Z]".prop_map(|s| tidy(s, "X")),
         native in proptest::option::of(script_text(60)),
         nationality in prop::sample::select(vec!["MMR", "LAO", "KHM", "VNM", "CHN", "IND", "JPN", "USA", "FRA", "NPL"]),
         doc_country in prop::sample::select(vec!["MMR", "LAO", "KHM", "THA"]),
