@@ -135,6 +135,14 @@ impl Fixture {
     }
 
     /// `dwp verify --json` of a payload at `now`; returns (exit code, verdict JSON).
+    /// Runs `dwp issue --keys <fixture dir> --permit <permit> <extra…>`.
+    pub fn issue_cli(&self, permit: &str, extra: &[&str]) -> Output {
+        let keys = self.dir.path().to_string_lossy().to_string();
+        let mut args = vec!["issue", "--keys", &keys, "--permit", permit];
+        args.extend_from_slice(extra);
+        dwp(&args)
+    }
+
     pub fn verify(&self, payload: &str, now: &str) -> (i32, Value) {
         let out = dwp(&["verify", "--trust", &self.trust(), "--root", &self.root(), "--now", now, "--json", payload]);
         let json: Value = serde_json::from_str(&stdout(&out))

@@ -11,19 +11,7 @@ fn issue_prints_a_payload_that_expands_to_the_credential_it_wrote() {
     let f = Fixture::new();
     let permit = write(f.dir.path(), "permit.json", SAMPLE);
     let vc = f.path("vc.json").to_string_lossy().to_string();
-    let out = dwp(&[
-        "issue",
-        "--keys",
-        &f.dir.path().to_string_lossy(),
-        "--permit",
-        &permit,
-        "--vc",
-        &vc,
-        "--created",
-        "2026-11-24T03:00:00Z",
-        "--status-index",
-        "94567",
-    ]);
+    let out = f.issue_cli(&permit, &["--vc", &vc, "--created", "2026-11-24T03:00:00Z", "--status-index", "94567"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let payload = stdout(&out).trim().to_string();
     assert_eq!(payload, sample_payload(), "the command line and the library issue the same payload");
@@ -110,15 +98,7 @@ fn issue_names_the_field_of_a_bad_permit_and_writes_nothing() {
         assert_ne!(bad, SAMPLE, "{from} is in the sample");
         let permit = write(f.dir.path(), "bad.json", &bad);
         let png = f.path("bad.png");
-        let out = dwp(&[
-            "issue",
-            "--keys",
-            &f.dir.path().to_string_lossy(),
-            "--permit",
-            &permit,
-            "--png",
-            &png.to_string_lossy(),
-        ]);
+        let out = f.issue_cli(&permit, &["--png", &png.to_string_lossy()]);
         assert_eq!(code(&out), 2, "{field}: {}", stderr(&out));
         assert!(stderr(&out).contains(field), "message names {field}: {}", stderr(&out));
         assert!(stdout(&out).is_empty(), "no payload is printed");

@@ -28,21 +28,11 @@ fn the_issued_png_and_its_degraded_copies_decode_to_the_same_payload() {
     let permit = write(f.dir.path(), "permit.json", SAMPLE);
     let png = f.path("permit.png");
     let svg = f.path("permit.svg");
-    let out = dwp(&[
-        "issue",
-        "--keys",
-        &f.dir.path().to_string_lossy(),
-        "--permit",
+    let (png_arg, svg_arg) = (png.to_string_lossy(), svg.to_string_lossy());
+    let out = f.issue_cli(
         &permit,
-        "--png",
-        &png.to_string_lossy(),
-        "--svg",
-        &svg.to_string_lossy(),
-        "--created",
-        "2026-11-24T03:00:00Z",
-        "--status-index",
-        "94567",
-    ]);
+        &["--png", &png_arg, "--svg", &svg_arg, "--created", "2026-11-24T03:00:00Z", "--status-index", "94567"],
+    );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let payload = stdout(&out).trim().to_string();
     assert!(std::fs::read_to_string(&svg).expect("svg").starts_with("<?xml"), "an SVG is written");
