@@ -60,7 +60,63 @@ pub enum Command {
     #[command(subcommand)]
     Vc(VcCommand),
     /// Measure verification speed and payload sizes (prints ratios measured in one run).
-    Bench,
+    Bench {
+        #[command(subcommand)]
+        what: Option<BenchCommand>,
+    },
+    /// Run the registry service (SQLite in DIR by default; PostgreSQL when DATABASE_URL=postgres://…).
+    Serve {
+        /// Data directory: the SQLite file and the keys (generated on first start).
+        #[arg(long, default_value = "dwp-data")]
+        data: PathBuf,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// The issuer DID for keys generated on first start (default: did:web of the listen address).
+        #[arg(long)]
+        did: Option<String>,
+    },
+    /// API tokens of the registry.
+    #[command(subcommand)]
+    Tokens(TokensCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Drive a registry over loopback (SQLite, and PostgreSQL when reachable) and print throughput and p99 latency.
+    Registry {
+        /// Issuances per run (status changes: the same number).
+        #[arg(long, default_value_t = 2000)]
+        requests: usize,
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        /// PostgreSQL server to benchmark too (a scratch database is created and dropped).
+        #[arg(long, default_value = "postgres://127.0.0.1:5432/postgres")]
+        postgres: String,
+        /// Skip PostgreSQL.
+        #[arg(long)]
+        sqlite_only: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// Create an API token and print it on standard output (it is stored hashed and shown once).
+    Create {
+        /// Data directory of the registry (ignored when DATABASE_URL is set).
+        #[arg(long, default_value = "dwp-data")]
+        data: PathBuf,
+        /// admin, registrar, officer, employer, partner, inspector or auditor.
+        #[arg(long)]
+        role: String,
+        /// Employer: the juristic ID; partner: industrial-estate codes, comma-separated.
+        #[arg(long)]
+        scope: Option<String>,
+        /// A note for the audit log (who holds the token).
+        #[arg(long)]
+        label: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -203,7 +259,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Verify(args) => verify_cmd(&args),
         Command::Vc(cmd) => vc(cmd),
-        Command::Bench => crate::bench::run(),
+        Command::Bench { what: None } => crate::bench::run(),
+        Command::Bench { what: Some(BenchCommand::Registry { requests, concurrency, postgres, sqlite_only }) } => {
+            crate::registry_bench::run(requests, concurrency, (!sqlite_only).then_some(postgres.as_str()))
+        }
+        Command::Serve { data, listen, did } => crate::registry::serve(&data, &listen, did.as_deref()),
+        Command::Tokens(TokensCommand::Create { data, role, scope, label }) => {
+            crate::registry::create_token_cli(&data, &role, scope.as_deref(), label.as_deref())
+        }
     }
 }
 

@@ -25,4 +25,5 @@ pub mod qr;
 #[cfg(feature = "rdfc")]
 pub mod rdfc;
 pub mod sign;
+pub mod status;
 pub mod trust;

@@ -1,0 +1,62 @@
+//! Reading request bodies as hostile input: the content type must be JSON,
+//! the size is capped, and each failure has its own problem code.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::{StatusCode, header};
+use serde::de::DeserializeOwned;
+
+use super::problem::ApiError;
+
+/// The largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// A JSON body, with its raw bytes (for idempotency checks).
+pub struct JsonBody<T> {
+    /// The parsed value.
+    pub value: T,
+    /// The bytes as received.
+    pub raw: Bytes,
+}
+
+/// Parses JSON bytes, naming the fault: `malformed_json` (400) for bad syntax,
+/// `invalid_field` (422) for a missing, unknown or mistyped field.
+///
+/// # Errors
+/// The problem above.
+pub fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(raw).map_err(|e| {
+        use serde_json::error::Category;
+        match e.classify() {
+            Category::Data => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").detail(e.to_string()),
+            Category::Syntax | Category::Eof | Category::Io => {
+                ApiError::new(StatusCode::BAD_REQUEST, "malformed_json").detail(e.to_string())
+            }
+        }
+    })
+}
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
+        if !json {
+            return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"));
+        }
+        let raw = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large")
+                    .detail(format!("at most {MAX_BODY_BYTES} bytes"))
+            } else {
+                ApiError::new(StatusCode::BAD_REQUEST, "malformed_json").detail("the body could not be read")
+            }
+        })?;
+        Ok(JsonBody { value: parse_json(&raw)?, raw })
+    }
+}

@@ -1,0 +1,375 @@
+//! The registry service: the department's system of record. It issues permits
+//! through `dwp-issuer`, keeps their status for their whole life, publishes
+//! what offline verifiers need, and records every change in a hash-chained
+//! audit log. axum over sqlx (SQLite by default, PostgreSQL by `DATABASE_URL`).
+//!
+//! Rules are not here: transitions and index allocation are pure functions of
+//! `dwp_issuer::lifecycle`; this module authenticates, stores and answers.
+
+pub mod applications;
+pub mod audit;
+pub mod auth;
+pub mod body;
+pub mod permits;
+pub mod problem;
+pub mod publish;
+pub mod store;
+
+use std::collections::HashMap;
+use std::ops::Deref;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+
+use dwp_issuer::keys::KeyPair;
+use dwp_verifier::credential::{KeyRef, StatusPurpose};
+use dwp_verifier::time::UnixTime;
+
+use self::auth::Role;
+use self::problem::ApiError;
+use self::store::Db;
+
+/// Shared state of the service.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+/// What every handler can reach.
+pub struct Inner {
+    /// The database.
+    pub db: Db,
+    /// The issuer's signing key.
+    pub key: KeyPair,
+    /// The issuer DID.
+    pub did: String,
+    /// The signing key's verification method.
+    pub verification_method: String,
+    /// How permits name the key.
+    pub key_ref: KeyRef,
+    /// The signed trust list, as served.
+    pub trust_list: String,
+    /// The DID document, as served.
+    pub did_document: String,
+    /// Serializes writers inside this process (the head row does it across processes).
+    pub write_lock: tokio::sync::Mutex<()>,
+    /// Signed status lists, by shard and purpose.
+    pub lists: Mutex<HashMap<(u32, StatusPurpose), publish::Published>>,
+}
+
+impl Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// The current time, to the second.
+    pub fn now(&self) -> UnixTime {
+        crate::cli::now()
+    }
+}
+
+/// One endpoint: method, path, who may call it, what it does. The router and
+/// `/openapi.json` are both built from this table.
+pub struct Route {
+    /// HTTP method.
+    pub method: &'static str,
+    /// Path template.
+    pub path: &'static str,
+    /// Roles allowed; empty means public.
+    pub roles: &'static [Role],
+    /// One line.
+    pub summary: &'static str,
+}
+
+const REG: &[Role] = &[Role::Registrar];
+
+/// Every endpoint.
+pub const ROUTES: &[Route] = &[
+    Route { method: "post", path: "/v1/permits", roles: REG, summary: "Issue a permit (Idempotency-Key honoured)" },
+    Route {
+        method: "get",
+        path: "/v1/permits",
+        roles: &[Role::Registrar, Role::Auditor],
+        summary: "List permits: ids, states and status indices",
+    },
+    Route {
+        method: "get",
+        path: "/v1/permits/{id}",
+        roles: &[Role::Registrar, Role::Auditor, Role::Employer, Role::Partner],
+        summary: "A permit, its state and history (employers: own workers; partners: their estates)",
+    },
+    Route { method: "post", path: "/v1/permits/{id}/suspend", roles: REG, summary: "Suspend (reason required)" },
+    Route { method: "post", path: "/v1/permits/{id}/reinstate", roles: REG, summary: "Lift a suspension" },
+    Route { method: "post", path: "/v1/permits/{id}/revoke", roles: REG, summary: "Revoke for good" },
+    Route {
+        method: "post",
+        path: "/v1/permits/{id}/renew",
+        roles: REG,
+        summary: "Issue a renewal; the old permit is retired",
+    },
+    Route {
+        method: "post",
+        path: "/v1/permits/{id}/change-employer",
+        roles: REG,
+        summary: "Issue for a new employer; the old permit is retired",
+    },
+    Route {
+        method: "post",
+        path: "/v1/applications",
+        roles: &[Role::Officer, Role::Registrar],
+        summary: "Submit an application",
+    },
+    Route {
+        method: "get",
+        path: "/v1/applications/{id}",
+        roles: &[Role::Officer, Role::Registrar],
+        summary: "An application's state (officers never see its data)",
+    },
+    Route { method: "post", path: "/v1/applications/{id}/approve", roles: REG, summary: "Approve: issues the permit" },
+    Route { method: "post", path: "/v1/applications/{id}/reject", roles: REG, summary: "Reject" },
+    Route { method: "post", path: "/v1/tokens", roles: &[Role::Admin], summary: "Create an API token (shown once)" },
+    Route {
+        method: "get",
+        path: "/v1/audit",
+        roles: &[Role::Auditor],
+        summary: "The hash-chained audit log, a page at a time",
+    },
+    Route { method: "get", path: "/v1/audit/verify", roles: &[Role::Auditor], summary: "Recompute the audit chain" },
+    Route {
+        method: "get",
+        path: "/v1/bundle",
+        roles: &[],
+        summary: "The verifier bundle: trust list, every status list, pinned contexts",
+    },
+    Route {
+        method: "get",
+        path: "/status/{purpose}/{list}",
+        roles: &[],
+        summary: "A signed BitstringStatusListCredential (ETag, gzip)",
+    },
+    Route { method: "get", path: "/.well-known/did.json", roles: &[], summary: "The issuer's DID document" },
+    Route { method: "get", path: "/trust-list", roles: &[], summary: "The signed trust list" },
+    Route { method: "get", path: "/contexts/dwp/v1", roles: &[], summary: "The DWP JSON-LD context" },
+    Route { method: "get", path: "/openapi.json", roles: &[], summary: "This description" },
+    Route { method: "get", path: "/healthz", roles: &[], summary: "Liveness and database check" },
+];
+
+/// The OpenAPI 3.1 description, built from [`ROUTES`].
+pub fn openapi() -> Value {
+    let mut paths = serde_json::Map::new();
+    for r in ROUTES {
+        let entry = paths.entry(r.path.to_string()).or_insert_with(|| json!({}));
+        let mut op = json!({
+            "summary": r.summary,
+            "responses": {
+                "200": { "description": "OK" },
+                "default": { "description": "An RFC 9457 problem", "content": { "application/problem+json": {} } },
+            },
+        });
+        if !r.roles.is_empty() {
+            op["security"] = json!([{ "bearer": [] }]);
+            op["x-roles"] = r.roles.iter().map(|x| x.as_str()).collect::<Vec<_>>().into();
+        }
+        entry[r.method] = op;
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": "Digital Work Permit registry", "version": env!("CARGO_PKG_VERSION") },
+        "components": { "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } } },
+        "paths": paths,
+    })
+}
+
+async fn fallback() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found")
+}
+
+/// axum's own refusals (405, 408 from the timeout, 413) as problem+json.
+async fn problem_responses(resp: axum::response::Response) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let is_problem = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if is_problem {
+        return resp;
+    }
+    match resp.status() {
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").into_response()
+        }
+        StatusCode::REQUEST_TIMEOUT => ApiError::new(StatusCode::REQUEST_TIMEOUT, "timeout").into_response(),
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large").into_response(),
+        _ => resp,
+    }
+}
+
+/// The router.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/v1/permits", post(permits::issue).get(permits::list))
+        .route("/v1/permits/{id}", get(permits::get))
+        .route("/v1/permits/{id}/{action}", post(permits::act))
+        .route("/v1/applications", post(applications::submit))
+        .route("/v1/applications/{id}", get(applications::get))
+        .route("/v1/applications/{id}/{verb}", post(applications::decide))
+        .route("/v1/tokens", post(applications::create_token))
+        .route("/v1/audit", get(audit::list))
+        .route("/v1/audit/verify", get(audit::verify))
+        .route("/v1/bundle", get(publish::bundle))
+        .route("/status/{purpose}/{list}", get(publish::status_list))
+        .route("/.well-known/did.json", get(publish::did_document))
+        .route("/trust-list", get(publish::trust_list))
+        .route("/contexts/dwp/v1", get(publish::dwp_context))
+        .route("/openapi.json", get(|| async { axum::Json(openapi()) }))
+        .route("/healthz", get(publish::healthz))
+        .fallback(fallback)
+        .with_state(state)
+        // Read from the inside out: the body cap, the timeout, problem+json for axum's own refusals, gzip.
+        .layer(DefaultBodyLimit::max(body::MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(body::MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
+        .layer(axum::middleware::map_response(problem_responses))
+        .layer(CompressionLayer::new().gzip(true))
+}
+
+/// The database URL: `DATABASE_URL`, else an SQLite file in the data directory.
+pub fn database_url(data: &Path) -> Result<String> {
+    match std::env::var("DATABASE_URL") {
+        Ok(url) if !url.trim().is_empty() => Ok(url),
+        _ => {
+            std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
+            let path = data.join("registry.sqlite");
+            let path = path.to_str().context("the data directory's path is not UTF-8")?;
+            Ok(format!("sqlite://{path}?mode=rwc"))
+        }
+    }
+}
+
+/// Opens the registry: keys (generated on first start, mode 0600) and database.
+/// Returns the state and, on first start, the bootstrap administrator token.
+pub async fn open(data: &Path, did: &str, database_url: &str) -> Result<(AppState, Option<String>)> {
+    let keys = data.join("keys");
+    if !keys.join(crate::cli::ISSUER_KEY).exists() {
+        crate::cli::generate_keys(&keys, did, crate::cli::now())
+            .with_context(|| format!("generating the registry's keys in {}", keys.display()))?;
+        eprintln!("generated issuer and root keys for {did} in {} (mode 0600)", keys.display());
+    }
+    let (key, did) = crate::cli::load_issuer_key(&keys)?;
+    let verification_method = key.id.clone().unwrap_or_default();
+    let key_ref = if verification_method == format!("{did}#key-1") {
+        KeyRef::Numbered(1)
+    } else {
+        KeyRef::Other(verification_method.clone())
+    };
+    let trust_list = crate::files::read_text(&keys.join(crate::cli::TRUST_LIST), "trust list")?;
+    let did_document = crate::files::read_text(&keys.join("did.json"), "DID document")?;
+    let db = Db::open(database_url).await?;
+    let mut bootstrap = None;
+    let admins: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM tokens WHERE role = 'admin'").fetch_one(&db.pool).await?;
+    if admins == 0 {
+        let mut w = db.begin_write(crate::cli::now().0).await?;
+        let (_, token) = auth::create_token(&mut w, "system", Role::Admin, None, Some("bootstrap")).await?;
+        w.commit().await?;
+        bootstrap = Some(token);
+    }
+    let state = AppState(Arc::new(Inner {
+        db,
+        key,
+        did,
+        verification_method,
+        key_ref,
+        trust_list,
+        did_document,
+        write_lock: tokio::sync::Mutex::new(()),
+        lists: Mutex::new(HashMap::new()),
+    }));
+    Ok((state, bootstrap))
+}
+
+/// `did:web` for a listen address: `127.0.0.1:8080` → `did:web:127.0.0.1%3A8080`.
+pub fn default_did(listen: &str) -> String {
+    match listen.rsplit_once(':') {
+        Some((host, "0")) | Some((host, "443")) => format!("did:web:{}", host.trim_matches(['[', ']'])),
+        Some((host, port)) => format!("did:web:{}%3A{port}", host.trim_matches(['[', ']'])),
+        None => format!("did:web:{listen}"),
+    }
+}
+
+/// `dwp serve`.
+pub fn serve(data: &Path, listen: &str, did: Option<&str>) -> Result<std::process::ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
+    runtime.block_on(async {
+        let did = did.map(str::to_string).unwrap_or_else(|| default_did(listen));
+        let url = database_url(data)?;
+        let (state, bootstrap) = open(data, &did, &url).await?;
+        let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
+        let addr = listener.local_addr()?;
+        let where_ = match state.db.engine {
+            store::Engine::Sqlite => format!("sqlite ({})", data.join("registry.sqlite").display()),
+            store::Engine::Postgres => format!("postgres ({})", store::redact(&url)),
+        };
+        println!("DWP registry listening on http://{addr}");
+        println!("  issuer {} · database {where_}", state.did);
+        if let Some(t) = bootstrap {
+            println!("  bootstrap administrator token (shown once; keep it safe): {t}");
+        }
+        use std::io::Write as _;
+        std::io::stdout().flush().ok();
+        axum::serve(listener, app(state)).with_graceful_shutdown(shutdown()).await.context("serving")?;
+        Ok(std::process::ExitCode::SUCCESS)
+    })
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        tokio::signal::ctrl_c().await.ok();
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// `dwp tokens create`.
+pub fn create_token_cli(
+    data: &Path,
+    role: &str,
+    scope: Option<&str>,
+    label: Option<&str>,
+) -> Result<std::process::ExitCode> {
+    let role = Role::parse(role).with_context(|| {
+        format!("--role {role:?}: one of admin, registrar, officer, employer, partner, inspector, auditor")
+    })?;
+    let scope = auth::check_scope(role, scope).map_err(|e| anyhow::anyhow!("--scope: {e}"))?;
+    if let Some(l) = label {
+        dwp_verifier::text::check(l, 100).map_err(|e| anyhow::anyhow!("--label {e}"))?;
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let db = Db::open(&database_url(data)?).await?;
+        let mut w = db.begin_write(crate::cli::now().0).await?;
+        let (id, token) = auth::create_token(&mut w, "cli", role, scope.as_deref(), label).await?;
+        w.commit().await?;
+        eprintln!("created {} token {id}; it is shown once, below", role.as_str());
+        println!("{token}");
+        Ok(std::process::ExitCode::SUCCESS)
+    })
+}

@@ -1,0 +1,114 @@
+//! RFC 9457 problem details. Every refusal has a stable machine `code`; a 500
+//! says nothing about its cause (the cause goes to the server's log).
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+/// An HTTP error answered as `application/problem+json`.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    detail: Option<String>,
+    field: Option<String>,
+}
+
+impl ApiError {
+    /// A refusal with a status and a stable code.
+    pub fn new(status: StatusCode, code: &'static str) -> Self {
+        ApiError { status, code, detail: None, field: None }
+    }
+
+    /// Adds a human-readable explanation (never internal state).
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    /// Names the request field at fault.
+    pub fn field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    /// 500: logs the cause, answers nothing about it.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        eprintln!("error: internal: {cause:#}");
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error")
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        ApiError::internal(format!("database: {e}"))
+    }
+}
+
+/// English and Thai titles for each code.
+pub fn title(code: &str) -> (&'static str, &'static str) {
+    match code {
+        "missing_token" => ("An API token is required", "ต้องใช้โทเค็น API"),
+        "invalid_token" => ("The API token is not valid", "โทเค็น API ไม่ถูกต้อง"),
+        "forbidden" => ("Your role may not do this", "บทบาทของคุณไม่มีสิทธิ์ทำรายการนี้"),
+        "not_found" => ("Not found", "ไม่พบข้อมูล"),
+        "unsupported_media_type" => ("Send application/json", "ต้องส่งข้อมูลแบบ application/json"),
+        "malformed_json" => ("The body is not valid JSON", "ข้อมูลไม่ใช่ JSON ที่ถูกต้อง"),
+        "invalid_field" => ("A field is missing, unknown or of the wrong type", "ช่องข้อมูลขาด ไม่รู้จัก หรือผิดชนิด"),
+        "invalid_permit" => ("The permit breaks a rule", "ข้อมูลใบอนุญาตไม่ถูกต้องตามเกณฑ์"),
+        "body_too_large" => ("The body is too large", "ข้อมูลมีขนาดใหญ่เกินกำหนด"),
+        "idempotency_key_reused" => {
+            ("This Idempotency-Key was used with a different body", "Idempotency-Key นี้เคยใช้กับข้อมูลอื่นแล้ว")
+        }
+        "invalid_idempotency_key" => ("The Idempotency-Key header is not valid", "Idempotency-Key ไม่ถูกต้อง"),
+        "permit_number_in_use" => ("A live permit has this number", "เลขที่ใบอนุญาตนี้มีผลใช้อยู่แล้ว"),
+        "permit_revoked" => ("The permit is revoked", "ใบอนุญาตถูกเพิกถอนแล้ว"),
+        "permit_superseded" => ("The permit was replaced by a newer one", "ใบอนุญาตถูกแทนที่ด้วยฉบับใหม่แล้ว"),
+        "already_suspended" => ("The permit is already suspended", "ใบอนุญาตถูกพักใช้อยู่แล้ว"),
+        "not_suspended" => ("The permit is not suspended", "ใบอนุญาตไม่ได้ถูกพักใช้"),
+        "permit_suspended" => ("The permit is suspended; reinstate it first", "ใบอนุญาตถูกพักใช้ ต้องคืนสิทธิ์ก่อน"),
+        "permit_expired" => ("The permit has expired", "ใบอนุญาตหมดอายุแล้ว"),
+        "application_decided" => ("The application was already decided", "คำขอนี้ได้รับการพิจารณาแล้ว"),
+        "invalid_scope" => ("The token scope is not valid for the role", "ขอบเขตโทเค็นไม่ถูกต้องสำหรับบทบาทนี้"),
+        "invalid_query" => ("A query parameter is not valid", "พารามิเตอร์ไม่ถูกต้อง"),
+        "method_not_allowed" => ("Method not allowed", "ไม่รองรับวิธีการนี้"),
+        "timeout" => ("The request took too long", "คำขอใช้เวลานานเกินไป"),
+        _ => ("Internal error", "เกิดข้อผิดพลาดภายในระบบ"),
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (en, th) = title(self.code);
+        let mut body = json!({
+            "type": format!("https://dwp.doe.go.th/problems/{}", self.code),
+            "title": en,
+            "titleTh": th,
+            "status": self.status.as_u16(),
+            "code": self.code,
+        });
+        if let Some(d) = self.detail {
+            body["detail"] = d.into();
+        }
+        if let Some(f) = self.field {
+            body["field"] = f.into();
+        }
+        let mut resp = (self.status, body.to_string()).into_response();
+        let headers = resp.headers_mut();
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if self.status == StatusCode::UNAUTHORIZED {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"dwp\""));
+        }
+        resp
+    }
+}

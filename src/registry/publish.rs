@@ -1,0 +1,194 @@
+//! What the registry publishes for verifiers: signed status lists, the DID
+//! document, the trust list, the pinned contexts and the verifier bundle.
+//! All public: they hold no personal data.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use dwp_issuer::status::{ListInfo, sign_status_list};
+use dwp_verifier::credential::StatusPurpose;
+use dwp_verifier::status::Bitstring;
+use dwp_verifier::time::UnixTime;
+
+use super::AppState;
+use super::permits::LIST_ENTRIES;
+use super::problem::ApiError;
+
+/// How long a signed list stays valid (`validUntil - validFrom`): the longest offline policy.
+pub const LIST_VALIDITY_SECS: i64 = 7 * 86_400;
+/// A list is re-signed (fresh `validFrom`) when its signature is older than this, even without changes.
+pub const RESIGN_AFTER_SECS: i64 = 3_600;
+/// The `ttl` verifiers are told: fetch again after five minutes when online.
+pub const TTL_MS: u64 = 300_000;
+
+/// A signed list, kept until its sequence changes or it is due for re-signing.
+#[derive(Debug, Clone)]
+pub struct Published {
+    sequence: i64,
+    signed_at: i64,
+    /// The signed credential, serialized.
+    pub body: Arc<String>,
+    etag: String,
+}
+
+fn parse_purpose(s: &str) -> Option<StatusPurpose> {
+    match s {
+        "revocation" => Some(StatusPurpose::Revocation),
+        "suspension" => Some(StatusPurpose::Suspension),
+        _ => None,
+    }
+}
+
+/// The current signed list for `(shard, purpose)`, or `None` if no such list exists.
+pub async fn current_list(state: &AppState, shard: u32, purpose: StatusPurpose) -> Result<Option<Published>, ApiError> {
+    // The sequence is read before the bits: the bits are then at least as new as the
+    // sequence they are published under, on every isolation level.
+    let row = sqlx::query("SELECT sequence FROM status_lists WHERE shard = $1 AND purpose = $2")
+        .bind(i64::from(shard))
+        .bind(purpose.as_str())
+        .fetch_optional(&state.db.pool)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let sequence: i64 = row.try_get(0)?;
+    let now = state.now().0;
+    if let Some(p) = state.lists.lock().ok().and_then(|m| m.get(&(shard, purpose)).cloned())
+        && p.sequence == sequence
+        && now - p.signed_at < RESIGN_AFTER_SECS
+    {
+        return Ok(Some(p));
+    }
+    let column = match purpose {
+        StatusPurpose::Revocation => "revoked_bit",
+        StatusPurpose::Suspension => "suspended_bit",
+    };
+    let sql = format!("SELECT status_index FROM permits WHERE shard = $1 AND {column} = 1");
+    let rows = sqlx::query(&sql).bind(i64::from(shard)).fetch_all(&state.db.pool).await?;
+    let mut bits = Bitstring::zeroed(LIST_ENTRIES as usize);
+    for r in rows {
+        let i: i64 = r.try_get(0)?;
+        let i = usize::try_from(i).map_err(|_| ApiError::internal("stored status index out of range"))?;
+        if !bits.set(i, true) {
+            return Err(ApiError::internal("stored status index out of range"));
+        }
+    }
+    let info = ListInfo {
+        issuer: &state.did,
+        verification_method: &state.verification_method,
+        shard,
+        purpose,
+        sequence: u64::try_from(sequence).unwrap_or(0),
+        valid_from: UnixTime(now),
+        valid_until: UnixTime(now + LIST_VALIDITY_SECS),
+        ttl_ms: TTL_MS,
+    };
+    let signed = sign_status_list(&info, &bits, &state.key).map_err(ApiError::internal)?;
+    let body = serde_json::to_string(&signed).map_err(ApiError::internal)?;
+    let digest: String = Sha256::digest(body.as_bytes()).iter().take(8).map(|b| format!("{b:02x}")).collect();
+    let published = Published {
+        sequence,
+        signed_at: now,
+        etag: format!("\"{}-{shard}-{sequence}-{digest}\"", purpose.as_str()),
+        body: Arc::new(body),
+    };
+    if let Ok(mut m) = state.lists.lock() {
+        m.insert((shard, purpose), published.clone());
+    }
+    Ok(Some(published))
+}
+
+/// `GET /status/{purpose}/{list}`: the signed `BitstringStatusListCredential`.
+pub async fn status_list(
+    State(state): State<AppState>,
+    Path((purpose, list)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let not_found = || ApiError::new(StatusCode::NOT_FOUND, "not_found");
+    let purpose = parse_purpose(&purpose).ok_or_else(not_found)?;
+    let shard: u32 = list.parse().ok().filter(|_| list.len() <= 10 && !list.starts_with('+')).ok_or_else(not_found)?;
+    let published = current_list(&state, shard, purpose).await?.ok_or_else(not_found)?;
+    let etag = HeaderValue::from_str(&published.etag).map_err(ApiError::internal)?;
+    let cache = HeaderValue::from_static("public, no-cache");
+    if headers.get(header::IF_NONE_MATCH).is_some_and(|v| v.as_bytes() == published.etag.as_bytes()) {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag), (header::CACHE_CONTROL, cache)]).into_response());
+    }
+    Ok((
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/vc")),
+            (header::ETAG, etag),
+            (header::CACHE_CONTROL, cache),
+        ],
+        published.body.as_str().to_string(),
+    )
+        .into_response())
+}
+
+fn json_text(content_type: &'static str, body: String) -> Response {
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=300")], body).into_response()
+}
+
+/// `GET /.well-known/did.json`.
+pub async fn did_document(State(state): State<AppState>) -> Response {
+    json_text("application/did+json", state.did_document.clone())
+}
+
+/// `GET /trust-list`.
+pub async fn trust_list(State(state): State<AppState>) -> Response {
+    json_text("application/json", state.trust_list.clone())
+}
+
+/// `GET /contexts/dwp/v1`.
+pub async fn dwp_context() -> Response {
+    json_text("application/ld+json", dwp_issuer::contexts::DWP_V1.to_string())
+}
+
+/// `GET /v1/bundle`: everything an offline verifier needs, in one file.
+pub async fn bundle(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let rows = sqlx::query("SELECT shard, purpose FROM status_lists ORDER BY shard, purpose")
+        .fetch_all(&state.db.pool)
+        .await?;
+    let mut lists = Vec::new();
+    for r in rows {
+        let shard: i64 = r.try_get(0)?;
+        let purpose: String = r.try_get(1)?;
+        let (Ok(shard), Some(purpose)) = (u32::try_from(shard), parse_purpose(&purpose)) else {
+            return Err(ApiError::internal("stored status list row out of shape"));
+        };
+        if let Some(p) = current_list(&state, shard, purpose).await? {
+            lists.push(serde_json::from_str::<Value>(&p.body).map_err(ApiError::internal)?);
+        }
+    }
+    let contexts: serde_json::Map<String, Value> = dwp_issuer::contexts::ALL
+        .iter()
+        .map(|(url, text)| (url.to_string(), Value::String(text.to_string())))
+        .collect();
+    Ok(Json(json!({
+        "type": "DwpVerifierBundle",
+        "version": 1,
+        "issued": state.now().to_string(),
+        "issuer": state.did,
+        "trustList": serde_json::from_str::<Value>(&state.trust_list).map_err(ApiError::internal)?,
+        "didDocument": serde_json::from_str::<Value>(&state.did_document).map_err(ApiError::internal)?,
+        "statusLists": lists,
+        "contexts": contexts,
+    })))
+}
+
+/// `GET /healthz`.
+pub async fn healthz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let mut body = json!({ "status": "ok", "database": state.db.engine.as_str(), "issuer": state.did });
+    if state.db.engine == super::store::Engine::Sqlite {
+        let (mode, sync) = state.db.sqlite_settings().await?;
+        body["sqlite"] = json!({ "journalMode": mode, "synchronous": if sync == 2 { "full".to_string() } else { sync.to_string() } });
+    } else {
+        sqlx::query("SELECT 1").execute(&state.db.pool).await?;
+    }
+    Ok(Json(body))
+}

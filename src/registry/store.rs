@@ -1,0 +1,167 @@
+//! Storage: one SQL text for SQLite and PostgreSQL through sqlx's `Any`
+//! driver, schema by `sqlx::migrate!`. This module stores and reads; the rules
+//! (transitions, index allocation, the audit hash) live elsewhere.
+
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::MigrateDatabase;
+use sqlx::{Any, AnyPool, Executor, Row, Transaction};
+
+use super::audit::{self, AuditEntry};
+
+/// Which engine a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// An SQLite file (WAL, `synchronous=FULL`).
+    Sqlite,
+    /// PostgreSQL or a Postgres-compatible engine.
+    Postgres,
+}
+
+impl Engine {
+    /// The name shown in `/healthz`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres => "postgres",
+        }
+    }
+}
+
+/// The database.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub engine: Engine,
+}
+
+/// Password-free form of a database URL, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://…@{}", &url[..s], &url[at + 1..]),
+        _ => url.to_string(),
+    }
+}
+
+impl Db {
+    /// Connects (creating the database if it does not exist) and brings the schema up to date.
+    pub async fn open(url: &str) -> Result<Db> {
+        sqlx::any::install_default_drivers();
+        let engine = if url.starts_with("sqlite:") {
+            Engine::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Engine::Postgres
+        } else {
+            bail!("DATABASE_URL must start with sqlite: or postgres:// (got {})", redact(url));
+        };
+        if !Any::database_exists(url).await.with_context(|| format!("reaching the database {}", redact(url)))? {
+            Any::create_database(url).await.with_context(|| format!("creating the database {}", redact(url)))?;
+        }
+        let options: AnyConnectOptions = url.parse().with_context(|| format!("database URL {}", redact(url)))?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(if engine == Engine::Sqlite { 4 } else { 8 })
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if engine == Engine::Sqlite {
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                             PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .with_context(|| format!("connecting to {}", redact(url)))?;
+        sqlx::migrate!("./migrations").run(&pool).await.context("applying the schema migrations")?;
+        Ok(Db { pool, engine })
+    }
+
+    /// SQLite's journal mode and synchronous level, as `/healthz` reports them.
+    pub async fn sqlite_settings(&self) -> Result<(String, i64), sqlx::Error> {
+        let mut conn = self.pool.acquire().await?;
+        let mode: String = sqlx::query("PRAGMA journal_mode").fetch_one(&mut *conn).await?.try_get(0)?;
+        let sync: i64 = sqlx::query("PRAGMA synchronous").fetch_one(&mut *conn).await?.try_get(0)?;
+        Ok((mode, sync))
+    }
+
+    /// Starts a write: the first statement takes the registry's head row, so
+    /// that writers are serialized on both engines and across processes.
+    pub async fn begin_write(&self, now: i64) -> Result<WriteTx, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE registry_head SET current_shard = current_shard WHERE id = 1").execute(&mut *tx).await?;
+        let row = sqlx::query("SELECT audit_seq, audit_hash, current_shard FROM registry_head WHERE id = 1")
+            .fetch_one(&mut *tx)
+            .await?;
+        Ok(WriteTx { tx, now, seq: row.try_get(0)?, hash: row.try_get(1)?, shard: row.try_get(2)? })
+    }
+}
+
+/// A write transaction holding the head of the audit chain.
+pub struct WriteTx {
+    pub tx: Transaction<'static, Any>,
+    pub now: i64,
+    seq: i64,
+    hash: String,
+    /// The open shard.
+    pub shard: i64,
+}
+
+impl WriteTx {
+    /// Appends an audit entry to the chain; returns its sequence number.
+    pub async fn audit(
+        &mut self,
+        actor: &str,
+        action: &str,
+        subject: Option<&str>,
+        detail: serde_json::Value,
+    ) -> Result<i64, sqlx::Error> {
+        let entry = AuditEntry {
+            seq: self.seq + 1,
+            at: self.now,
+            actor: actor.to_string(),
+            action: action.to_string(),
+            subject: subject.map(str::to_string),
+            detail,
+        };
+        let hash = audit::chain_hash(&self.hash, &entry);
+        sqlx::query(
+            "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(entry.seq)
+        .bind(entry.at)
+        .bind(&entry.actor)
+        .bind(&entry.action)
+        .bind(entry.subject.clone())
+        .bind(entry.detail.to_string())
+        .bind(&self.hash)
+        .bind(&hash)
+        .execute(&mut *self.tx)
+        .await?;
+        self.seq = entry.seq;
+        self.hash = hash;
+        Ok(entry.seq)
+    }
+
+    /// Moves to the next shard (the open one is full enough).
+    pub fn open_next_shard(&mut self) {
+        self.shard += 1;
+    }
+
+    /// Writes the head and commits.
+    pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE registry_head SET audit_seq = $1, audit_hash = $2, current_shard = $3 WHERE id = 1")
+            .bind(self.seq)
+            .bind(&self.hash)
+            .bind(self.shard)
+            .execute(&mut *self.tx)
+            .await?;
+        self.tx.commit().await
+    }
+}

@@ -1,0 +1,212 @@
+//! `dwp bench registry`: drives a registry over loopback with a bounded number
+//! of requests and prints durable issuances per second, status changes per
+//! second and latency percentiles, on SQLite and PostgreSQL, against a
+//! reference measured in the same run (the disk's fsync rate).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use serde_json::Value;
+
+use crate::registry::{self, auth::Role};
+
+type HttpClient = Client<HttpConnector, Full<Bytes>>;
+
+const SAMPLE: &str = include_str!("../wallet-spec/examples/permit-sample.json");
+
+struct Target {
+    base: String,
+    token: String,
+    client: HttpClient,
+}
+
+impl Target {
+    async fn post(&self, path: &str, body: String) -> Result<(u16, Value)> {
+        let req = hyper::Request::post(format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .header("authorization", format!("Bearer {}", self.token))
+            .body(Full::new(Bytes::from(body)))?;
+        let resp =
+            tokio::time::timeout(Duration::from_secs(30), self.client.request(req)).await.context("timeout")??;
+        let status = resp.status().as_u16();
+        let bytes = resp.into_body().collect().await?.to_bytes();
+        Ok((status, serde_json::from_slice(&bytes).unwrap_or(Value::Null)))
+    }
+}
+
+fn permit_body(n: usize) -> Result<String> {
+    let mut v: Value = serde_json::from_str(SAMPLE)?;
+    v["permitNumber"] = format!("WP-2569-21-{:06}", n % 1_000_000).into();
+    Ok(v.to_string())
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+struct Phase {
+    per_sec: f64,
+    p50: f64,
+    p99: f64,
+    results: Vec<Value>,
+}
+
+/// Runs `jobs` requests with `concurrency` clients in a closed loop.
+async fn closed_loop(t: &Arc<Target>, jobs: Vec<(String, String)>, concurrency: usize, expect: u16) -> Result<Phase> {
+    let jobs = Arc::new(std::sync::Mutex::new(jobs.into_iter().enumerate().collect::<Vec<_>>()));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let t = t.clone();
+        let jobs = jobs.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut out = Vec::new();
+            loop {
+                let job = jobs.lock().ok().and_then(|mut j| j.pop());
+                let Some((i, (path, body))) = job else { break };
+                let t0 = Instant::now();
+                let (status, v) = t.post(&path, body).await?;
+                if status != expect {
+                    bail!("POST {path}: HTTP {status} {v}");
+                }
+                out.push((i, t0.elapsed(), v));
+            }
+            Ok(out)
+        }));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await??);
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    all.sort_by_key(|(i, _, _)| *i);
+    let mut lat: Vec<Duration> = all.iter().map(|(_, d, _)| *d).collect();
+    lat.sort();
+    Ok(Phase {
+        per_sec: all.len() as f64 / elapsed,
+        p50: percentile(&lat, 0.50),
+        p99: percentile(&lat, 0.99),
+        results: all.into_iter().map(|(_, _, v)| v).collect(),
+    })
+}
+
+/// Sends `count` issuances at `rate` per second (open loop) and returns the p99 latency in ms.
+async fn paced(t: &Arc<Target>, count: usize, rate: f64, first: usize) -> Result<f64> {
+    let start = tokio::time::Instant::now();
+    let mut tasks = Vec::new();
+    for i in 0..count {
+        tokio::time::sleep_until(start + Duration::from_secs_f64(i as f64 / rate)).await;
+        let t = t.clone();
+        let body = permit_body(first + i)?;
+        tasks.push(tokio::spawn(async move {
+            let t0 = Instant::now();
+            let (status, v) = t.post("/v1/permits", body).await?;
+            if status != 201 {
+                bail!("paced issue: HTTP {status} {v}");
+            }
+            Ok(t0.elapsed())
+        }));
+    }
+    let mut lat = Vec::new();
+    for task in tasks {
+        lat.push(task.await??);
+    }
+    lat.sort();
+    Ok(percentile(&lat, 0.99))
+}
+
+fn fsync_rate(dir: &Path) -> Result<f64> {
+    use std::io::Write;
+    let path = dir.join("fsync-probe");
+    let mut f = std::fs::File::create(&path)?;
+    let block = [0u8; 4096];
+    let n = 300;
+    let start = Instant::now();
+    for _ in 0..n {
+        f.write_all(&block)?;
+        f.sync_data()?;
+    }
+    let rate = n as f64 / start.elapsed().as_secs_f64();
+    std::fs::remove_file(&path).ok();
+    Ok(rate)
+}
+
+async fn run_one(name: &str, dir: &Path, url: &str, requests: usize, concurrency: usize, fsync: f64) -> Result<()> {
+    let (state, _) = registry::open(dir, "did:web:bench.dwp.invalid", url).await?;
+    let mut w = state.db.begin_write(crate::cli::now().0).await?;
+    let (_, token) = registry::auth::create_token(&mut w, "bench", Role::Registrar, None, Some("bench")).await?;
+    w.commit().await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let server = tokio::spawn(async move { axum::serve(listener, registry::app(state)).await });
+    let client: HttpClient = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(concurrency).build_http();
+    let t = Arc::new(Target { base: format!("http://{addr}"), token, client });
+
+    let jobs = (0..requests).map(|i| Ok(("/v1/permits".to_string(), permit_body(i)?))).collect::<Result<Vec<_>>>()?;
+    let issue = closed_loop(&t, jobs, concurrency, 201).await?;
+    let ids: Vec<String> = issue.results.iter().filter_map(|v| v["id"].as_str().map(str::to_string)).collect();
+    let body = r#"{"reason":"benchmark"}"#.to_string();
+    let jobs = ids.iter().map(|id| (format!("/v1/permits/{id}/suspend"), body.clone())).collect();
+    let change = closed_loop(&t, jobs, concurrency, 200).await?;
+    let paced_p99 = paced(&t, 1000, 250.0, requests).await?;
+    server.abort();
+    println!(
+        "{name:<9} issue: {:>7.0}/s (p50 {:.1} ms, p99 {:.1} ms)   status changes: {:>7.0}/s (p99 {:.1} ms)",
+        issue.per_sec, issue.p50, issue.p99, change.per_sec, change.p99
+    );
+    println!("{name:<9} paced 250 issuances/s for 4 s: p99 {paced_p99:.1} ms");
+    println!("{name:<9} issuance/fsync ratio: {:.2}", issue.per_sec / fsync);
+    Ok(())
+}
+
+fn scratch_dir() -> Result<PathBuf> {
+    let dir = std::env::temp_dir().join(registry::auth::random_id("dwp-bench-")?);
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// Runs the registry benchmark.
+pub fn run(requests: usize, concurrency: usize, postgres: Option<&str>) -> Result<ExitCode> {
+    if !(1..=100_000).contains(&requests) || !(1..=256).contains(&concurrency) {
+        bail!("--requests must be 1..=100000 and --concurrency 1..=256");
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let dir = scratch_dir()?;
+        let fsync = fsync_rate(&dir)?;
+        println!("registry bench: {requests} issuances and {requests} status changes, {concurrency} clients, loopback");
+        println!("reference: disk fsync {fsync:.0} commits/s (4 KiB write + fdatasync)");
+        let sqlite = format!("sqlite://{}?mode=rwc", dir.join("registry.sqlite").display());
+        let r = run_one("sqlite", &dir, &sqlite, requests, concurrency, fsync).await;
+        std::fs::remove_dir_all(&dir).ok();
+        r?;
+        if let Some(base) = postgres {
+            let name = registry::auth::random_id("dwp_bench_")?;
+            let url = match base.rsplit_once('/') {
+                Some((server, _)) => format!("{server}/{name}"),
+                None => bail!("--postgres must be postgres://host:port/database"),
+            };
+            let dir = scratch_dir()?;
+            let r = run_one("postgres", &dir, &url, requests, concurrency, fsync).await;
+            std::fs::remove_dir_all(&dir).ok();
+            use sqlx::migrate::MigrateDatabase;
+            sqlx::Postgres::drop_database(&url).await.ok();
+            if let Err(e) = r {
+                println!("postgres  skipped: {e:#}");
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
