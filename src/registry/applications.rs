@@ -34,10 +34,12 @@ fn invalid(e: dwp_verifier::permit::PermitError) -> ApiError {
 /// `POST /v1/applications` (officer, registrar).
 pub async fn submit(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Result<Caller, ApiError>,
     headers: HeaderMap,
     body: Result<JsonBody<PermitInput>, ApiError>,
 ) -> Result<Response, ApiError> {
+    // The body is read even when the caller is refused, so that the connection stays usable.
+    let caller = caller?;
     caller.require(&[Role::Officer, Role::Registrar])?;
     let body = body?;
     Permit::from_input(&body.value).map_err(invalid)?;
@@ -101,11 +103,13 @@ struct Decision {
 /// `POST /v1/applications/{id}/approve` · `/reject` (registrar).
 pub async fn decide(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Result<Caller, ApiError>,
     Path((id, verb)): Path<(String, String)>,
     headers: HeaderMap,
     body: Result<JsonBody<Value>, ApiError>,
 ) -> Result<Response, ApiError> {
+    // The body is read even when the caller is refused, so that the connection stays usable.
+    let caller = caller?;
     let approve = match verb.as_str() {
         "approve" => true,
         "reject" => false,
@@ -175,10 +179,12 @@ pub struct NewToken {
 /// `POST /v1/tokens` (admin): a new API token, shown once.
 pub async fn create_token(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Result<Caller, ApiError>,
     headers: HeaderMap,
     body: Result<JsonBody<NewToken>, ApiError>,
 ) -> Result<Response, ApiError> {
+    // The body is read even when the caller is refused, so that the connection stays usable.
+    let caller = caller?;
     caller.require(&[Role::Admin])?;
     let body = body?;
     let t = &body.value;

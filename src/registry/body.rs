@@ -25,7 +25,9 @@ pub struct JsonBody<T> {
 /// # Errors
 /// The problem above.
 pub fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(raw).map_err(|e| {
+    let text = std::str::from_utf8(raw)
+        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "malformed_json").detail("the body is not UTF-8"))?;
+    serde_json::from_str(text).map_err(|e| {
         use serde_json::error::Category;
         match e.classify() {
             Category::Data => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").detail(e.to_string()),

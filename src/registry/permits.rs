@@ -324,10 +324,12 @@ fn links(id: &str, shard: i64) -> Value {
 /// `POST /v1/permits` (registrar).
 pub async fn issue(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Result<Caller, ApiError>,
     headers: HeaderMap,
     body: Result<JsonBody<PermitInput>, ApiError>,
 ) -> Result<Response, ApiError> {
+    // The body is read even when the caller is refused, so that the connection stays usable.
+    let caller = caller?;
     caller.require(&[Role::Registrar])?;
     let body = body?;
     let permit = Permit::from_input(&body.value).map_err(permit_error)?;
@@ -590,11 +592,13 @@ fn successor_input(old: &PermitInput, action: Action, b: &ActionBody, now: UnixT
 /// `POST /v1/permits/{id}/{action}` (registrar).
 pub async fn act(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Result<Caller, ApiError>,
     Path((id, action)): Path<(String, String)>,
     headers: HeaderMap,
     body: Result<JsonBody<Value>, ApiError>,
 ) -> Result<Response, ApiError> {
+    // The body is read even when the caller is refused, so that the connection stays usable.
+    let caller = caller?;
     let action = Action::parse(&action).ok_or_else(not_found)?;
     caller.require(&[Role::Registrar])?;
     let body = body?;

@@ -2,9 +2,13 @@
 
 mod common;
 mod demo;
+mod durability;
 mod keys;
 mod negatives;
 mod permits;
 mod qr_images;
+mod registry;
+mod roles;
+mod server;
 mod spec;
 mod vectors;

@@ -1,0 +1,261 @@
+//! A registry under test: the real `dwp serve` binary on a loopback port, on
+//! SQLite (a file in a temporary directory) or PostgreSQL (a database of its
+//! own on the local server, dropped afterwards).
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server the tests use (a server URL without a database).
+pub fn postgres_server() -> String {
+    std::env::var("DWP_TEST_POSTGRES").unwrap_or_else(|_| "postgres://root@127.0.0.1:5432".to_string())
+}
+
+pub struct Server {
+    child: Option<Child>,
+    pub dir: tempfile::TempDir,
+    pub base: String,
+    pub admin: String,
+    pub database_url: Option<String>,
+    agent: ureq::Agent,
+}
+
+pub struct Resp {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+    pub fn code(&self) -> String {
+        self.json()["code"].as_str().unwrap_or("").to_string()
+    }
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into()
+}
+
+impl Server {
+    pub fn start(engine: Engine) -> Server {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let database_url = match engine {
+            Engine::Sqlite => None,
+            Engine::Postgres => Some(format!(
+                "{}/dwp_it_{}_{}_{}",
+                postgres_server(),
+                std::process::id(),
+                COUNTER.fetch_add(1, Ordering::SeqCst),
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.subsec_nanos())
+                    .unwrap_or(0)
+            )),
+        };
+        let mut s =
+            Server { child: None, dir, base: String::new(), admin: String::new(), database_url, agent: agent() };
+        let admin = s.spawn();
+        s.admin = admin.expect("first start prints a bootstrap token");
+        s
+    }
+
+    pub fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// Starts the binary and waits for its "listening" line; returns the bootstrap token if printed.
+    fn spawn(&mut self) -> Option<String> {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dwp"));
+        cmd.args(["serve", "--listen", "127.0.0.1:0", "--did", "did:web:registry.test", "--data"])
+            .arg(self.data())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .env_remove("DATABASE_URL");
+        if let Some(url) = &self.database_url {
+            cmd.env("DATABASE_URL", url);
+        }
+        let mut child = cmd.spawn().expect("dwp serve starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        self.child = Some(child);
+        let mut token = None;
+        loop {
+            let line = rx.recv_timeout(Duration::from_secs(120)).expect("dwp serve prints its address");
+            if let Some(url) = line.strip_prefix("DWP registry listening on ") {
+                self.base = url.trim().to_string();
+            }
+            if let Some((_, t)) = line.split_once("token (shown once; keep it safe): ") {
+                token = Some(t.trim().to_string());
+            }
+            if line.contains(" · database ") {
+                // The bootstrap line, if any, follows at once.
+                if let Ok(l) = rx.recv_timeout(Duration::from_millis(300))
+                    && let Some((_, t)) = l.split_once("token (shown once; keep it safe): ")
+                {
+                    token = Some(t.trim().to_string());
+                }
+                return token;
+            }
+        }
+    }
+
+    /// SIGKILL: no shutdown, no flush.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().ok();
+            c.wait().ok();
+        }
+    }
+
+    pub fn restart(&mut self) {
+        self.kill();
+        assert!(self.spawn().is_none(), "a restart must not print a new bootstrap token");
+    }
+
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<(&str, &[u8])>,
+        extra: &[(&str, &str)],
+    ) -> Resp {
+        let url = format!("{}{path}", self.base);
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let result = match body {
+            None => {
+                let mut r = match method {
+                    "GET" => self.agent.get(&url),
+                    "DELETE" => self.agent.delete(&url),
+                    other => panic!("no body for {other}"),
+                };
+                if let Some(a) = &auth {
+                    r = r.header("authorization", a);
+                }
+                for (k, v) in extra {
+                    r = r.header(*k, *v);
+                }
+                r.call()
+            }
+            Some((ctype, bytes)) => {
+                let mut r = match method {
+                    "POST" => self.agent.post(&url),
+                    "PUT" => self.agent.put(&url),
+                    other => panic!("no body for {other}"),
+                };
+                if let Some(a) = &auth {
+                    r = r.header("authorization", a);
+                }
+                r = r.header("content-type", ctype);
+                for (k, v) in extra {
+                    r = r.header(*k, *v);
+                }
+                r.send(bytes)
+            }
+        };
+        let resp = result.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let status = resp.status().as_u16();
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        let mut body = Vec::new();
+        use std::io::Read;
+        resp.into_body().into_reader().take(50 << 20).read_to_end(&mut body).expect("body");
+        Resp { status, headers, body: String::from_utf8_lossy(&body).to_string() }
+    }
+
+    pub fn get(&self, path: &str, token: Option<&str>) -> Resp {
+        self.request("GET", path, token, None, &[])
+    }
+
+    pub fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Resp {
+        self.request("POST", path, token, Some(("application/json", body.to_string().as_bytes())), &[])
+    }
+
+    pub fn token(&self, role: &str, scope: Option<&str>) -> String {
+        let r = self.post("/v1/tokens", Some(&self.admin), &json!({ "role": role, "scope": scope }));
+        assert_eq!(r.status, 201, "creating a {role} token: {}", r.body);
+        r.json()["token"].as_str().expect("token").to_string()
+    }
+
+    pub fn issue(&self, registrar: &str, permit: &Value) -> Value {
+        let r = self.post("/v1/permits", Some(registrar), permit);
+        assert_eq!(r.status, 201, "issue: {}", r.body);
+        r.json()
+    }
+
+    pub fn act(&self, registrar: &str, id: &str, action: &str, body: &Value) -> Resp {
+        self.post(&format!("/v1/permits/{id}/{action}"), Some(registrar), body)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+        if let Some(url) = &self.database_url {
+            let url = url.clone();
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                rt.block_on(async {
+                    use sqlx::migrate::MigrateDatabase;
+                    sqlx::Postgres::force_drop_database(&url).await.ok();
+                });
+            }
+        }
+    }
+}
+
+/// The sample permit with another number (live permit numbers are unique).
+pub fn sample_permit(n: usize) -> Value {
+    let mut v: Value = serde_json::from_str(crate::common::SAMPLE).expect("sample");
+    v["permitNumber"] = format!("WP-2569-21-{:06}", n).into();
+    v
+}
+
+/// Runs a test on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! both_engines {
+    ($name:ident, $body:path) => {
+        mod $name {
+            #[test]
+            fn sqlite() {
+                $body($crate::server::Engine::Sqlite)
+            }
+            #[test]
+            fn postgres() {
+                $body($crate::server::Engine::Postgres)
+            }
+        }
+    };
+}
