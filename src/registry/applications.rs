@@ -19,6 +19,7 @@ use super::auth::{Caller, Role, random_id};
 use super::body::{JsonBody, parse_json};
 use super::permits::{insert_permit, mutate};
 use super::problem::ApiError;
+use super::writer::job;
 
 fn invalid(e: dwp_verifier::permit::PermitError) -> ApiError {
     match e {
@@ -45,7 +46,8 @@ pub async fn submit(
     Permit::from_input(&body.value).map_err(invalid)?;
     let input_json = serde_json::to_string(&body.value).map_err(ApiError::internal)?;
     let c = caller.clone();
-    mutate(&state, &caller, &headers, "POST /v1/applications", &body.raw, async move |w| {
+    mutate(&state, &caller, &headers, "POST /v1/applications", &body.raw, job(move |w| {
+        Box::pin(async move {
         let id = random_id("ap_").map_err(ApiError::internal)?;
         sqlx::query(
             "INSERT INTO applications (id, state, submitted_by, input_json, submitted_at) VALUES ($1, 'submitted', $2, $3, $4)",
@@ -58,7 +60,7 @@ pub async fn submit(
         .await?;
         w.audit(&c.id, "application.submit", Some(&id), json!({})).await?;
         Ok((StatusCode::CREATED, json!({ "id": id, "state": "submitted", "submittedAt": UnixTime(w.now).to_string() })))
-    })
+    })}))
     .await
 }
 
@@ -128,40 +130,59 @@ pub async fn decide(
     let st = state.clone();
     let c = caller.clone();
     let route = format!("POST /v1/applications/{id}/{verb}");
-    mutate(&state, &caller, &headers, &route, &body.raw, async move |w| {
-        let row = sqlx::query("SELECT state, input_json FROM applications WHERE id = $1")
-            .bind(&id)
-            .fetch_optional(&mut *w.tx)
-            .await?
-            .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found"))?;
-        let app_state: String = row.try_get(0)?;
-        if app_state != "submitted" {
-            return Err(ApiError::new(StatusCode::CONFLICT, "application_decided").detail(format!("it is {app_state}")));
-        }
-        let (next, permit) = if approve {
-            let input: PermitInput = serde_json::from_str(&row.try_get::<String, _>(1)?).map_err(ApiError::internal)?;
-            let permit = Permit::from_input(&input).map_err(invalid)?;
-            ("approved", Some(insert_permit(&st, w, &c, permit, d.reason.as_deref(), None).await?))
-        } else {
-            ("rejected", None)
-        };
-        let permit_id = permit.as_ref().and_then(|p| p["id"].as_str()).map(str::to_string);
-        sqlx::query("UPDATE applications SET state = $1, decided_at = $2, permit_id = $3, reason = $4 WHERE id = $5")
-            .bind(next)
-            .bind(w.now)
-            .bind(permit_id.clone())
-            .bind(d.reason.clone())
-            .bind(&id)
-            .execute(&mut *w.tx)
-            .await?;
-        w.audit(&c.id, &format!("application.{verb}"), Some(&id), json!({ "reason": d.reason, "permit": permit_id }))
-            .await?;
-        let mut answer = json!({ "id": id, "state": next, "permitId": permit_id });
-        if let Some(p) = permit {
-            answer["permit"] = p;
-        }
-        Ok((if approve { StatusCode::CREATED } else { StatusCode::OK }, answer))
-    })
+    mutate(
+        &state,
+        &caller,
+        &headers,
+        &route,
+        &body.raw,
+        job(move |w| {
+            Box::pin(async move {
+                let row = sqlx::query("SELECT state, input_json FROM applications WHERE id = $1")
+                    .bind(&id)
+                    .fetch_optional(&mut *w.tx)
+                    .await?
+                    .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found"))?;
+                let app_state: String = row.try_get(0)?;
+                if app_state != "submitted" {
+                    return Err(
+                        ApiError::new(StatusCode::CONFLICT, "application_decided").detail(format!("it is {app_state}"))
+                    );
+                }
+                let (next, permit) = if approve {
+                    let input: PermitInput =
+                        serde_json::from_str(&row.try_get::<String, _>(1)?).map_err(ApiError::internal)?;
+                    let permit = Permit::from_input(&input).map_err(invalid)?;
+                    ("approved", Some(insert_permit(&st, w, &c, permit, d.reason.as_deref(), None).await?))
+                } else {
+                    ("rejected", None)
+                };
+                let permit_id = permit.as_ref().and_then(|p| p["id"].as_str()).map(str::to_string);
+                sqlx::query(
+                    "UPDATE applications SET state = $1, decided_at = $2, permit_id = $3, reason = $4 WHERE id = $5",
+                )
+                .bind(next)
+                .bind(w.now)
+                .bind(permit_id.clone())
+                .bind(d.reason.clone())
+                .bind(&id)
+                .execute(&mut *w.tx)
+                .await?;
+                w.audit(
+                    &c.id,
+                    &format!("application.{verb}"),
+                    Some(&id),
+                    json!({ "reason": d.reason, "permit": permit_id }),
+                )
+                .await?;
+                let mut answer = json!({ "id": id, "state": next, "permitId": permit_id });
+                if let Some(p) = permit {
+                    answer["permit"] = p;
+                }
+                Ok((if approve { StatusCode::CREATED } else { StatusCode::OK }, answer))
+            })
+        }),
+    )
     .await
 }
 
@@ -203,11 +224,20 @@ pub async fn create_token(
     // Tokens are never replayed from the idempotency store: the answer holds a secret.
     let mut no_replay = headers.clone();
     no_replay.remove("idempotency-key");
-    mutate(&state, &caller, &no_replay, "POST /v1/tokens", &body.raw, async move |w| {
-        let (id, token) = super::auth::create_token(w, &c.id, role, scope.as_deref(), label.as_deref())
-            .await
-            .map_err(ApiError::internal)?;
-        Ok((StatusCode::CREATED, json!({ "id": id, "role": role.as_str(), "scope": scope, "token": token })))
-    })
+    mutate(
+        &state,
+        &caller,
+        &no_replay,
+        "POST /v1/tokens",
+        &body.raw,
+        job(move |w| {
+            Box::pin(async move {
+                let (id, token) = super::auth::create_token(w, &c.id, role, scope.as_deref(), label.as_deref())
+                    .await
+                    .map_err(ApiError::internal)?;
+                Ok((StatusCode::CREATED, json!({ "id": id, "role": role.as_str(), "scope": scope, "token": token })))
+            })
+        }),
+    )
     .await
 }

@@ -14,6 +14,7 @@ pub mod permits;
 pub mod problem;
 pub mod publish;
 pub mod store;
+pub mod writer;
 
 use std::collections::HashMap;
 use std::ops::Deref;
@@ -59,8 +60,8 @@ pub struct Inner {
     pub trust_list: String,
     /// The DID document, as served.
     pub did_document: String,
-    /// Serializes writers inside this process (the head row does it across processes).
-    pub write_lock: tokio::sync::Mutex<()>,
+    /// The group-commit writer (the head row serializes writers across processes).
+    pub writer: tokio::sync::mpsc::Sender<writer::Pending>,
     /// Signed status lists, by shard and purpose.
     pub lists: Mutex<HashMap<(u32, StatusPurpose), publish::Published>>,
 }
@@ -285,6 +286,7 @@ pub async fn open(data: &Path, did: &str, database_url: &str) -> Result<(AppStat
         w.commit().await?;
         bootstrap = Some(token);
     }
+    let db_for_writer = db.clone();
     let state = AppState(Arc::new(Inner {
         db,
         key,
@@ -293,7 +295,7 @@ pub async fn open(data: &Path, did: &str, database_url: &str) -> Result<(AppStat
         key_ref,
         trust_list,
         did_document,
-        write_lock: tokio::sync::Mutex::new(()),
+        writer: writer::spawn(db_for_writer, || crate::cli::now().0),
         lists: Mutex::new(HashMap::new()),
     }));
     Ok((state, bootstrap))

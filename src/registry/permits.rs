@@ -22,6 +22,7 @@ use super::auth::{Caller, Role, random_id};
 use super::body::{JsonBody, parse_json};
 use super::problem::ApiError;
 use super::store::WriteTx;
+use super::writer::{Job, Pending, job};
 
 /// Entries in each status list (the W3C minimum, for herd privacy).
 pub const LIST_ENTRIES: u32 = 131_072;
@@ -70,47 +71,6 @@ fn request_hash(route: &str, raw: &[u8]) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A previous answer to the same key, or a refusal if the key was used for another request.
-async fn replayed(w: &mut WriteTx, caller: &Caller, key: &str, hash: &str) -> Result<Option<Response>, ApiError> {
-    let row = sqlx::query("SELECT request_hash, status, body FROM idempotency WHERE token_id = $1 AND idem_key = $2")
-        .bind(&caller.id)
-        .bind(key)
-        .fetch_optional(&mut *w.tx)
-        .await?;
-    let Some(row) = row else { return Ok(None) };
-    let stored: String = row.try_get(0)?;
-    if stored != hash {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused")
-            .detail("this Idempotency-Key was first used with another request; use a new key"));
-    }
-    let status: i64 = row.try_get(1)?;
-    let body: String = row.try_get(2)?;
-    let status = u16::try_from(status).ok().and_then(|s| StatusCode::from_u16(s).ok()).unwrap_or(StatusCode::OK);
-    Ok(Some(json_response(status, body, &[("idempotent-replayed", "true")])))
-}
-
-async fn remember(
-    w: &mut WriteTx,
-    caller: &Caller,
-    key: &str,
-    hash: &str,
-    status: StatusCode,
-    body: &str,
-) -> Result<(), ApiError> {
-    sqlx::query(
-        "INSERT INTO idempotency (token_id, idem_key, request_hash, status, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(&caller.id)
-    .bind(key)
-    .bind(hash)
-    .bind(i64::from(status.as_u16()))
-    .bind(body)
-    .bind(w.now)
-    .execute(&mut *w.tx)
-    .await?;
-    Ok(())
-}
-
 fn json_response(status: StatusCode, body: String, extra: &[(&'static str, &'static str)]) -> Response {
     let mut resp = (status, body).into_response();
     resp.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/json"));
@@ -120,35 +80,24 @@ fn json_response(status: StatusCode, body: String, extra: &[(&'static str, &'sta
     resp
 }
 
-/// Runs a mutation under the write lock, in one transaction, with
-/// `Idempotency-Key` handling: a retry with the same body gets the stored answer.
-pub async fn mutate<F>(
+/// Runs a mutation through the group-commit writer, with `Idempotency-Key`
+/// handling: a retry with the same body gets the stored answer. Answers only
+/// once the write is durable.
+pub async fn mutate(
     state: &AppState,
     caller: &Caller,
     headers: &HeaderMap,
     route: &str,
     raw: &[u8],
-    work: F,
-) -> Result<Response, ApiError>
-where
-    F: for<'a> AsyncFnOnce(&'a mut WriteTx) -> Result<(StatusCode, Value), ApiError>,
-{
+    job: Job,
+) -> Result<Response, ApiError> {
     let key = idempotency_key(headers)?;
     let hash = request_hash(route, raw);
-    let _guard = state.write_lock.lock().await;
-    let mut w = state.db.begin_write(state.now().0).await?;
-    if let Some(key) = &key
-        && let Some(resp) = replayed(&mut w, caller, key, &hash).await?
-    {
-        return Ok(resp);
-    }
-    let (status, value) = work(&mut w).await?;
-    let body = value.to_string();
-    if let Some(key) = &key {
-        remember(&mut w, caller, key, &hash, status, &body).await?;
-    }
-    w.commit().await?;
-    Ok(json_response(status, body, &[]))
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    let pending = Pending { job, caller: caller.clone(), key, hash, reply };
+    state.writer.send(pending).await.map_err(|_| ApiError::internal("the writer task stopped"))?;
+    let (status, body, replayed) = answer.await.map_err(|_| ApiError::internal("the writer task dropped a job"))??;
+    Ok(json_response(status, body, if replayed { &[("idempotent-replayed", "true")] } else { &[] }))
 }
 
 // ---------------------------------------------------------------- storage of permits
@@ -335,9 +284,16 @@ pub async fn issue(
     let permit = Permit::from_input(&body.value).map_err(permit_error)?;
     let st = state.clone();
     let c = caller.clone();
-    mutate(&state, &caller, &headers, "POST /v1/permits", &body.raw, async move |w| {
-        Ok((StatusCode::CREATED, insert_permit(&st, w, &c, permit, None, None).await?))
-    })
+    mutate(
+        &state,
+        &caller,
+        &headers,
+        "POST /v1/permits",
+        &body.raw,
+        job(move |w| {
+            Box::pin(async move { Ok((StatusCode::CREATED, insert_permit(&st, w, &c, permit, None, None).await?)) })
+        }),
+    )
     .await
 }
 
@@ -613,7 +569,8 @@ pub async fn act(
     let route = format!("POST /v1/permits/{id}/{}", action.as_str());
     let st = state.clone();
     let c = caller.clone();
-    mutate(&state, &caller, &headers, &route, &body.raw, async move |w| {
+    mutate(&state, &caller, &headers, &route, &body.raw, job(move |w| {
+        Box::pin(async move {
         let row = fetch_row(&mut *w.tx, &id).await?.ok_or_else(not_found)?;
         let now = UnixTime(w.now);
         let t = lifecycle::apply(row.state, action, UnixTime(row.valid_until), now)
@@ -667,6 +624,6 @@ pub async fn act(
             StatusCode::OK
         };
         Ok((code, answer))
-    })
+    })}))
     .await
 }

@@ -94,10 +94,12 @@ impl Db {
     /// that writers are serialized on both engines and across processes.
     pub async fn begin_write(&self, now: i64) -> Result<WriteTx, sqlx::Error> {
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE registry_head SET current_shard = current_shard WHERE id = 1").execute(&mut *tx).await?;
-        let row = sqlx::query("SELECT audit_seq, audit_hash, current_shard FROM registry_head WHERE id = 1")
-            .fetch_one(&mut *tx)
-            .await?;
+        let row = sqlx::query(
+            "UPDATE registry_head SET current_shard = current_shard WHERE id = 1 \
+             RETURNING audit_seq, audit_hash, current_shard",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
         Ok(WriteTx { tx, now, seq: row.try_get(0)?, hash: row.try_get(1)?, shard: row.try_get(2)? })
     }
 }
@@ -147,6 +149,16 @@ impl WriteTx {
         self.seq = entry.seq;
         self.hash = hash;
         Ok(entry.seq)
+    }
+
+    /// The in-memory head, to restore when a job's savepoint is rolled back.
+    pub fn mark(&self) -> (i64, String, i64) {
+        (self.seq, self.hash.clone(), self.shard)
+    }
+
+    /// Restores a [`WriteTx::mark`].
+    pub fn restore(&mut self, mark: (i64, String, i64)) {
+        (self.seq, self.hash, self.shard) = mark;
     }
 
     /// Moves to the next shard (the open one is full enough).

@@ -150,13 +150,30 @@ impl Server {
         body: Option<(&str, &[u8])>,
         extra: &[(&str, &str)],
     ) -> Resp {
+        self.request_with(&self.agent, method, path, token, body, extra)
+    }
+
+    /// A request on a connection of its own (for requests the server answers by closing it).
+    pub fn request_alone(&self, method: &str, path: &str, token: Option<&str>, body: Option<(&str, &[u8])>) -> Resp {
+        self.request_with(&agent(), method, path, token, body, &[])
+    }
+
+    fn request_with(
+        &self,
+        agent: &ureq::Agent,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<(&str, &[u8])>,
+        extra: &[(&str, &str)],
+    ) -> Resp {
         let url = format!("{}{path}", self.base);
         let auth = token.map(|t| format!("Bearer {t}"));
         let result = match body {
             None => {
                 let mut r = match method {
-                    "GET" => self.agent.get(&url),
-                    "DELETE" => self.agent.delete(&url),
+                    "GET" => agent.get(&url),
+                    "DELETE" => agent.delete(&url),
                     other => panic!("no body for {other}"),
                 };
                 if let Some(a) = &auth {
@@ -169,8 +186,8 @@ impl Server {
             }
             Some((ctype, bytes)) => {
                 let mut r = match method {
-                    "POST" => self.agent.post(&url),
-                    "PUT" => self.agent.put(&url),
+                    "POST" => agent.post(&url),
+                    "PUT" => agent.put(&url),
                     other => panic!("no body for {other}"),
                 };
                 if let Some(a) = &auth {
