@@ -25,6 +25,22 @@ fn decode_list(encoded: &str) -> Vec<u8> {
     bits
 }
 
+#[test]
+fn the_independent_decoder_reads_the_w3c_example() {
+    let path = crate::common::shared_vectors().join("bitstring-status-list/example-status-list-credential.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let example: Value = serde_json::from_str(&text).expect("JSON");
+    let bits = decode_list(example["credentialSubject"]["encodedList"].as_str().expect("encodedList"));
+    assert_eq!(bits.len() * 8, 131_072, "the example holds 131,072 entries");
+    assert!(bits.iter().all(|b| *b == 0), "and none is set");
+    // The registry's own encoder, read by the independent decoder: index 0 is the first byte's top bit.
+    let mut ours = dwp_verifier::status::Bitstring::zeroed(131_072);
+    ours.set(0, true);
+    ours.set(131_071, true);
+    let decoded = decode_list(&ours.encode());
+    assert_eq!((decoded[0], decoded[16_383]), (0x80, 0x01));
+}
+
 fn bit(bits: &[u8], index: u64) -> bool {
     let i = usize::try_from(index).expect("index");
     bits[i / 8] & (0x80 >> (i % 8)) != 0
