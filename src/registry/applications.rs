@@ -17,20 +17,9 @@ use dwp_verifier::time::UnixTime;
 use super::AppState;
 use super::auth::{Caller, Role, random_id};
 use super::body::{JsonBody, parse_json};
-use super::permits::{insert_permit, mutate};
+use super::permits::{check_reason, insert_permit, mutate, permit_error};
 use super::problem::ApiError;
 use super::writer::job;
-
-fn invalid(e: dwp_verifier::permit::PermitError) -> ApiError {
-    match e {
-        dwp_verifier::permit::PermitError::Field { field, problem } => {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_permit")
-                .field(field)
-                .detail(format!("{field}: {problem}"))
-        }
-        other => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").detail(other.to_string()),
-    }
-}
 
 /// `POST /v1/applications` (officer, registrar).
 pub async fn submit(
@@ -43,7 +32,7 @@ pub async fn submit(
     let caller = caller?;
     caller.require(&[Role::Officer, Role::Registrar])?;
     let body = body?;
-    Permit::from_input(&body.value).map_err(invalid)?;
+    Permit::from_input(&body.value).map_err(permit_error)?;
     let input_json = serde_json::to_string(&body.value).map_err(ApiError::internal)?;
     let c = caller.clone();
     mutate(&state, &caller, &headers, "POST /v1/applications", &body.raw, job(move |w| {
@@ -121,11 +110,7 @@ pub async fn decide(
     let body = body?;
     let d: Decision = parse_json(&body.raw)?;
     if let Some(r) = &d.reason {
-        dwp_verifier::text::check(r, 500).map_err(|e| {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")
-                .field("reason")
-                .detail(format!("reason: {e}"))
-        })?;
+        check_reason(r)?;
     }
     let st = state.clone();
     let c = caller.clone();
@@ -152,7 +137,7 @@ pub async fn decide(
                 let (next, permit) = if approve {
                     let input: PermitInput =
                         serde_json::from_str(&row.try_get::<String, _>(1)?).map_err(ApiError::internal)?;
-                    let permit = Permit::from_input(&input).map_err(invalid)?;
+                    let permit = Permit::from_input(&input).map_err(permit_error)?;
                     ("approved", Some(insert_permit(&st, w, &c, permit, d.reason.as_deref(), None).await?))
                 } else {
                     ("rejected", None)

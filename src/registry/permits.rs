@@ -32,7 +32,8 @@ const DRAWS_PER_SHARD: usize = 16;
 const PERMIT_COLUMNS: &str = "id, lineage, predecessor, successor, permit_number, state, shard, status_index, \
     revoked_bit, suspended_bit, valid_until, employer, estate, input_json, payload, credential_json, created_at, updated_at";
 
-fn permit_error(e: PermitError) -> ApiError {
+/// A permit refused by the rules of the format, as a problem naming the field.
+pub fn permit_error(e: PermitError) -> ApiError {
     match e {
         PermitError::Field { field, problem } => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_permit")
             .field(field)
@@ -42,7 +43,7 @@ fn permit_error(e: PermitError) -> ApiError {
 }
 
 /// A reason for an action: 1 to 500 characters of NFC text.
-fn check_reason(reason: &str) -> Result<(), ApiError> {
+pub fn check_reason(reason: &str) -> Result<(), ApiError> {
     dwp_verifier::text::check(reason, 500).map_err(|e| {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").field("reason").detail(format!("reason: {e}"))
     })
