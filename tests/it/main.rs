@@ -12,3 +12,4 @@ mod roles;
 mod server;
 mod spec;
 mod vectors;
+mod photos;

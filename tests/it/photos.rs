@@ -1,0 +1,1 @@
+//! Photos and screenshots of permit QR codes (see the module body).
