@@ -79,6 +79,9 @@ pub enum Command {
     /// API tokens of the registry.
     #[command(subcommand)]
     Tokens(TokensCommand),
+    /// The verifier bundle, for offline status checks.
+    #[command(subcommand)]
+    Bundle(BundleCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -162,9 +165,15 @@ pub struct IssueArgs {
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// The signed trust list (trust-list.json).
+    /// The signed trust list (trust-list.json); not needed with --bundle.
+    #[arg(long, required_unless_present = "bundle", conflicts_with = "bundle")]
+    pub trust: Option<PathBuf>,
+    /// A verifier bundle (from `dwp bundle fetch`): trust list and status lists, for offline status checks.
     #[arg(long)]
-    pub trust: PathBuf,
+    pub bundle: Option<PathBuf>,
+    /// How old status information may be: inspector 72 h, employer 7 days, immigration 1 h.
+    #[arg(long, value_enum, default_value = "inspector", requires = "bundle")]
+    pub policy: PolicyArg,
     /// The pinned root key: z6Mk… or a JSON file with publicKeyMultibase. Without it the
     /// trust list is checked against the key that signed it, and a warning says so.
     #[arg(long)]
@@ -181,6 +190,41 @@ pub struct VerifyArgs {
     /// The DWP1: payload, or - to read it from standard input.
     #[arg(required_unless_present = "image")]
     pub payload: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PolicyArg {
+    Inspector,
+    Employer,
+    Immigration,
+}
+
+impl PolicyArg {
+    fn policy(self) -> verify::Policy {
+        match self {
+            PolicyArg::Inspector => verify::Policy::Inspector,
+            PolicyArg::Employer => verify::Policy::Employer,
+            PolicyArg::Immigration => verify::Policy::Immigration,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BundleCommand {
+    /// Download (or copy) the registry's verifier bundle, check every piece, and store it; an older bundle
+    /// than the one already stored is refused.
+    Fetch {
+        /// The registry (http://host:port, or the full /v1/bundle URL), or a bundle file.
+        #[arg(long)]
+        from: String,
+        /// Where the bundle is kept.
+        #[arg(long)]
+        out: PathBuf,
+        /// The pinned root key (z6Mk… or a JSON file with publicKeyMultibase). Without it, the root of the
+        /// bundle already stored is kept; on first fetch, the bundle's root is accepted and shown.
+        #[arg(long)]
+        root: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -264,6 +308,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             crate::registry_bench::run(requests, concurrency, (!sqlite_only).then_some(postgres.as_str()))
         }
         Command::Serve { data, listen, did } => crate::registry::serve(&data, &listen, did.as_deref()),
+        Command::Bundle(BundleCommand::Fetch { from, out, root }) => crate::field::fetch(&from, &out, root.as_deref()),
         Command::Tokens(TokensCommand::Create { data, role, scope, label }) => {
             crate::registry::create_token_cli(&data, &role, scope.as_deref(), label.as_deref())
         }
@@ -384,7 +429,7 @@ fn issue(args: &IssueArgs) -> Result<ExitCode> {
 }
 
 /// Reads a root key argument: `z6Mk…` or a JSON file with `publicKeyMultibase`.
-fn parse_root(arg: &str) -> Result<[u8; 32]> {
+pub fn parse_root(arg: &str) -> Result<[u8; 32]> {
     if let Some(k) = multikey::decode_public(arg) {
         return Ok(k);
     }
@@ -430,14 +475,25 @@ fn read_payload(args: &VerifyArgs) -> Result<String> {
 }
 
 fn verify_cmd(args: &VerifyArgs) -> Result<ExitCode> {
-    let (trust, pinned) = load_trust(&args.trust, args.root.as_deref())?;
     let now = match &args.now {
         Some(n) => parse_time(n, "--now")?,
         None => now(),
     };
-    let payload = read_payload(args)?;
-    let verdict = verify::verify(&payload, &trust, now);
-    let report = verdict_json(&verdict, now, pinned);
+    let (verdict, pinned, policy) = match (&args.bundle, &args.trust) {
+        (Some(path), _) => {
+            let (bundle, pinned) = crate::field::load_bundle(path, args.root.as_deref())?;
+            let payload = read_payload(args)?;
+            let policy = args.policy.policy();
+            (verify::verify_with_bundle(&payload, &bundle, policy, now), pinned, Some(policy))
+        }
+        (None, Some(trust)) => {
+            let (trust, pinned) = load_trust(trust, args.root.as_deref())?;
+            let payload = read_payload(args)?;
+            (verify::verify(&payload, &trust, now), pinned, None)
+        }
+        (None, None) => bail!("give --trust FILE or --bundle FILE"),
+    };
+    let report = verdict_json(&verdict, now, pinned, policy);
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -446,13 +502,30 @@ fn verify_cmd(args: &VerifyArgs) -> Result<ExitCode> {
     Ok(if verdict.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
+/// A time as people in Thailand read it: `2026-11-24 16:00 (UTC+7)`.
+pub fn local_time(t: UnixTime) -> String {
+    let s = UnixTime(t.0 + 7 * 3600).to_string();
+    format!("{} {} (UTC+7)", &s[..10], &s[11..16])
+}
+
+fn status_fields(report: &mut Value, as_of: UnixTime, now: UnixTime) {
+    let (en, th) = verify::age_text(as_of, now);
+    report["statusAsOf"] = as_of.to_string().into();
+    report["statusAgeSeconds"] = (now.0 - as_of.0).max(0).into();
+    report["statusFreshness"] = json!({
+        "en": format!("status as of {}, {en}", local_time(as_of)),
+        "th": format!("สถานะ ณ {} ({th})", local_time(as_of)),
+    });
+}
+
 /// The JSON verdict: `valid`, `reason`, `detail`, messages and the permit's displayable fields.
 pub fn verdict_json(
     verdict: &Result<verify::VerifiedPermit, verify::Rejection>,
     now: UnixTime,
     root_pinned: bool,
+    policy: Option<verify::Policy>,
 ) -> Value {
-    match verdict {
+    let mut report = match verdict {
         Ok(v) => json!({
             "valid": true,
             "reason": null,
@@ -460,7 +533,7 @@ pub fn verdict_json(
             "message": { "en": VALID_TEXT.0, "th": VALID_TEXT.1 },
             "checkedAt": now.to_string(),
             "rootPinned": root_pinned,
-            "statusChecked": false,
+            "statusChecked": matches!(v.status(), verify::StatusCheck::Fresh { .. }),
             "permit": v.display_fields(),
         }),
         Err(r) => {
@@ -476,7 +549,26 @@ pub fn verdict_json(
                 "permit": null,
             })
         }
+    };
+    if let Some(p) = policy {
+        report["policy"] = p.as_str().into();
     }
+    let as_of = match verdict {
+        Ok(v) => match v.status() {
+            verify::StatusCheck::Fresh { as_of } => Some(as_of),
+            verify::StatusCheck::NotChecked => None,
+        },
+        Err(
+            verify::Rejection::Revoked { as_of, .. }
+            | verify::Rejection::Suspended { as_of, .. }
+            | verify::Rejection::StatusStale { as_of, .. },
+        ) => Some(*as_of),
+        Err(_) => None,
+    };
+    if let Some(as_of) = as_of {
+        status_fields(&mut report, as_of, now);
+    }
+    report
 }
 
 fn field<'a>(v: &'a Value, path: &[&str]) -> &'a str {
@@ -488,7 +580,14 @@ pub fn print_verdict(report: &Value) {
     let en = field(report, &["message", "en"]);
     let th = field(report, &["message", "th"]);
     if report["valid"] == true {
-        println!("VALID / ถูกต้อง — {en} {th}");
+        match report.get("statusFreshness") {
+            Some(f) => println!(
+                "VALID / ถูกต้อง — {en} {th} — {} / {}",
+                f["en"].as_str().unwrap_or("-"),
+                f["th"].as_str().unwrap_or("-")
+            ),
+            None => println!("VALID / ถูกต้อง — {en} {th}"),
+        }
         let p = &report["permit"];
         println!("  Permit / เลขที่ใบอนุญาต     {} ({})", field(p, &["permitNumber"]), field(p, &["category"]));
         let native = p.get("nativeName").and_then(Value::as_str).map(|n| format!(" ({n})")).unwrap_or_default();
@@ -519,10 +618,21 @@ pub fn print_verdict(report: &Value) {
         );
         println!("  Valid / มีผล               {} to/ถึง {}", field(p, &["validFrom"]), field(p, &["validUntil"]));
         println!("  Issuer / ผู้ออก             {}", field(p, &["issuerName", "en"]));
-        println!("  Status lists not checked (no bundle) / ยังไม่ได้ตรวจสถานะการเพิกถอน");
+        if report["statusChecked"] == true {
+            println!(
+                "  Status / สถานะ             not revoked or suspended — {} / {}",
+                field(report, &["statusFreshness", "en"]),
+                field(report, &["statusFreshness", "th"])
+            );
+        } else {
+            println!("  Status lists not checked (no bundle) / ยังไม่ได้ตรวจสถานะการเพิกถอน");
+        }
     } else {
         println!("REJECTED / ไม่ผ่าน ({}) — {en} {th}", field(report, &["reason"]));
         println!("  {}", field(report, &["explanation"]));
+        if report.get("statusFreshness").is_some() {
+            println!("  {} / {}", field(report, &["statusFreshness", "en"]), field(report, &["statusFreshness", "th"]));
+        }
     }
 }
 

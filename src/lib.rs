@@ -10,6 +10,7 @@
 pub mod bench;
 pub mod cli;
 pub mod demo;
+pub mod field;
 pub mod files;
 pub mod registry;
 pub mod registry_bench;

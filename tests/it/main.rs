@@ -3,13 +3,14 @@
 mod common;
 mod demo;
 mod durability;
+mod field;
 mod keys;
 mod negatives;
 mod permits;
+mod photos;
 mod qr_images;
 mod registry;
 mod roles;
 mod server;
 mod spec;
 mod vectors;
-mod photos;

@@ -276,3 +276,11 @@ macro_rules! both_engines {
         }
     };
 }
+
+/// The wall clock, for tests that check against what a running registry signed.
+pub fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(0))
+        .unwrap_or(0)
+}

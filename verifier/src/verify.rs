@@ -1,12 +1,15 @@
 //! The verdict on a QR payload, in the order of `ARCHITECTURE.md`: decode,
 //! trust (issuer, key, key window, category), signature, validity window.
-//! Status lists come in a later stage of the verifier.
+//! With a verifier bundle ([`verify_with_bundle`]), then the permit's status:
+//! revocation, suspension, and how fresh the lists are for the policy in use.
 
 use serde_json::{Value, json};
 
+use crate::bundle::Bundle;
 use crate::codec::{self, DecodeError};
 use crate::codes;
 use crate::credential::SignedPermit;
+use crate::credential::StatusPurpose;
 use crate::multikey;
 use crate::time::UnixTime;
 use crate::trust::TrustList;
@@ -83,10 +86,50 @@ pub enum Rejection {
         /// The time checked.
         now: UnixTime,
     },
+    /// The revocation list has the permit's bit set.
+    #[error("revoked (status list entry {index}, status as of {as_of})")]
+    Revoked {
+        /// The status index.
+        index: u32,
+        /// The list's `validFrom`.
+        as_of: UnixTime,
+    },
+    /// The suspension list has the permit's bit set.
+    #[error("suspended (status list entry {index}, status as of {as_of})")]
+    Suspended {
+        /// The status index.
+        index: u32,
+        /// The list's `validFrom`.
+        as_of: UnixTime,
+    },
+    /// The status lists are older than the policy allows, or past their `validUntil`.
+    #[error("status as of {as_of} is too old for the {policy} policy (at most {max_age_secs} s)")]
+    StatusStale {
+        /// The oldest list's `validFrom`.
+        as_of: UnixTime,
+        /// The policy's name.
+        policy: &'static str,
+        /// The policy's limit.
+        max_age_secs: i64,
+    },
+    /// The bundle has no list for the permit.
+    #[error("no {purpose} list for this permit in the bundle")]
+    StatusUnknown {
+        /// Which list is missing.
+        purpose: &'static str,
+    },
+    /// The permit's list is invalid (bad signature, other issuer, too short…) or does not cover it.
+    #[error("the {purpose} list is not usable: {detail}")]
+    StatusListInvalid {
+        /// Which list.
+        purpose: &'static str,
+        /// A stable detail code.
+        detail: &'static str,
+    },
 }
 
 /// Every reason code, in the order of verification (`wallet-spec/SPEC.md`, "Reason codes").
-pub const REASON_CODES: [&str; 10] = [
+pub const REASON_CODES: [&str; 15] = [
     "malformed",
     "unknown_issuer",
     "wrong_issuer",
@@ -97,6 +140,11 @@ pub const REASON_CODES: [&str; 10] = [
     "bad_signature",
     "not_yet_valid",
     "expired",
+    "status_list_invalid",
+    "status_unknown",
+    "revoked",
+    "status_stale",
+    "suspended",
 ];
 
 impl Rejection {
@@ -113,6 +161,11 @@ impl Rejection {
             Self::BadSignature => "bad_signature",
             Self::NotYetValid { .. } => "not_yet_valid",
             Self::Expired { .. } => "expired",
+            Self::Revoked { .. } => "revoked",
+            Self::Suspended { .. } => "suspended",
+            Self::StatusStale { .. } => "status_stale",
+            Self::StatusUnknown { .. } => "status_unknown",
+            Self::StatusListInvalid { .. } => "status_list_invalid",
         }
     }
 
@@ -120,6 +173,7 @@ impl Rejection {
     pub fn detail(&self) -> Option<&'static str> {
         match self {
             Self::Malformed(e) => Some(e.detail()),
+            Self::StatusListInvalid { detail, .. } => Some(detail),
             _ => None,
         }
     }
@@ -147,6 +201,17 @@ pub fn reason_text(code: &str) -> (&'static str, &'static str) {
         ),
         "not_yet_valid" => ("The permit is not valid yet.", "ใบอนุญาตยังไม่เริ่มมีผล"),
         "expired" => ("The permit has expired.", "ใบอนุญาตหมดอายุแล้ว"),
+        "revoked" => ("The permit has been revoked.", "ใบอนุญาตถูกเพิกถอนแล้ว"),
+        "suspended" => ("The permit is suspended.", "ใบอนุญาตถูกพักใช้"),
+        "status_stale" => (
+            "Status information is too old for this check; update the verifier bundle.",
+            "ข้อมูลสถานะเก่าเกินไปสำหรับการตรวจนี้ กรุณาปรับปรุงชุดข้อมูลตรวจสอบ",
+        ),
+        "status_unknown" => (
+            "No status information for this permit; update the verifier bundle.",
+            "ไม่มีข้อมูลสถานะของใบอนุญาตนี้ กรุณาปรับปรุงชุดข้อมูลตรวจสอบ",
+        ),
+        "status_list_invalid" => ("The status information is invalid or not trusted.", "ข้อมูลสถานะไม่ถูกต้องหรือไม่น่าเชื่อถือ"),
         _ => ("The permit was refused.", "ใบอนุญาตไม่ผ่านการตรวจสอบ"),
     }
 }
@@ -162,9 +227,77 @@ pub struct VerifiedPermit {
     signed: SignedPermit,
     issuer_name_en: Option<String>,
     issuer_name_th: Option<String>,
+    status: StatusCheck,
+}
+
+/// What is known of a valid permit's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusCheck {
+    /// No bundle was given: revocation and suspension were not checked.
+    NotChecked,
+    /// Neither revoked nor suspended, per lists signed at `as_of` (the older of the two).
+    Fresh {
+        /// The status lists' `validFrom`.
+        as_of: UnixTime,
+    },
+}
+
+/// How old status information may be, by use (the verifier's policy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+    /// Labour inspectors in the field: 72 hours.
+    Inspector,
+    /// Employers checking their workers: 7 days.
+    Employer,
+    /// Immigration during stay extensions: 1 hour.
+    Immigration,
+}
+
+impl Policy {
+    /// The name used on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Inspector => "inspector",
+            Self::Employer => "employer",
+            Self::Immigration => "immigration",
+        }
+    }
+
+    /// Reads a name.
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Inspector, Self::Employer, Self::Immigration].into_iter().find(|p| p.as_str() == s)
+    }
+
+    /// The oldest status accepted, in seconds.
+    pub fn max_age_secs(self) -> i64 {
+        match self {
+            Self::Inspector => 72 * 3600,
+            Self::Employer => 7 * 86_400,
+            Self::Immigration => 3600,
+        }
+    }
+}
+
+/// A list signed this far in the future is refused (clock skew allowance).
+pub const MAX_CLOCK_SKEW_SECS: i64 = 300;
+
+/// "3 h ago" in English and Thai.
+pub fn age_text(as_of: UnixTime, now: UnixTime) -> (String, String) {
+    let secs = (now.0 - as_of.0).max(0);
+    match secs {
+        0..60 => ("just now".into(), "เมื่อสักครู่".into()),
+        60..3600 => (format!("{} min ago", secs / 60), format!("{} นาทีที่แล้ว", secs / 60)),
+        3600..172_800 => (format!("{} h ago", secs / 3600), format!("{} ชั่วโมงที่แล้ว", secs / 3600)),
+        _ => (format!("{} days ago", secs / 86_400), format!("{} วันที่แล้ว", secs / 86_400)),
+    }
 }
 
 impl VerifiedPermit {
+    /// What is known of its status.
+    pub fn status(&self) -> StatusCheck {
+        self.status
+    }
+
     /// The signed permit.
     pub fn signed(&self) -> &SignedPermit {
         &self.signed
@@ -254,5 +387,54 @@ pub fn verify(payload: &str, trust: &TrustList, now: UnixTime) -> Result<Verifie
     }
     let issuer_name_en = issuer.names.get("en").cloned();
     let issuer_name_th = issuer.names.get("th").cloned();
-    Ok(VerifiedPermit { signed, issuer_name_en, issuer_name_th })
+    Ok(VerifiedPermit { signed, issuer_name_en, issuer_name_th, status: StatusCheck::NotChecked })
+}
+
+/// Verifies a payload against a verifier bundle: everything [`verify`] checks,
+/// then the permit's entries in its revocation and suspension lists, which must
+/// be fresh enough for `policy`. A revocation is final and is reported even from
+/// a stale list; a suspension only from a fresh one.
+///
+/// # Errors
+/// The [`Rejection`] of the first check that fails.
+pub fn verify_with_bundle(
+    payload: &str,
+    bundle: &Bundle,
+    policy: Policy,
+    now: UnixTime,
+) -> Result<VerifiedPermit, Rejection> {
+    let mut verified = verify(payload, bundle.trust(), now)?;
+    let iss = &verified.signed.issuance;
+    let index = iss.status.index;
+    let lookup = |purpose: StatusPurpose| {
+        let key = (iss.issuer.clone(), purpose, iss.status.shard);
+        let name = purpose.as_str();
+        if let Some(problem) = bundle.invalid(&key) {
+            return Err(Rejection::StatusListInvalid { purpose: name, detail: problem.detail() });
+        }
+        let list = bundle.list(&key).ok_or(Rejection::StatusUnknown { purpose: name })?;
+        if list.valid_from.0 > now.0 + MAX_CLOCK_SKEW_SECS {
+            return Err(Rejection::StatusListInvalid { purpose: name, detail: "list_from_the_future" });
+        }
+        let bit = list
+            .bits
+            .get(index as usize)
+            .ok_or(Rejection::StatusListInvalid { purpose: name, detail: "index_out_of_range" })?;
+        Ok((list.valid_from, list.valid_until, bit))
+    };
+    let revocation = lookup(StatusPurpose::Revocation)?;
+    if revocation.2 {
+        return Err(Rejection::Revoked { index, as_of: revocation.0 });
+    }
+    let suspension = lookup(StatusPurpose::Suspension)?;
+    let as_of = revocation.0.min(suspension.0);
+    let past_until = now > revocation.1 || now > suspension.1;
+    if past_until || now.0 - as_of.0 > policy.max_age_secs() {
+        return Err(Rejection::StatusStale { as_of, policy: policy.as_str(), max_age_secs: policy.max_age_secs() });
+    }
+    if suspension.2 {
+        return Err(Rejection::Suspended { index, as_of: suspension.0 });
+    }
+    verified.status = StatusCheck::Fresh { as_of };
+    Ok(verified)
 }
