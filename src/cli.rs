@@ -187,8 +187,15 @@ pub struct VerifyArgs {
     /// Read the QR code from a PNG or JPEG photo or screenshot.
     #[arg(long, conflicts_with = "payload")]
     pub image: Option<PathBuf>,
+    /// Verify every payload of a .csv (column "payload", else the first) or .jsonl file (a string, or an
+    /// object with "payload"), with batch signature verification; needs --bundle.
+    #[arg(long, requires = "bundle", conflicts_with_all = ["payload", "image", "json"])]
+    pub batch: Option<PathBuf>,
+    /// With --batch: write one CSV row per input (verdict and reason).
+    #[arg(long, requires = "batch")]
+    pub report: Option<PathBuf>,
     /// The DWP1: payload, or - to read it from standard input.
-    #[arg(required_unless_present = "image")]
+    #[arg(required_unless_present_any = ["image", "batch"])]
     pub payload: Option<String>,
 }
 
@@ -479,6 +486,16 @@ fn verify_cmd(args: &VerifyArgs) -> Result<ExitCode> {
         Some(n) => parse_time(n, "--now")?,
         None => now(),
     };
+    if let (Some(batch), Some(bundle)) = (&args.batch, &args.bundle) {
+        return crate::batch::run(
+            batch,
+            bundle,
+            args.root.as_deref(),
+            args.policy.policy(),
+            now,
+            args.report.as_deref(),
+        );
+    }
     let (verdict, pinned, policy) = match (&args.bundle, &args.trust) {
         (Some(path), _) => {
             let (bundle, pinned) = crate::field::load_bundle(path, args.root.as_deref())?;

@@ -7,6 +7,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod batch;
 pub mod bench;
 pub mod cli;
 pub mod demo;

@@ -71,6 +71,43 @@ fn offline_verdicts_from_a_fetched_bundle() {
     let human = dwp(&["verify", "--bundle", &bundle, "--now", &soon, &payload(0)]);
     assert!(stdout(&human).contains("status as of"), "{}", stdout(&human));
 
+    // The bulk check: every row gets a verdict, a bad row never stops the run.
+    let csv = dir.path().join("stay-extensions.csv");
+    let rows = format!(
+        "ref,payload\nIMM-1,{}\nIMM-2,{}\nIMM-3,{}\nIMM-4,DWP1:GARBAGE\nIMM-5,\n",
+        payload(0),
+        payload(1),
+        payload(2)
+    );
+    std::fs::write(&csv, rows).expect("write");
+    let report = dir.path().join("report.csv");
+    let out = dwp(&[
+        "verify",
+        "--batch",
+        &csv.to_string_lossy(),
+        "--bundle",
+        &bundle,
+        "--policy",
+        "employer",
+        "--now",
+        &soon,
+        "--report",
+        &report.to_string_lossy(),
+    ]);
+    assert_eq!(code(&out), 1, "some rows are rejected: {}", stderr(&out));
+    let summary = stdout(&out);
+    for line in ["valid", "revoked", "suspended", "malformed", "unreadable row"] {
+        assert!(summary.lines().any(|l| l.starts_with(line) && l.contains(" 1 ")), "{line} in\n{summary}");
+    }
+    let report = std::fs::read_to_string(&report).expect("report");
+    let lines: Vec<&str> = report.lines().collect();
+    assert_eq!(lines.len(), 6, "a header and one row per input:\n{report}");
+    assert!(lines[1].starts_with("2,IMM-1,true,valid,,WP-2569-21-000001,AUNG KYAW MIN,MMR,MH1234567"), "{}", lines[1]);
+    assert!(lines[2].starts_with("3,IMM-2,false,revoked,"), "{}", lines[2]);
+    assert!(lines[3].starts_with("4,IMM-3,false,suspended,"), "{}", lines[3]);
+    assert!(lines[4].starts_with("5,IMM-4,false,malformed,"), "{}", lines[4]);
+    assert!(lines[5].starts_with("6,IMM-5,false,unreadable_row,"), "{}", lines[5]);
+
     // Without the permit's lists: status_unknown. With a list altered: status_list_invalid.
     let mut empty = b.clone();
     empty["statusLists"] = json!([]);

@@ -355,6 +355,24 @@ pub fn display_fields(sp: &SignedPermit, issuer_en: Option<&str>, issuer_th: Opt
 /// # }
 /// ```
 pub fn verify(payload: &str, trust: &TrustList, now: UnixTime) -> Result<VerifiedPermit, Rejection> {
+    let checked = precheck(payload, trust)?;
+    checked
+        .key
+        .verify(&checked.signed.signing_input(), &checked.signed.signature)
+        .map_err(|_| Rejection::BadSignature)?;
+    checked.finish(now)
+}
+
+/// A decoded permit whose issuer, key and category passed, waiting for its signature check.
+struct Prechecked<'t> {
+    signed: SignedPermit,
+    key: &'t crate::ed25519::PublicKey,
+    issuer_name_en: Option<String>,
+    issuer_name_th: Option<String>,
+}
+
+/// Steps 1–3 of the verification order: everything before the signature.
+fn precheck<'t>(payload: &str, trust: &'t TrustList) -> Result<Prechecked<'t>, Rejection> {
     let signed = codec::decode(payload)?;
     let iss = &signed.issuance;
     let issuer = trust.issuer(&iss.issuer).ok_or_else(|| Rejection::UnknownIssuer { issuer: iss.issuer.clone() })?;
@@ -377,17 +395,78 @@ pub fn verify(payload: &str, trust: &TrustList, now: UnixTime) -> Result<Verifie
     if !issuer.categories.contains(&signed.permit.category) {
         return Err(Rejection::CategoryNotAllowed { category: signed.permit.category.as_str() });
     }
-    key.key.verify(&signed.signing_input(), &signed.signature).map_err(|_| Rejection::BadSignature)?;
-    let p = &signed.permit;
-    if now < p.valid_from {
-        return Err(Rejection::NotYetValid { valid_from: p.valid_from, now });
-    }
-    if now > p.valid_until {
-        return Err(Rejection::Expired { valid_until: p.valid_until, now });
-    }
     let issuer_name_en = issuer.names.get("en").cloned();
     let issuer_name_th = issuer.names.get("th").cloned();
-    Ok(VerifiedPermit { signed, issuer_name_en, issuer_name_th, status: StatusCheck::NotChecked })
+    Ok(Prechecked { signed, key: &key.key, issuer_name_en, issuer_name_th })
+}
+
+impl Prechecked<'_> {
+    /// Step 5, once the signature has verified.
+    fn finish(self, now: UnixTime) -> Result<VerifiedPermit, Rejection> {
+        let p = &self.signed.permit;
+        if now < p.valid_from {
+            return Err(Rejection::NotYetValid { valid_from: p.valid_from, now });
+        }
+        if now > p.valid_until {
+            return Err(Rejection::Expired { valid_until: p.valid_until, now });
+        }
+        Ok(VerifiedPermit {
+            signed: self.signed,
+            issuer_name_en: self.issuer_name_en,
+            issuer_name_th: self.issuer_name_th,
+            status: StatusCheck::NotChecked,
+        })
+    }
+}
+
+/// Signatures verified together in [`verify_many`].
+pub const BATCH_SIZE: usize = 1024;
+
+/// Verifies many payloads against a bundle, with batch signature verification:
+/// the same verdicts as [`verify_with_bundle`] one by one (see
+/// [`crate::ed25519::verify_batch`] for the one difference, a malleated `R`).
+pub fn verify_many(
+    payloads: &[&str],
+    bundle: &Bundle,
+    policy: Policy,
+    now: UnixTime,
+) -> Vec<Result<VerifiedPermit, Rejection>> {
+    let mut out: Vec<Option<Result<VerifiedPermit, Rejection>>> = Vec::with_capacity(payloads.len());
+    let mut pending: Vec<(usize, Prechecked<'_>)> = Vec::new();
+    for (i, payload) in payloads.iter().enumerate() {
+        match precheck(payload, bundle.trust()) {
+            Ok(p) => {
+                out.push(None);
+                pending.push((i, p));
+            }
+            Err(r) => out.push(Some(Err(r))),
+        }
+    }
+    let mut rest = pending.into_iter().peekable();
+    while rest.peek().is_some() {
+        let chunk: Vec<(usize, Prechecked<'_>)> = rest.by_ref().take(BATCH_SIZE).collect();
+        let inputs: Vec<[u8; 64]> = chunk.iter().map(|(_, p)| p.signed.signing_input()).collect();
+        let msgs: Vec<&[u8]> = inputs.iter().map(|m| m.as_slice()).collect();
+        let sigs: Vec<[u8; 64]> = chunk.iter().map(|(_, p)| p.signed.signature).collect();
+        let keys: Vec<crate::ed25519::PublicKey> = chunk.iter().map(|(_, p)| *p.key).collect();
+        // Permits are signed by one issuer key, or very few: gather each key's terms.
+        let all_good = if keys.iter().all(|k| *k == keys[0]) {
+            crate::ed25519::verify_batch_one_key(&msgs, &sigs, &keys[0]).is_ok()
+        } else {
+            crate::ed25519::verify_batch(&msgs, &sigs, &keys).is_ok()
+        };
+        for ((i, p), msg) in chunk.into_iter().zip(inputs.iter()) {
+            let signature_ok = all_good || p.key.verify(msg, &p.signed.signature).is_ok();
+            let verdict = if signature_ok {
+                p.finish(now).and_then(|v| status_check(v, bundle, policy, now))
+            } else {
+                Err(Rejection::BadSignature)
+            };
+            out[i] = Some(verdict);
+        }
+    }
+    // invariant: every slot was filled, by the precheck or by its chunk.
+    out.into_iter().map(|v| v.unwrap_or(Err(Rejection::BadSignature))).collect()
 }
 
 /// Verifies a payload against a verifier bundle: everything [`verify`] checks,
@@ -403,7 +482,16 @@ pub fn verify_with_bundle(
     policy: Policy,
     now: UnixTime,
 ) -> Result<VerifiedPermit, Rejection> {
-    let mut verified = verify(payload, bundle.trust(), now)?;
+    status_check(verify(payload, bundle.trust(), now)?, bundle, policy, now)
+}
+
+/// Step 6: the permit's status in the bundle.
+fn status_check(
+    mut verified: VerifiedPermit,
+    bundle: &Bundle,
+    policy: Policy,
+    now: UnixTime,
+) -> Result<VerifiedPermit, Rejection> {
     let iss = &verified.signed.issuance;
     let index = iss.status.index;
     let lookup = |purpose: StatusPurpose| {
