@@ -82,6 +82,14 @@ pub enum Command {
     /// The verifier bundle, for offline status checks.
     #[command(subcommand)]
     Bundle(BundleCommand),
+    /// Run a directory of conformance vectors (wallet-spec/vectors) and print pass/fail per vector.
+    Conformance {
+        /// The directory of vectors.
+        dir: PathBuf,
+        /// Write the vectors into DIR instead (fixed keys and times: the same files on every run).
+        #[arg(long)]
+        generate: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -315,6 +323,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             crate::registry_bench::run(requests, concurrency, (!sqlite_only).then_some(postgres.as_str()))
         }
         Command::Serve { data, listen, did } => crate::registry::serve(&data, &listen, did.as_deref()),
+        Command::Conformance { dir, generate: true } => crate::conformance::generate(&dir),
+        Command::Conformance { dir, generate: false } => crate::conformance::run(&dir),
         Command::Bundle(BundleCommand::Fetch { from, out, root }) => crate::field::fetch(&from, &out, root.as_deref()),
         Command::Tokens(TokensCommand::Create { data, role, scope, label }) => {
             crate::registry::create_token_cli(&data, &role, scope.as_deref(), label.as_deref())

@@ -10,6 +10,7 @@
 pub mod batch;
 pub mod bench;
 pub mod cli;
+pub mod conformance;
 pub mod demo;
 pub mod field;
 pub mod files;

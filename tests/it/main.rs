@@ -1,6 +1,7 @@
 //! End-to-end tests of the `dwp` command line: each runs the real binary.
 
 mod common;
+mod conformance;
 mod demo;
 mod durability;
 mod field;

@@ -1,0 +1,85 @@
+//! The conformance kit in `wallet-spec/vectors/`: reproducible (regenerating
+//! gives the same bytes), complete (every reason code and every stage), and
+//! passed by this verifier through `dwp conformance`.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use crate::common::{code, dwp, stdout};
+
+fn kit() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("wallet-spec/vectors")
+}
+
+#[test]
+fn the_committed_vectors_are_what_the_generator_writes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dwp(&["conformance", "--generate", &dir.path().to_string_lossy()]);
+    assert_eq!(code(&out), 0);
+    let names = |p: &std::path::Path| -> BTreeSet<String> {
+        std::fs::read_dir(p)
+            .expect("dir")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .filter(|n| n.ends_with(".json"))
+            .collect()
+    };
+    assert_eq!(
+        names(dir.path()),
+        names(&kit()),
+        "the same files (run `dwp conformance --generate wallet-spec/vectors`)"
+    );
+    for name in names(dir.path()) {
+        let fresh = std::fs::read(dir.path().join(&name)).expect("fresh");
+        let committed = std::fs::read(kit().join(&name)).expect("committed");
+        assert!(fresh == committed, "{name} differs from a fresh generation");
+    }
+}
+
+#[test]
+fn every_vector_passes_and_every_code_and_stage_is_covered() {
+    let out = dwp(&["conformance", &kit().to_string_lossy()]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    let report = stdout(&out);
+    assert!(
+        report.lines().last().is_some_and(|l| l.ends_with("0 failed, of 34") || l.contains(" 0 failed")),
+        "{report}"
+    );
+    let index: Value =
+        serde_json::from_str(&std::fs::read_to_string(kit().join("index.json")).expect("index")).expect("json");
+    let vectors = index["vectors"].as_array().expect("vectors");
+    let reasons: BTreeSet<&str> = vectors.iter().filter_map(|v| v["expected"]["reason"].as_str()).collect();
+    for code in dwp_verifier::verify::REASON_CODES {
+        assert!(reasons.contains(code), "no vector expects {code}");
+    }
+    let stages: BTreeSet<&str> = vectors.iter().filter_map(|v| v["stage"].as_str()).collect();
+    for stage in ["prefix", "base45", "cbor", "schema", "signature", "key", "clock", "status"] {
+        assert!(stages.contains(stage), "no vector for the {stage} stage");
+    }
+    let ids: BTreeSet<&str> = vectors.iter().filter_map(|v| v["id"].as_str()).collect();
+    for id in [
+        "bundle-rollback",
+        "status-stale-inspector",
+        "status-list-other-issuer",
+        "status-list-too-short",
+        "status-index-out-of-range",
+        "status-reinstated",
+    ] {
+        assert!(ids.contains(id), "missing vector {id}");
+    }
+}
+
+#[test]
+fn a_wrong_expectation_fails_the_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(kit().join("status-revoked.json")).expect("vector"))
+            .expect("json");
+    doc["expected"]["reason"] = "suspended".into();
+    std::fs::write(dir.path().join("status-revoked.json"), doc.to_string()).expect("write");
+    let out = dwp(&["conformance", &dir.path().to_string_lossy()]);
+    assert_eq!(code(&out), 1);
+    assert!(stdout(&out).contains("FAIL  status-revoked"), "{}", stdout(&out));
+}
