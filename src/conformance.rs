@@ -191,6 +191,9 @@ fn vectors() -> Result<Vec<Vector>> {
         verify_vector(id, stage, d, payload, b, ("inspector", now), e)
     };
     let cbor = base45_decode(&good[PREFIX.len()..]);
+    // An odd number of bytes ends in a two-character group; "OO" is 24 + 24 * 45 = 1104.
+    let odd = cbor_payload(&cbor[..cbor.len() - 1 + cbor.len() % 2]);
+    let overflow = format!("{}OO", &odd[..odd.len() - 2]);
     let data = good.len() - PREFIX.len();
     let mut out = vec![
         v(
@@ -234,6 +237,15 @@ fn vectors() -> Result<Vec<Vector>> {
             "base45",
             "One dangling character after whole groups.",
             &good[..PREFIX.len() + data - data % 3 - 2],
+            &clear,
+            NOW,
+            ("malformed", Some("base45")),
+        ),
+        v(
+            "decode-base45-overflow",
+            "base45",
+            "A final two-character group worth 1104 (more than one byte holds).",
+            &overflow,
             &clear,
             NOW,
             ("malformed", Some("base45")),

@@ -89,6 +89,19 @@ fn rejects_bad_base45() {
 }
 
 #[test]
+fn rejects_a_final_base45_group_above_255() {
+    // Found by the payload_decode fuzz target: a last two-character group "OO" (24 + 24 * 45 = 1104)
+    // was read as 1104 mod 256, so two payloads decoded to one permit.
+    let f = Fixture::new();
+    let cbor = cbor_of(&sample_payload());
+    // An odd number of bytes ends in a two-character group.
+    let odd = payload_of(&cbor[..cbor.len() - 1 + cbor.len() % 2]);
+    assert_eq!((odd.len() - PREFIX.len()) % 3, 2);
+    let altered = format!("{}OO", &odd[..odd.len() - 2]);
+    assert_eq!(reason(&f, &altered, NOW), ("malformed".into(), Some("base45".into())));
+}
+
+#[test]
 fn rejects_trailing_bytes() {
     let f = Fixture::new();
     let mut cbor = cbor_of(&sample_payload());

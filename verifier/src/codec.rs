@@ -285,6 +285,12 @@ pub fn decode(payload: &str) -> Result<SignedPermit, DecodeError> {
     }
     let body = payload.strip_prefix(PREFIX).ok_or(DecodeError::Prefix)?;
     let bytes = base45::decode(body).map_err(|_| DecodeError::Base45)?;
+    // RFC 9285 §4.2 refuses a group whose value does not fit its bytes; the decoder used
+    // does not check a final two-character group above 255, so the encoding is compared
+    // whole: every payload has exactly one form.
+    if base45::encode(&bytes) != body {
+        return Err(DecodeError::Base45);
+    }
     let item = cbor::decode(&bytes)?;
     let Item::Array(f) = item else { return Err(schema("payload")) };
     if f.len() != 20 && f.len() != 21 {
