@@ -89,6 +89,9 @@ pub enum Command {
         /// Write the vectors into DIR instead (fixed keys and times: the same files on every run).
         #[arg(long)]
         generate: bool,
+        /// Print each vector's outcome as a JSON line (`{"id", "actual", "pass"}`) instead of a table.
+        #[arg(long, conflicts_with = "generate")]
+        json: bool,
     },
 }
 
@@ -323,8 +326,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             crate::registry_bench::run(requests, concurrency, (!sqlite_only).then_some(postgres.as_str()))
         }
         Command::Serve { data, listen, did } => crate::registry::serve(&data, &listen, did.as_deref()),
-        Command::Conformance { dir, generate: true } => crate::conformance::generate(&dir),
-        Command::Conformance { dir, generate: false } => crate::conformance::run(&dir),
+        Command::Conformance { dir, generate: true, .. } => crate::conformance::generate(&dir),
+        Command::Conformance { dir, generate: false, json } => crate::conformance::run(&dir, json),
         Command::Bundle(BundleCommand::Fetch { from, out, root }) => crate::field::fetch(&from, &out, root.as_deref()),
         Command::Tokens(TokensCommand::Create { data, role, scope, label }) => {
             crate::registry::create_token_cli(&data, &role, scope.as_deref(), label.as_deref())

@@ -17,7 +17,6 @@ use dwp_issuer::keys::KeyPair;
 use dwp_issuer::sign::issue_permit;
 use dwp_issuer::status::{ListInfo, sign_status_list};
 use dwp_issuer::trust::sign_trust_list;
-use dwp_verifier::bundle::Bundle;
 use dwp_verifier::codec::{self, PREFIX};
 use dwp_verifier::credential::{Issuance, KeyRef, SignedPermit, StatusPurpose, StatusRef};
 use dwp_verifier::multikey;
@@ -25,7 +24,6 @@ use dwp_verifier::permit::Permit;
 use dwp_verifier::status::Bitstring;
 use dwp_verifier::time::UnixTime;
 use dwp_verifier::trust::TrustedIssuerDocument;
-use dwp_verifier::verify::{self, Policy};
 
 use crate::demo::SAMPLE_PERMIT;
 use crate::files;
@@ -587,30 +585,11 @@ pub fn generate(dir: &Path) -> Result<ExitCode> {
 
 /// Runs one vector; `Ok(actual)` is the outcome found.
 pub fn run_vector(doc: &Value) -> Result<Value> {
-    let root = doc["root"].as_str().and_then(multikey::decode_public).context("vector has no root key")?;
-    let input = &doc["input"];
-    if input.get("held").is_some() {
-        let held = Bundle::verify(&input["held"].to_string(), Some(&root)).context("held bundle")?;
-        let candidate = Bundle::verify(&input["candidate"].to_string(), Some(&root)).and_then(Bundle::strict);
-        let outcome = candidate.and_then(|c| c.check_not_older_than(&held));
-        return Ok(match outcome {
-            Ok(()) => json!({ "accepted": true, "error": null }),
-            Err(dwp_verifier::bundle::BundleError::Rollback(_)) => json!({ "accepted": false, "error": "rollback" }),
-            Err(_) => json!({ "accepted": false, "error": "invalid" }),
-        });
-    }
-    let bundle = Bundle::verify(&input["bundle"].to_string(), Some(&root)).context("bundle")?;
-    let policy = Policy::parse(input["policy"].as_str().unwrap_or("")).context("policy")?;
-    let now = UnixTime::parse(input["now"].as_str().unwrap_or("")).context("now")?;
-    let payload = input["payload"].as_str().context("payload")?;
-    Ok(match verify::verify_with_bundle(payload, &bundle, policy, now) {
-        Ok(_) => json!({ "valid": true, "reason": null, "detail": null }),
-        Err(r) => json!({ "valid": false, "reason": r.code(), "detail": r.detail() }),
-    })
+    dwp_verifier::conformance::run_vector(doc).map_err(|e| anyhow::anyhow!(e))
 }
 
 /// `dwp conformance DIR`.
-pub fn run(dir: &Path) -> Result<ExitCode> {
+pub fn run(dir: &Path, json_lines: bool) -> Result<ExitCode> {
     let mut names: Vec<_> = std::fs::read_dir(dir)
         .with_context(|| format!("reading {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -626,6 +605,17 @@ pub fn run(dir: &Path) -> Result<ExitCode> {
             .with_context(|| format!("vector {}", path.display()))?;
         let id = doc["id"].as_str().unwrap_or("?");
         let result = run_vector(&doc);
+        if json_lines {
+            let actual = result.as_ref().map(Value::clone).unwrap_or_else(|e| json!({ "error": format!("{e:#}") }));
+            let ok = actual == doc["expected"];
+            if ok {
+                pass += 1
+            } else {
+                fail += 1
+            }
+            println!("{}", json!({ "id": id, "actual": actual, "pass": ok }));
+            continue;
+        }
         match result {
             Ok(actual) if actual == doc["expected"] => {
                 pass += 1;
@@ -641,6 +631,8 @@ pub fn run(dir: &Path) -> Result<ExitCode> {
             }
         }
     }
-    println!("{pass} passed, {fail} failed, of {}", names.len());
+    if !json_lines {
+        println!("{pass} passed, {fail} failed, of {}", names.len());
+    }
     Ok(if fail == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

@@ -64,6 +64,8 @@ pub struct Inner {
     pub writer: tokio::sync::mpsc::Sender<writer::Pending>,
     /// Signed status lists, by shard and purpose.
     pub lists: Mutex<HashMap<(u32, StatusPurpose), publish::Published>>,
+    /// The built verifier page (`web/dist`), served at `/verify/`, if present.
+    pub web: Option<std::path::PathBuf>,
 }
 
 impl Deref for AppState {
@@ -109,6 +111,12 @@ pub const ROUTES: &[Route] = &[
         path: "/v1/permits/{id}",
         roles: &[Role::Registrar, Role::Auditor, Role::Employer, Role::Partner],
         summary: "A permit, its state and history (employers: own workers; partners: their estates)",
+    },
+    Route {
+        method: "get",
+        path: "/v1/permits/{id}/qr.png",
+        roles: &[Role::Registrar, Role::Auditor, Role::Employer, Role::Partner],
+        summary: "The permit's QR code as PNG, for printing",
     },
     Route { method: "post", path: "/v1/permits/{id}/suspend", roles: REG, summary: "Suspend (reason required)" },
     Route { method: "post", path: "/v1/permits/{id}/reinstate", roles: REG, summary: "Lift a suspension" },
@@ -164,6 +172,7 @@ pub const ROUTES: &[Route] = &[
     Route { method: "get", path: "/contexts/dwp/v1", roles: &[], summary: "The DWP JSON-LD context" },
     Route { method: "get", path: "/openapi.json", roles: &[], summary: "This description" },
     Route { method: "get", path: "/healthz", roles: &[], summary: "Liveness and database check" },
+    Route { method: "get", path: "/verify/", roles: &[], summary: "The offline verifier page (WASM), when built" },
 ];
 
 /// The OpenAPI 3.1 description, built from [`ROUTES`].
@@ -216,11 +225,37 @@ async fn problem_responses(resp: axum::response::Response) -> axum::response::Re
     }
 }
 
+/// The verifier page's files: `DWP_WEB_DIR`, else `web/dist` when built.
+fn web_dir() -> Option<std::path::PathBuf> {
+    let dir = std::env::var_os("DWP_WEB_DIR").map(std::path::PathBuf::from).unwrap_or_else(|| "web/dist".into());
+    dir.join("index.html").is_file().then_some(dir)
+}
+
+async fn verify_page_missing() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found")
+        .detail("the verifier page is not built here: run `npm --prefix web install && node web/build.mjs`")
+}
+
 /// The router.
 pub fn app(state: AppState) -> Router {
+    let verify_page: Router = match &state.web {
+        Some(dir) => Router::new().nest_service(
+            "/verify",
+            tower::ServiceBuilder::new()
+                .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+                    axum::http::header::CACHE_CONTROL,
+                    axum::http::HeaderValue::from_static("no-cache"),
+                ))
+                .service(tower_http::services::ServeDir::new(dir).append_index_html_on_directories(true)),
+        ),
+        None => {
+            Router::new().route("/verify", get(verify_page_missing)).route("/verify/{*rest}", get(verify_page_missing))
+        }
+    };
     Router::new()
         .route("/v1/permits", post(permits::issue).get(permits::list))
         .route("/v1/permits/{id}", get(permits::get))
+        .route("/v1/permits/{id}/qr.png", get(permits::qr_png))
         .route("/v1/permits/{id}/{action}", post(permits::act))
         .route("/v1/applications", post(applications::submit))
         .route("/v1/applications/{id}", get(applications::get))
@@ -237,6 +272,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(publish::healthz))
         .fallback(fallback)
         .with_state(state)
+        .merge(verify_page)
         // Read from the inside out: the body cap, the timeout, problem+json for axum's own refusals, gzip.
         .layer(DefaultBodyLimit::max(body::MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(body::MAX_BODY_BYTES))
@@ -297,6 +333,7 @@ pub async fn open(data: &Path, did: &str, database_url: &str) -> Result<(AppStat
         did_document,
         writer: writer::spawn(db_for_writer, || crate::cli::now().0),
         lists: Mutex::new(HashMap::new()),
+        web: web_dir(),
     }));
     Ok((state, bootstrap))
 }

@@ -437,6 +437,19 @@ pub async fn get(
     Ok(Json(view(&state, &row).await?))
 }
 
+/// `GET /v1/permits/{id}/qr.png`: the permit's QR code, for printing (same readers as the permit).
+pub async fn qr_png(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    caller.require(&[Role::Registrar, Role::Auditor, Role::Employer, Role::Partner])?;
+    let row = fetch_row(&state.db.pool, &id).await?.filter(|r| may_read(&caller, r)).ok_or_else(not_found)?;
+    let qr = dwp_issuer::qr::Qr::new(&row.payload).map_err(ApiError::internal)?;
+    let png = qr.png(8).map_err(ApiError::internal)?;
+    Ok(([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "private, no-store")], png).into_response())
+}
+
 /// `?after=&limit=` for listings.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -90,6 +90,7 @@ fn matrix(engine: Engine) {
     let reads: Vec<(String, &[Who])> = vec![
         ("/v1/permits".into(), &[Registrar, Auditor]),
         (format!("/v1/permits/{id}"), &[Registrar, Auditor, OwnEmployer, OwnPartner]),
+        (format!("/v1/permits/{id}/qr.png"), &[Registrar, Auditor, OwnEmployer, OwnPartner]),
         (format!("/v1/applications/{app_id}"), &[Officer, Registrar]),
         ("/v1/audit".into(), &[Auditor]),
         ("/v1/audit/verify".into(), &[Auditor]),

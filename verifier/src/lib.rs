@@ -23,6 +23,7 @@ pub mod bundle;
 pub mod cbor;
 pub mod codec;
 pub mod codes;
+pub mod conformance;
 pub mod credential;
 pub mod ed25519;
 pub mod multikey;
@@ -33,3 +34,5 @@ pub mod text;
 pub mod time;
 pub mod trust;
 pub mod verify;
+#[cfg(feature = "wasm")]
+pub mod wasm;

@@ -1,0 +1,188 @@
+// The verifier page: scans a permit's QR code with the camera (or reads a photo or pasted text) and
+// verifies it offline with dwp-verifier compiled to WebAssembly — the same code as the command line.
+import init, { WasmVerifier, ageText } from '../build/pkg/dwp_verifier.js';
+import { BarcodeDetector, setZXingModuleOverrides } from 'barcode-detector/pure';
+import { label } from './i18n.js';
+
+if (!location.pathname.endsWith('/') && !location.pathname.endsWith('.html')) {
+  location.replace(location.pathname + '/' + location.search);
+}
+
+const BUNDLE_KEY = 'dwp.bundle';
+const LANG_KEY = 'dwp.lang';
+const BUNDLE_URL = new URL('../v1/bundle', location.href);
+const params = new URLSearchParams(location.search);
+const policy = params.get('policy') || 'inspector';
+const $ = (id) => document.getElementById(id);
+let lang = localStorage.getItem(LANG_KEY) || 'th';
+let verifier = null;
+let lastVerdict = null;
+window.dwpTimings = [];
+
+// The QR reader's own WebAssembly is served with the page, never from a CDN.
+setZXingModuleOverrides({
+  locateFile: (path, prefix) => (path.endsWith('.wasm') ? new URL('vendor/zxing_reader.wasm', location.href).href : prefix + path),
+});
+const detector = new BarcodeDetector({ formats: ['qr_code'] });
+
+const nowSecs = () => Math.floor(Date.now() / 1000);
+
+function formatDate(secs, withTime) {
+  const opts = { timeZone: 'Asia/Bangkok', dateStyle: 'medium', ...(withTime ? { timeStyle: 'short' } : {}) };
+  const locale = lang === 'th' ? 'th-TH-u-ca-buddhist' : 'en-GB';
+  return new Intl.DateTimeFormat(locale, opts).format(new Date(secs * 1000));
+}
+
+function age(secs) {
+  const [en, th] = JSON.parse(ageText(secs, nowSecs()));
+  return lang === 'th' ? th : en;
+}
+
+function applyLabels() {
+  document.documentElement.lang = lang;
+  $('lang').value = lang;
+  for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = label(lang, el.dataset.i18n);
+  showBundleState();
+  if (lastVerdict) render(lastVerdict);
+}
+
+function showBundleState(note) {
+  const asOf = verifier?.statusAsOf();
+  const text = asOf != null ? label(lang, 'bundleAge', { date: formatDate(asOf, true), age: age(asOf) }) : label(lang, 'statusNone');
+  $('bundle').textContent = note ? `${text} · ${note}` : text;
+}
+
+async function refreshBundle() {
+  try {
+    const resp = await fetch(BUNDLE_URL, { cache: 'no-store' });
+    if (!resp.ok) throw new Error(`HTTP ${resp.status}`);
+    const text = await resp.text();
+    if (verifier) {
+      const refused = verifier.checkUpdate(text);
+      if (refused) {
+        showBundleState(label(lang, 'bundleKept', { reason: refused }));
+        return;
+      }
+    }
+    verifier = new WasmVerifier(text, undefined);
+    localStorage.setItem(BUNDLE_KEY, text);
+    showBundleState();
+  } catch (e) {
+    showBundleState(); // offline: keep the bundle held
+  }
+}
+
+const CLASSES = { valid: 'valid', suspended: 'warn', status_stale: 'warn', status_unknown: 'warn' };
+
+function render(v) {
+  lastVerdict = v;
+  const box = $('verdict');
+  box.hidden = false;
+  box.className = `verdict ${CLASSES[v.valid ? 'valid' : v.reason] || 'bad'}`;
+  box.dataset.reason = v.valid ? 'valid' : v.reason;
+  const key = v.valid ? 'valid' : v.reason;
+  const title = label(lang, key) === key ? label(lang, 'rejected') : label(lang, key);
+  $('verdict-title').textContent = title;
+  $('verdict-reason').textContent = lang === 'th' ? v.message.th : v.message.en;
+  $('verdict-status').textContent = v.statusAsOf != null
+    ? label(lang, 'statusAsOf', { date: formatDate(v.statusAsOf, true), age: age(v.statusAsOf) }) : '';
+  const dl = $('details');
+  dl.replaceChildren();
+  const p = v.permit;
+  if (p) {
+    const rows = [
+      ['permitNumber', p.permitNumber], ['name', p.name], ['nativeName', p.nativeName],
+      ['nationality', `${p.nationalityName} (${p.nationality})`], ['birthDate', formatDate(Date.parse(p.birthDate) / 1000, false)],
+      ['document', `${p.document.number} (${p.document.type}, ${p.document.country})`],
+      ['employer', `${p.employer.name} (${p.employer.juristicId})`],
+      ['workplace', `${lang === 'th' ? p.workplace.provinceName.th : p.workplace.provinceName.en}${p.workplace.industrialEstate ? ` · ${p.workplace.industrialEstate}` : ''}`],
+      ['occupation', `${p.occupation.title} (${p.occupation.isco08})`],
+      ['validity', `${formatDate(Date.parse(p.validFrom) / 1000, true)} ${label(lang, 'to')} ${formatDate(Date.parse(p.validUntil) / 1000, true)}`],
+      ['issuer', (lang === 'th' ? p.issuerName.th : p.issuerName.en) || p.issuer],
+    ];
+    for (const [k, value] of rows) {
+      if (!value) continue;
+      const dt = document.createElement('dt');
+      dt.textContent = label(lang, k);
+      const dd = document.createElement('dd');
+      dd.textContent = value;
+      dl.append(dt, dd);
+    }
+  }
+  box.focus();
+}
+
+function check(payload) {
+  if (!verifier) {
+    render({ valid: false, reason: 'status_unknown', message: { en: label('en', 'statusNone'), th: label('th', 'statusNone') }, statusAsOf: null, permit: null });
+    return;
+  }
+  const start = performance.now();
+  const v = JSON.parse(verifier.verify(payload.trim(), policy, nowSecs()));
+  window.dwpTimings.push(performance.now() - start);
+  render(v);
+}
+window.dwpCheck = check;
+
+let stream = null;
+async function scan() {
+  const video = $('camera');
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' }, audio: false });
+  } catch (e) {
+    $('bundle').textContent = label(lang, 'cameraError', { error: e.message });
+    return;
+  }
+  video.srcObject = stream;
+  video.hidden = false;
+  await video.play();
+  const deadline = Date.now() + 60_000;
+  while (stream && Date.now() < deadline) {
+    try {
+      const codes = await detector.detect(video);
+      const hit = codes.find((c) => c.rawValue.startsWith('DWP1:'));
+      if (hit) {
+        stop();
+        check(hit.rawValue);
+        return;
+      }
+    } catch (_) { /* a frame that cannot be read yet */ }
+    await new Promise((r) => setTimeout(r, 120));
+  }
+  stop();
+}
+
+function stop() {
+  if (stream) for (const t of stream.getTracks()) t.stop();
+  stream = null;
+  $('camera').hidden = true;
+}
+
+async function openPhoto(file) {
+  const bitmap = await createImageBitmap(file);
+  const codes = await detector.detect(bitmap);
+  const hit = codes.find((c) => c.rawValue.startsWith('DWP1:'));
+  if (hit) check(hit.rawValue);
+  else $('bundle').textContent = label(lang, 'noCode');
+}
+
+async function main() {
+  $('bundle').textContent = label(lang, 'loading');
+  await init({ module_or_path: new URL('pkg/dwp_verifier_bg.wasm', location.href) });
+  const held = localStorage.getItem(BUNDLE_KEY);
+  if (held) {
+    try { verifier = new WasmVerifier(held, undefined); } catch (_) { localStorage.removeItem(BUNDLE_KEY); }
+  }
+  applyLabels();
+  await refreshBundle();
+  $('scan').addEventListener('click', scan);
+  $('photo').addEventListener('change', (e) => e.target.files[0] && openPhoto(e.target.files[0]));
+  $('paste-form').addEventListener('submit', (e) => { e.preventDefault(); check($('paste').value); });
+  $('lang').addEventListener('change', (e) => { lang = e.target.value; localStorage.setItem(LANG_KEY, lang); applyLabels(); });
+  window.addEventListener('online', refreshBundle);
+  if ('serviceWorker' in navigator) {
+    await navigator.serviceWorker.register('sw.js', { scope: './' });
+  }
+  document.body.dataset.ready = 'true';
+}
+main();
