@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use image::ImageEncoder;
+
 use dwp_issuer::keys::KeyPair;
 use dwp_issuer::sign::{IssuedPermit, issue_permit};
 use dwp_issuer::trust::sign_trust_list;
@@ -165,4 +167,22 @@ pub fn write(dir: &Path, name: &str, text: &str) -> String {
     let p = dir.join(name);
     std::fs::write(&p, text).expect("write");
     p.to_string_lossy().to_string()
+}
+
+/// A grayscale image as PNG bytes.
+pub fn png_bytes(img: &image::GrayImage) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut out)
+        .write_image(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::L8)
+        .expect("png");
+    out
+}
+
+/// A grayscale image as JPEG bytes at `quality`.
+pub fn jpeg_bytes(img: &image::GrayImage, quality: u8) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
+        .write_image(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::L8)
+        .expect("jpeg");
+    out
 }

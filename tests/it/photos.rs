@@ -7,28 +7,12 @@
 use std::time::Instant;
 
 use image::imageops::{self, FilterType};
-use image::{GrayImage, ImageEncoder, Luma};
+use image::{GrayImage, Luma};
 use imageproc::geometric_transformations::{Interpolation, Projection, rotate_about_center, warp};
 
 use crate::common::*;
 
 const PAPER: Luma<u8> = Luma([235]);
-
-fn png(img: &GrayImage) -> Vec<u8> {
-    let mut out = Vec::new();
-    image::codecs::png::PngEncoder::new(&mut out)
-        .write_image(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::L8)
-        .expect("png");
-    out
-}
-
-fn jpeg(img: &GrayImage, quality: u8) -> Vec<u8> {
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
-        .write_image(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::L8)
-        .expect("jpeg");
-    out
-}
 
 /// The code on a sheet of paper: a margin of `pad` pixels around it.
 fn on_paper(qr: &GrayImage, pad: u32) -> GrayImage {
@@ -110,27 +94,27 @@ fn photos_and_screenshots_of_the_qr_decode() {
     imageops::overlay(&mut photo, &small, 455, 875);
 
     let variants: Vec<(&str, Vec<u8>)> = vec![
-        ("rotated 10°", png(&rotate_about_center(&page, 10f32.to_radians(), Interpolation::Bilinear, PAPER))),
-        ("rotated 30°", png(&rotate_about_center(&page, 30f32.to_radians(), Interpolation::Bilinear, PAPER))),
-        ("rotated 45°", png(&rotate_about_center(&page, 45f32.to_radians(), Interpolation::Bilinear, PAPER))),
-        ("rotated 90°", png(&imageops::rotate90(&page))),
-        ("upside down", png(&imageops::rotate180(&page))),
-        ("perspective", png(&perspective(&page))),
-        ("blurred, sigma 1", png(&imageops::blur(&page, 1.0))),
-        ("blurred, sigma 2", png(&imageops::blur(&page, 2.0))),
-        ("blurred, sigma 3", png(&imageops::blur(&page, 3.0))),
-        ("low contrast (90 on 170)", png(&map(&page, |_, _, v| 90 + (u32::from(v) * 80 / 255) as u8))),
-        ("uneven light", png(&map(&page, |x, _, v| (u32::from(v) * (40 + 60 * x / page.width()) / 100) as u8))),
-        ("inverted", png(&map(&page, |_, _, v| 255 - v))),
-        ("JPEG quality 20", jpeg(&page, 20)),
-        ("JPEG quality 10", jpeg(&page, 10)),
-        ("noise ±40", png(&noisy(&page, 40, 11))),
-        ("small in a large photo", jpeg(&photo, 80)),
-        ("app screenshot", png(&screenshot(&qr))),
-        ("perspective + blur + JPEG 40", jpeg(&imageops::blur(&perspective(&page), 1.2), 40)),
+        ("rotated 10°", png_bytes(&rotate_about_center(&page, 10f32.to_radians(), Interpolation::Bilinear, PAPER))),
+        ("rotated 30°", png_bytes(&rotate_about_center(&page, 30f32.to_radians(), Interpolation::Bilinear, PAPER))),
+        ("rotated 45°", png_bytes(&rotate_about_center(&page, 45f32.to_radians(), Interpolation::Bilinear, PAPER))),
+        ("rotated 90°", png_bytes(&imageops::rotate90(&page))),
+        ("upside down", png_bytes(&imageops::rotate180(&page))),
+        ("perspective", png_bytes(&perspective(&page))),
+        ("blurred, sigma 1", png_bytes(&imageops::blur(&page, 1.0))),
+        ("blurred, sigma 2", png_bytes(&imageops::blur(&page, 2.0))),
+        ("blurred, sigma 3", png_bytes(&imageops::blur(&page, 3.0))),
+        ("low contrast (90 on 170)", png_bytes(&map(&page, |_, _, v| 90 + (u32::from(v) * 80 / 255) as u8))),
+        ("uneven light", png_bytes(&map(&page, |x, _, v| (u32::from(v) * (40 + 60 * x / page.width()) / 100) as u8))),
+        ("inverted", png_bytes(&map(&page, |_, _, v| 255 - v))),
+        ("JPEG quality 20", jpeg_bytes(&page, 20)),
+        ("JPEG quality 10", jpeg_bytes(&page, 10)),
+        ("noise ±40", png_bytes(&noisy(&page, 40, 11))),
+        ("small in a large photo", jpeg_bytes(&photo, 80)),
+        ("app screenshot", png_bytes(&screenshot(&qr))),
+        ("perspective + blur + JPEG 40", jpeg_bytes(&imageops::blur(&perspective(&page), 1.2), 40)),
         (
             "rotated 20° in perspective, dim",
-            jpeg(
+            jpeg_bytes(
                 &map(
                     &perspective(&rotate_about_center(&page, 20f32.to_radians(), Interpolation::Bilinear, PAPER)),
                     |_, _, v| 40 + (u32::from(v) * 120 / 255) as u8,
@@ -138,9 +122,9 @@ fn photos_and_screenshots_of_the_qr_decode() {
                 60,
             ),
         ),
-        ("blurred, sigma 4", png(&imageops::blur(&page, 4.0))),
-        ("JPEG quality 5", jpeg(&page, 5)),
-        ("noise ±80", png(&noisy(&page, 80, 13))),
+        ("blurred, sigma 4", png_bytes(&imageops::blur(&page, 4.0))),
+        ("JPEG quality 5", jpeg_bytes(&page, 5)),
+        ("noise ±80", png_bytes(&noisy(&page, 80, 13))),
     ];
     let mut failed = Vec::new();
     println!("{:<32} {:>8} {:>9}", "variant", "decoded", "time (ms)");

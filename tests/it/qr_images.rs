@@ -2,25 +2,9 @@
 //! also after downscaling, mild blur and JPEG re-encoding.
 
 use image::imageops::{self, FilterType};
-use image::{DynamicImage, GrayImage, ImageEncoder};
+use image::{DynamicImage, GrayImage};
 
 use crate::common::*;
-
-fn png_bytes(img: &GrayImage) -> Vec<u8> {
-    let mut out = Vec::new();
-    image::codecs::png::PngEncoder::new(&mut out)
-        .write_image(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::L8)
-        .expect("png");
-    out
-}
-
-fn jpeg_bytes(img: &GrayImage, quality: u8) -> Vec<u8> {
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
-        .write_image(img.as_raw(), img.width(), img.height(), image::ExtendedColorType::L8)
-        .expect("jpeg");
-    out
-}
 
 #[test]
 fn the_issued_png_and_its_degraded_copies_decode_to_the_same_payload() {
