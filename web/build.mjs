@@ -11,10 +11,12 @@ import { build } from 'esbuild';
 const web = import.meta.dirname;
 const root = path.resolve(web, '..');
 const dist = path.join(web, 'dist');
-const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
+const run = (cmd, args, env = {}) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
 
+// Small over fast for the download (a phone on a slow link): opt-level "s", one codegen unit, LTO.
+const small = { CARGO_PROFILE_RELEASE_OPT_LEVEL: 's', CARGO_PROFILE_RELEASE_LTO: 'true', CARGO_PROFILE_RELEASE_CODEGEN_UNITS: '1' };
 run('cargo', ['rustc', '-p', 'dwp-verifier', '--release', '--locked', '--target', 'wasm32-unknown-unknown',
-  '--features', 'wasm', '--crate-type', 'cdylib']);
+  '--features', 'wasm', '--crate-type', 'cdylib'], small);
 const wasmIn = path.join(root, 'target/wasm32-unknown-unknown/release/dwp_verifier.wasm');
 run('wasm-bindgen', ['--target', 'web', '--out-dir', path.join(web, 'build/pkg'), wasmIn]);
 
