@@ -70,13 +70,13 @@ fn kill_and_restart(engine: Engine) {
         }
         // Kill the server while the clients are writing.
         let start = Instant::now();
-        while acked.lock().expect("lock").issued.len() < 40 && start.elapsed() < Duration::from_secs(60) {
+        while acked.lock().expect("lock").issued.len() < 150 && start.elapsed() < Duration::from_secs(60) {
             std::thread::sleep(Duration::from_millis(20));
         }
         s.kill();
     });
     let acked = Arc::try_unwrap(acked).ok().expect("threads done").into_inner().expect("lock");
-    assert!(acked.issued.len() >= 40, "the clients wrote before the kill ({} acknowledged)", acked.issued.len());
+    assert!(acked.issued.len() >= 150, "the clients wrote before the kill ({} acknowledged)", acked.issued.len());
     s.restart();
 
     let mut stored = BTreeMap::new();
