@@ -110,37 +110,7 @@ fn permit(k: &KeyPair, issuer: &str, key: KeyRef, created: &str, index: u32) -> 
 }
 
 fn cbor_payload(cbor: &[u8]) -> String {
-    format!("{PREFIX}{}", base45_encode(cbor))
-}
-
-/// RFC 9285 Base45 (the verifier only decodes; the kit needs to encode altered CBOR).
-fn base45_encode(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 45] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
-    let mut out = String::new();
-    for chunk in bytes.chunks(2) {
-        let mut n = chunk.iter().fold(0u32, |acc, b| acc * 256 + u32::from(*b));
-        let digits = if chunk.len() == 2 { 3 } else { 2 };
-        for _ in 0..digits {
-            out.push(ALPHABET[(n % 45) as usize] as char);
-            n /= 45;
-        }
-    }
-    out
-}
-
-fn base45_decode(s: &str) -> Vec<u8> {
-    const ALPHABET: &str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
-    let v: Vec<u32> = s.chars().filter_map(|c| ALPHABET.find(c).map(|i| i as u32)).collect();
-    let mut out = Vec::new();
-    for g in v.chunks(3) {
-        let n = g.iter().rev().fold(0u32, |acc, d| acc * 45 + d);
-        if g.len() == 3 {
-            out.extend_from_slice(&[(n >> 8) as u8, n as u8]);
-        } else {
-            out.push(n as u8);
-        }
-    }
-    out
+    format!("{PREFIX}{}", base45::encode(cbor))
 }
 
 struct Vector {
@@ -188,7 +158,7 @@ fn vectors() -> Result<Vec<Vector>> {
     let v = |id, stage, d, payload: &str, b: &Value, now: &str, e| {
         verify_vector(id, stage, d, payload, b, ("inspector", now), e)
     };
-    let cbor = base45_decode(&good[PREFIX.len()..]);
+    let cbor = base45::decode(&good[PREFIX.len()..]).map_err(|e| anyhow::anyhow!("{e}"))?;
     // An odd number of bytes ends in a two-character group; "OO" is 24 + 24 * 45 = 1104.
     let odd = cbor_payload(&cbor[..cbor.len() - 1 + cbor.len() % 2]);
     let overflow = format!("{}OO", &odd[..odd.len() - 2]);

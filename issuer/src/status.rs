@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use dwp_verifier::credential::{CONTEXT_V2, DWP_CONTEXT, StatusPurpose, did_web_base_url};
+use dwp_verifier::credential::{CONTEXT_V2, DWP_CONTEXT, StatusPurpose, status_list_url};
 use dwp_verifier::status::Bitstring;
 use dwp_verifier::time::UnixTime;
 
@@ -31,17 +31,12 @@ pub struct ListInfo<'a> {
     pub ttl_ms: u64,
 }
 
-/// The list's URL: `<issuer base>/status/<purpose>/<shard>`.
-pub fn list_url(issuer: &str, purpose: StatusPurpose, shard: u32) -> String {
-    format!("{}/status/{}/{shard}", did_web_base_url(issuer), purpose.as_str())
-}
-
 /// Builds and signs a `BitstringStatusListCredential`.
 ///
 /// # Errors
 /// [`SignError`] if the document cannot be canonicalized.
 pub fn sign_status_list(info: &ListInfo<'_>, bits: &Bitstring, key: &KeyPair) -> Result<Value, SignError> {
-    let url = list_url(info.issuer, info.purpose, info.shard);
+    let url = status_list_url(info.issuer, info.purpose, info.shard);
     let doc = json!({
         "@context": [CONTEXT_V2, DWP_CONTEXT],
         "id": url,

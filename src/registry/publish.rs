@@ -38,14 +38,6 @@ pub struct Published {
     etag: String,
 }
 
-fn parse_purpose(s: &str) -> Option<StatusPurpose> {
-    match s {
-        "revocation" => Some(StatusPurpose::Revocation),
-        "suspension" => Some(StatusPurpose::Suspension),
-        _ => None,
-    }
-}
-
 /// The current signed list for `(shard, purpose)`, or `None` if no such list exists.
 pub async fn current_list(state: &AppState, shard: u32, purpose: StatusPurpose) -> Result<Option<Published>, ApiError> {
     // The sequence is read before the bits: the bits are then at least as new as the
@@ -110,7 +102,7 @@ pub async fn status_list(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let not_found = || ApiError::new(StatusCode::NOT_FOUND, "not_found");
-    let purpose = parse_purpose(&purpose).ok_or_else(not_found)?;
+    let purpose = StatusPurpose::parse(&purpose).ok_or_else(not_found)?;
     let shard: u32 = list.parse().ok().filter(|_| list.len() <= 10 && !list.starts_with('+')).ok_or_else(not_found)?;
     let published = current_list(&state, shard, purpose).await?.ok_or_else(not_found)?;
     let etag = HeaderValue::from_str(&published.etag).map_err(ApiError::internal)?;
@@ -158,7 +150,7 @@ pub async fn bundle(State(state): State<AppState>) -> Result<Json<Value>, ApiErr
     for r in rows {
         let shard: i64 = r.try_get(0)?;
         let purpose: String = r.try_get(1)?;
-        let (Ok(shard), Some(purpose)) = (u32::try_from(shard), parse_purpose(&purpose)) else {
+        let (Ok(shard), Some(purpose)) = (u32::try_from(shard), StatusPurpose::parse(&purpose)) else {
             return Err(ApiError::internal("stored status list row out of shape"));
         };
         if let Some(p) = current_list(&state, shard, purpose).await? {

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::credential::{CONTEXT_V2, DWP_CONTEXT, StatusPurpose, did_web_base_url};
+use crate::credential::{CONTEXT_V2, DWP_CONTEXT, StatusPurpose, did_web_base_url, status_list_url};
 use crate::proof::{self, EDDSA_JCS_2022};
 use crate::status::{Bitstring, StatusListError};
 use crate::time::UnixTime;
@@ -123,19 +123,13 @@ fn shape(s: impl Into<String>) -> BundleError {
     BundleError::Shape(s.into())
 }
 
-/// Reads `<base>/status/<purpose>/<shard>` back into its parts, for an issuer.
+/// Reads a list URL back into its parts, for an issuer: the inverse of
+/// [`status_list_url`], accepting only what it writes.
 fn parse_list_url(issuer: &str, id: &str) -> Option<(StatusPurpose, u32)> {
     let rest = id.strip_prefix(&did_web_base_url(issuer))?.strip_prefix("/status/")?;
     let (purpose, shard) = rest.split_once('/')?;
-    let purpose = match purpose {
-        "revocation" => StatusPurpose::Revocation,
-        "suspension" => StatusPurpose::Suspension,
-        _ => return None,
-    };
-    if shard.is_empty() || shard.len() > 7 || !shard.bytes().all(|b| b.is_ascii_digit()) || shard.starts_with('0') {
-        return None;
-    }
-    Some((purpose, shard.parse().ok()?))
+    let (purpose, shard) = (StatusPurpose::parse(purpose)?, shard.parse().ok()?);
+    (status_list_url(issuer, purpose, shard) == id).then_some((purpose, shard))
 }
 
 /// Checks one `BitstringStatusListCredential` against the trust list.

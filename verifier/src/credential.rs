@@ -44,6 +44,16 @@ impl StatusPurpose {
             Self::Suspension => "suspension",
         }
     }
+
+    /// Reads a `statusPurpose` string.
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Revocation, Self::Suspension].into_iter().find(|p| p.as_str() == s)
+    }
+}
+
+/// The URL of an issuer's status list: `<issuer base URL>/status/<purpose>/<shard>`.
+pub fn status_list_url(issuer: &str, purpose: StatusPurpose, shard: u32) -> String {
+    format!("{}/status/{}/{shard}", did_web_base_url(issuer), purpose.as_str())
 }
 
 /// Where a permit's status bits live: the same index in the revocation and the
@@ -184,7 +194,7 @@ impl Issuance {
 
     /// The URL of this permit's status list for `purpose`.
     pub fn status_list_url(&self, purpose: StatusPurpose) -> String {
-        format!("{}/status/{}/{}", self.issuer_base_url(), purpose.as_str(), self.status.shard)
+        status_list_url(&self.issuer, purpose, self.status.shard)
     }
 }
 
