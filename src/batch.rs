@@ -114,18 +114,7 @@ fn report_line(out: &mut String, row: &Row, verdict: &Result<VerifiedPermit, Rej
         Ok(v) => ("true", "valid".to_string(), String::new(), v.display_fields()),
         Err(r) => ("false", r.code().to_string(), r.detail().unwrap_or("").to_string(), Value::Null),
     };
-    let as_of = match verdict {
-        Ok(v) => match v.status() {
-            verify::StatusCheck::Fresh { as_of } => as_of.to_string(),
-            verify::StatusCheck::NotChecked => String::new(),
-        },
-        Err(
-            Rejection::Revoked { as_of, .. }
-            | Rejection::Suspended { as_of, .. }
-            | Rejection::StatusStale { as_of, .. },
-        ) => as_of.to_string(),
-        Err(_) => String::new(),
-    };
+    let as_of = verify::status_as_of(verdict).map(|t| t.to_string()).unwrap_or_default();
     let f = |k: &str| permit.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let cells = [
         row.line.to_string(),

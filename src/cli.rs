@@ -583,18 +583,7 @@ pub fn verdict_json(
     if let Some(p) = policy {
         report["policy"] = p.as_str().into();
     }
-    let as_of = match verdict {
-        Ok(v) => match v.status() {
-            verify::StatusCheck::Fresh { as_of } => Some(as_of),
-            verify::StatusCheck::NotChecked => None,
-        },
-        Err(
-            verify::Rejection::Revoked { as_of, .. }
-            | verify::Rejection::Suspended { as_of, .. }
-            | verify::Rejection::StatusStale { as_of, .. },
-        ) => Some(*as_of),
-        Err(_) => None,
-    };
+    let as_of = verify::status_as_of(verdict);
     if let Some(as_of) = as_of {
         status_fields(&mut report, as_of, now);
     }

@@ -169,6 +169,21 @@ impl Rejection {
         }
     }
 
+    /// Whether the permit's signature had verified before this rejection (clock and
+    /// status rejections): its content is then authentic and may be shown.
+    pub fn signature_verified(&self) -> bool {
+        matches!(
+            self,
+            Self::NotYetValid { .. }
+                | Self::Expired { .. }
+                | Self::Revoked { .. }
+                | Self::Suspended { .. }
+                | Self::StatusStale { .. }
+                | Self::StatusUnknown { .. }
+                | Self::StatusListInvalid { .. }
+        )
+    }
+
     /// The detail code of a `malformed` rejection.
     pub fn detail(&self) -> Option<&'static str> {
         match self {
@@ -275,6 +290,22 @@ impl Policy {
             Self::Employer => 7 * 86_400,
             Self::Immigration => 3600,
         }
+    }
+}
+
+/// When the status a verdict rests on was signed (the lists' `validFrom`), if status was read.
+pub fn status_as_of(verdict: &Result<VerifiedPermit, Rejection>) -> Option<UnixTime> {
+    match verdict {
+        Ok(v) => match v.status() {
+            StatusCheck::Fresh { as_of } => Some(as_of),
+            StatusCheck::NotChecked => None,
+        },
+        Err(
+            Rejection::Revoked { as_of, .. }
+            | Rejection::Suspended { as_of, .. }
+            | Rejection::StatusStale { as_of, .. },
+        ) => Some(*as_of),
+        Err(_) => None,
     }
 }
 

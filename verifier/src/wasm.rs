@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 use crate::bundle::Bundle;
 use crate::multikey;
 use crate::time::UnixTime;
-use crate::verify::{self, Policy, Rejection, StatusCheck, VALID_TEXT, reason_text};
+use crate::verify::{self, Policy, VALID_TEXT, reason_text};
 
 /// A verifier holding a checked bundle.
 #[wasm_bindgen]
@@ -42,18 +42,7 @@ impl WasmVerifier {
         let policy = Policy::parse(policy).unwrap_or(Policy::Inspector);
         let now = UnixTime(now as i64);
         let verdict = verify::verify_with_bundle(payload.trim(), &self.bundle, policy, now);
-        let as_of = match &verdict {
-            Ok(v) => match v.status() {
-                StatusCheck::Fresh { as_of } => Some(seconds(as_of)),
-                StatusCheck::NotChecked => None,
-            },
-            Err(
-                Rejection::Revoked { as_of, .. }
-                | Rejection::Suspended { as_of, .. }
-                | Rejection::StatusStale { as_of, .. },
-            ) => Some(seconds(*as_of)),
-            Err(_) => None,
-        };
+        let as_of = verify::status_as_of(&verdict).map(seconds);
         let value = match &verdict {
             Ok(v) => json!({
                 "valid": true, "reason": null, "detail": null,
@@ -63,18 +52,8 @@ impl WasmVerifier {
             Err(r) => {
                 let (en, th) = reason_text(r.code());
                 // After the signature check, the permit is authentic: show whose it is.
-                let signed_ok = matches!(
-                    r,
-                    Rejection::NotYetValid { .. }
-                        | Rejection::Expired { .. }
-                        | Rejection::Revoked { .. }
-                        | Rejection::Suspended { .. }
-                        | Rejection::StatusStale { .. }
-                        | Rejection::StatusUnknown { .. }
-                        | Rejection::StatusListInvalid { .. }
-                );
                 let permit = match crate::codec::decode(payload.trim()) {
-                    Ok(sp) if signed_ok => {
+                    Ok(sp) if r.signature_verified() => {
                         let issuer = self.bundle.trust().issuer(sp.issuance().issuer());
                         verify::display_fields(
                             &sp,
