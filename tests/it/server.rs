@@ -168,37 +168,22 @@ impl Server {
         extra: &[(&str, &str)],
     ) -> Resp {
         let url = format!("{}{path}", self.base);
-        let auth = token.map(|t| format!("Bearer {t}"));
-        let result = match body {
-            None => {
-                let mut r = match method {
-                    "GET" => agent.get(&url),
-                    "DELETE" => agent.delete(&url),
-                    other => panic!("no body for {other}"),
-                };
-                if let Some(a) = &auth {
-                    r = r.header("authorization", a);
-                }
-                for (k, v) in extra {
-                    r = r.header(*k, *v);
-                }
-                r.call()
+        let mut headers: Vec<(&str, String)> =
+            token.map(|t| ("authorization", format!("Bearer {t}"))).into_iter().collect();
+        headers.extend(body.map(|(ctype, _)| ("content-type", ctype.to_string())));
+        headers.extend(extra.iter().map(|(k, v)| (*k, v.to_string())));
+        fn with<B>(mut r: ureq::RequestBuilder<B>, headers: &[(&str, String)]) -> ureq::RequestBuilder<B> {
+            for (k, v) in headers {
+                r = r.header(*k, v);
             }
-            Some((ctype, bytes)) => {
-                let mut r = match method {
-                    "POST" => agent.post(&url),
-                    "PUT" => agent.put(&url),
-                    other => panic!("no body for {other}"),
-                };
-                if let Some(a) = &auth {
-                    r = r.header("authorization", a);
-                }
-                r = r.header("content-type", ctype);
-                for (k, v) in extra {
-                    r = r.header(*k, *v);
-                }
-                r.send(bytes)
-            }
+            r
+        }
+        let result = match (method, body) {
+            ("GET", None) => with(agent.get(&url), &headers).call(),
+            ("DELETE", None) => with(agent.delete(&url), &headers).call(),
+            ("POST", Some((_, bytes))) => with(agent.post(&url), &headers).send(bytes),
+            ("PUT", Some((_, bytes))) => with(agent.put(&url), &headers).send(bytes),
+            (other, _) => panic!("unsupported request {other} with body {}", body.is_some()),
         };
         let resp = result.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
         let status = resp.status().as_u16();
