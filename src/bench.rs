@@ -42,19 +42,33 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// Issues `permit_json` with a fixed bench key; returns (payload, trust list).
-pub fn bench_permit(permit_json: &str) -> Result<(String, TrustList)> {
-    let did = "did:web:dwp.doe.go.th";
-    let key = KeyPair::from_seed(&[42; 32], Some(format!("{did}#key-1")));
+const BENCH_DID: &str = "did:web:dwp.doe.go.th";
+
+/// The fixed bench issuer: its key, the root key, the proof time, and the signed trust list naming it.
+struct BenchIssuer {
+    key: KeyPair,
+    root: KeyPair,
+    created: UnixTime,
+    trust: serde_json::Value,
+}
+
+fn bench_issuer() -> Result<BenchIssuer> {
+    let key = KeyPair::from_seed(&[42; 32], Some(format!("{BENCH_DID}#key-1")));
     let root = KeyPair::from_seed(&[43; 32], None);
     let created = UnixTime::parse("2026-11-24T03:04:05Z")?;
-    let permit = Permit::from_json(permit_json)?;
-    let issuance = Issuance::new(did, KeyRef::Numbered(1), created, StatusRef { shard: 1, index: 94_567 })?;
-    let issued = issue_permit(permit, issuance, &key)?;
     let entry =
-        crate::cli::trusted_issuer(did, &key, UnixTime(created.0 - 86_400), UnixTime(created.0 + 3650 * 86_400));
-    let trust_json = sign_trust_list(&root, 1, created, vec![entry])?.to_string();
-    let trust = TrustList::verify(&trust_json, Some(&root.public()))?;
+        crate::cli::trusted_issuer(BENCH_DID, &key, UnixTime(created.0 - 86_400), UnixTime(created.0 + 3650 * 86_400));
+    let trust = sign_trust_list(&root, 1, created, vec![entry])?;
+    Ok(BenchIssuer { key, root, created, trust })
+}
+
+/// Issues `permit_json` with the fixed bench key; returns (payload, trust list).
+pub fn bench_permit(permit_json: &str) -> Result<(String, TrustList)> {
+    let b = bench_issuer()?;
+    let permit = Permit::from_json(permit_json)?;
+    let issuance = Issuance::new(BENCH_DID, KeyRef::Numbered(1), b.created, StatusRef { shard: 1, index: 94_567 })?;
+    let issued = issue_permit(permit, issuance, &b.key)?;
+    let trust = TrustList::verify(&b.trust.to_string(), Some(&b.root.public()))?;
     Ok((issued.payload, trust))
 }
 
@@ -71,11 +85,9 @@ fn batch_speedup() -> Result<f64> {
     use dwp_verifier::status::Bitstring;
     use dwp_verifier::verify::{Policy, verify_many, verify_with_bundle};
 
-    let did = "did:web:dwp.doe.go.th";
-    let vm = format!("{did}#key-1");
-    let key = KeyPair::from_seed(&[42; 32], Some(vm.clone()));
-    let root = KeyPair::from_seed(&[43; 32], None);
-    let created = UnixTime::parse("2026-11-24T03:04:05Z")?;
+    let did = BENCH_DID;
+    let BenchIssuer { key, root, created, trust } = bench_issuer()?;
+    let vm = key.id.clone().unwrap_or_default();
     let now = UnixTime(created.0 + 3600);
     let mut payloads = Vec::new();
     let mut revoked = Bitstring::zeroed(131_072);
@@ -89,9 +101,6 @@ fn batch_speedup() -> Result<f64> {
             revoked.set((i * 13) as usize, true);
         }
     }
-    let entry =
-        crate::cli::trusted_issuer(did, &key, UnixTime(created.0 - 86_400), UnixTime(created.0 + 3650 * 86_400));
-    let trust = sign_trust_list(&root, 1, created, vec![entry])?;
     let mut lists = Vec::new();
     for (purpose, bits) in
         [(StatusPurpose::Revocation, &revoked), (StatusPurpose::Suspension, &Bitstring::zeroed(131_072))]

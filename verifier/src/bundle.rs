@@ -322,7 +322,7 @@ impl Bundle {
         self.invalid.get(key)
     }
 
-    /// Every list, valid or not: `(key, sequence or problem)`.
+    /// Every valid list held, by key.
     pub fn lists(&self) -> impl Iterator<Item = (&ListKey, &StatusList)> {
         self.lists.iter()
     }
