@@ -75,6 +75,9 @@ pub enum Command {
         /// The issuer DID for keys generated on first start (default: did:web of the listen address).
         #[arg(long)]
         did: Option<String>,
+        /// Days a new API token lives unless its creator says otherwise (1 to 3650).
+        #[arg(long, default_value_t = crate::registry::DEFAULT_TOKEN_DAYS)]
+        token_days: u32,
     },
     /// API tokens of the registry.
     #[command(subcommand)]
@@ -130,6 +133,26 @@ pub enum TokensCommand {
         /// A note for the audit log (who holds the token).
         #[arg(long)]
         label: Option<String>,
+        /// Days until the token expires (1 to 3650).
+        #[arg(long, default_value_t = crate::registry::DEFAULT_TOKEN_DAYS)]
+        days: u32,
+    },
+    /// List the registry's tokens: id, role, scope, label, created, expires, state (never a secret).
+    List {
+        /// Data directory of the registry (ignored when DATABASE_URL is set).
+        #[arg(long, default_value = "dwp-data")]
+        data: PathBuf,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a token at once (its id, from `dwp tokens list`).
+    Revoke {
+        /// Data directory of the registry (ignored when DATABASE_URL is set).
+        #[arg(long, default_value = "dwp-data")]
+        data: PathBuf,
+        /// The token's id (`tok_…`).
+        id: String,
     },
 }
 
@@ -325,13 +348,18 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Bench { what: Some(BenchCommand::Registry { requests, concurrency, postgres, sqlite_only }) } => {
             crate::registry_bench::run(requests, concurrency, (!sqlite_only).then_some(postgres.as_str()))
         }
-        Command::Serve { data, listen, did } => crate::registry::serve(&data, &listen, did.as_deref()),
+        Command::Serve { data, listen, did, token_days } => {
+            crate::registry::auth::check_days(token_days).map_err(|e| anyhow::anyhow!("--token-days: {e}"))?;
+            crate::registry::serve(&data, &listen, did.as_deref(), token_days)
+        }
         Command::Conformance { dir, generate: true, .. } => crate::conformance::generate(&dir),
         Command::Conformance { dir, generate: false, json } => crate::conformance::run(&dir, json),
         Command::Bundle(BundleCommand::Fetch { from, out, root }) => crate::field::fetch(&from, &out, root.as_deref()),
-        Command::Tokens(TokensCommand::Create { data, role, scope, label }) => {
-            crate::registry::create_token_cli(&data, &role, scope.as_deref(), label.as_deref())
+        Command::Tokens(TokensCommand::Create { data, role, scope, label, days }) => {
+            crate::registry::create_token_cli(&data, &role, scope.as_deref(), label.as_deref(), days)
         }
+        Command::Tokens(TokensCommand::List { data, json }) => crate::registry::list_tokens_cli(&data, json),
+        Command::Tokens(TokensCommand::Revoke { data, id }) => crate::registry::revoke_token_cli(&data, &id),
     }
 }
 

@@ -144,9 +144,18 @@ fn fsync_rate(dir: &Path) -> Result<f64> {
 }
 
 async fn run_one(name: &str, dir: &Path, url: &str, requests: usize, concurrency: usize, fsync: f64) -> Result<()> {
-    let (state, _) = registry::open(dir, "did:web:bench.dwp.invalid", url).await?;
-    let mut w = state.db.begin_write(crate::cli::now().0).await?;
-    let (_, token) = registry::auth::create_token(&mut w, "bench", Role::Registrar, None, Some("bench")).await?;
+    let state = registry::open(registry::Options {
+        data: dir,
+        did: "did:web:bench.dwp.invalid",
+        database_url: url,
+        clock: registry::Clock::system(),
+        token_ttl: 86_400,
+    })
+    .await?;
+    let now = state.now().0;
+    let mut w = state.db.begin_write(now).await?;
+    let (_, token) =
+        registry::auth::create_token(&mut w, "bench", Role::Registrar, None, Some("bench"), now + 86_400).await?;
     w.commit().await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;

@@ -172,6 +172,31 @@ pub fn apply(
     }
 }
 
+/// Where a permit's history leads: its state and its two status bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Replayed {
+    /// The state the history leads to.
+    pub state: PermitState,
+    /// The revocation bit it leads to.
+    pub revoked_bit: bool,
+    /// The suspension bit it leads to.
+    pub suspended_bit: bool,
+}
+
+/// Replays the actions recorded for a permit since its issue, in order. Only
+/// allowed actions are ever recorded, so expiry is not re-checked.
+///
+/// # Errors
+/// [`TransitionError`] when the history holds an action its state did not allow.
+pub fn replay(actions: impl IntoIterator<Item = Action>) -> Result<Replayed, TransitionError> {
+    let mut at = Replayed { state: PermitState::Active, revoked_bit: false, suspended_bit: false };
+    for action in actions {
+        let t = apply(at.state, action, UnixTime(i64::MAX), UnixTime(i64::MIN))?;
+        at = Replayed { state: t.next, revoked_bit: t.revoked_bit, suspended_bit: t.suspended_bit };
+    }
+    Ok(at)
+}
+
 /// Draws a status-list index: the first candidate from `candidates` (random
 /// draws below `capacity`) that `is_taken` does not report. `None` when
 /// `max_draws` candidates were all taken: the shard is full enough to open the next.
@@ -221,6 +246,19 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn replay_follows_the_history() {
+        use Action::*;
+        use PermitState::*;
+        let r = |a: &[Action]| replay(a.iter().copied());
+        assert_eq!(r(&[]), Ok(Replayed { state: Active, revoked_bit: false, suspended_bit: false }));
+        assert_eq!(r(&[Suspend]), Ok(Replayed { state: Suspended, revoked_bit: false, suspended_bit: true }));
+        assert_eq!(r(&[Suspend, Reinstate]), Ok(Replayed { state: Active, revoked_bit: false, suspended_bit: false }));
+        assert_eq!(r(&[Suspend, Revoke]), Ok(Replayed { state: Revoked, revoked_bit: true, suspended_bit: true }));
+        assert_eq!(r(&[Renew]), Ok(Replayed { state: Superseded, revoked_bit: true, suspended_bit: false }));
+        assert_eq!(r(&[Revoke, Reinstate]), Err(TransitionError::Revoked), "nothing follows a revocation");
     }
 
     #[test]

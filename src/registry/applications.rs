@@ -180,6 +180,9 @@ pub struct NewToken {
     scope: Option<String>,
     #[serde(default)]
     label: Option<String>,
+    /// Days until it expires (default: the registry's `--token-days`).
+    #[serde(default, rename = "expiresInDays")]
+    expires_in_days: Option<u32>,
 }
 
 /// `POST /v1/tokens` (admin): a new API token, shown once.
@@ -204,6 +207,12 @@ pub async fn create_token(
     if let Some(l) = &t.label {
         dwp_verifier::text::check(l, 100).map_err(|e| bad("label", format!("label: {e}")))?;
     }
+    let ttl = match t.expires_in_days {
+        Some(days) => super::auth::check_days(days).map_err(|d| {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").field("expiresInDays").detail(d)
+        })?,
+        None => state.token_ttl,
+    };
     let label = t.label.clone();
     let c = caller.clone();
     // Tokens are never replayed from the idempotency store: the answer holds a secret.
@@ -217,10 +226,18 @@ pub async fn create_token(
         &body.raw,
         job(move |w| {
             Box::pin(async move {
-                let (id, token) = super::auth::create_token(w, &c.id, role, scope.as_deref(), label.as_deref())
-                    .await
-                    .map_err(ApiError::internal)?;
-                Ok((StatusCode::CREATED, json!({ "id": id, "role": role.as_str(), "scope": scope, "token": token })))
+                let expires = w.now + ttl;
+                let (id, token) =
+                    super::auth::create_token(w, &c.id, role, scope.as_deref(), label.as_deref(), expires)
+                        .await
+                        .map_err(ApiError::internal)?;
+                Ok((
+                    StatusCode::CREATED,
+                    json!({
+                        "id": id, "role": role.as_str(), "scope": scope, "token": token,
+                        "expiresAt": UnixTime(expires).to_string(),
+                    }),
+                ))
             })
         }),
     )

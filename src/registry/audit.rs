@@ -13,9 +13,12 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
+use dwp_issuer::lifecycle::{self, Action, Replayed};
+
 use super::AppState;
 use super::auth::{Caller, Role};
 use super::problem::ApiError;
+use super::store::Db;
 
 /// The hash before the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -79,6 +82,107 @@ pub fn check_chain<'a>(
         hash = stored.clone();
     }
     Ok((seq, hash))
+}
+
+/// A permit whose stored state or status bits are not where its audited history leads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disagreement {
+    /// The permit.
+    pub id: String,
+    /// What is stored: state, revoked bit, suspended bit.
+    pub stored: (String, bool, bool),
+    /// Where the audited history leads, or why it cannot be replayed.
+    pub audited: Result<Replayed, String>,
+}
+
+impl Disagreement {
+    /// As JSON (ids and states only: no personal data).
+    pub fn to_json(&self) -> Value {
+        let audited = match &self.audited {
+            Ok(r) => json!({ "state": r.state.as_str(), "revoked": r.revoked_bit, "suspended": r.suspended_bit }),
+            Err(e) => json!({ "error": e }),
+        };
+        json!({
+            "id": self.id,
+            "stored": { "state": self.stored.0, "revoked": self.stored.1, "suspended": self.stored.2 },
+            "audited": audited,
+        })
+    }
+}
+
+/// Replays one permit's audited actions (`permit.issue` first) and compares them with what is stored.
+fn compare(id: &str, stored: (String, bool, bool), actions: &[String]) -> Option<Disagreement> {
+    let audited = match actions.split_first() {
+        Some((first, rest)) if first == "permit.issue" => rest
+            .iter()
+            .map(|a| a.strip_prefix("permit.").and_then(Action::parse).ok_or_else(|| format!("unknown action {a}")))
+            .collect::<Result<Vec<_>, _>>()
+            .and_then(|acts| lifecycle::replay(acts).map_err(|e| format!("impossible history: {e}"))),
+        _ => Err("no audited issue".to_string()),
+    };
+    let agrees = matches!(&audited, Ok(r)
+        if r.state.as_str() == stored.0 && r.revoked_bit == stored.1 && r.suspended_bit == stored.2);
+    (!agrees).then(|| Disagreement { id: id.to_string(), stored, audited })
+}
+
+/// The permits (of one shard, or of every shard) whose stored state or bits
+/// disagree with their audited history; at most `max` are returned.
+pub async fn disagreements(db: &Db, shard: Option<i64>, max: usize) -> Result<Vec<Disagreement>, sqlx::Error> {
+    let mut found = Vec::new();
+    let mut after = String::new();
+    loop {
+        let ids = match shard {
+            Some(s) => {
+                sqlx::query_scalar::<_, String>(
+                    "SELECT id FROM permits WHERE shard = $1 AND id > $2 ORDER BY id LIMIT 2000",
+                )
+                .bind(s)
+                .bind(&after)
+                .fetch_all(&db.pool)
+                .await?
+            }
+            None => {
+                sqlx::query_scalar::<_, String>("SELECT id FROM permits WHERE id > $1 ORDER BY id LIMIT 2000")
+                    .bind(&after)
+                    .fetch_all(&db.pool)
+                    .await?
+            }
+        };
+        let (Some(first), Some(last)) = (ids.first(), ids.last()) else { break };
+        let rows = sqlx::query(
+            "SELECT p.id, p.state, p.revoked_bit, p.suspended_bit, a.action FROM permits p \
+             LEFT JOIN audit_log a ON a.subject = p.id \
+             WHERE p.id >= $1 AND p.id <= $2 AND ($3 < 0 OR p.shard = $3) ORDER BY p.id, a.seq",
+        )
+        .bind(first)
+        .bind(last)
+        .bind(shard.unwrap_or(-1))
+        .fetch_all(&db.pool)
+        .await?;
+        let mut current: Option<(String, (String, bool, bool), Vec<String>)> = None;
+        for r in &rows {
+            let id: String = r.try_get(0)?;
+            if current.as_ref().is_none_or(|(c, _, _)| *c != id) {
+                if let Some((cid, stored, actions)) = current.take() {
+                    found.extend(compare(&cid, stored, &actions));
+                }
+                let stored = (r.try_get(1)?, r.try_get::<i64, _>(2)? != 0, r.try_get::<i64, _>(3)? != 0);
+                current = Some((id, stored, Vec::new()));
+            }
+            if let (Some((_, _, actions)), Some(a)) = (current.as_mut(), r.try_get::<Option<String>, _>(4)?) {
+                actions.push(a);
+            }
+        }
+        if let Some((cid, stored, actions)) = current.take() {
+            found.extend(compare(&cid, stored, &actions));
+        }
+        if found.len() >= max {
+            found.truncate(max);
+            break;
+        }
+        after = last.clone();
+    }
+    Ok(found)
 }
 
 /// `?after=&limit=`.
@@ -173,12 +277,18 @@ pub async fn verify(State(state): State<AppState>, caller: Caller) -> Result<Jso
     let head =
         sqlx::query("SELECT audit_seq, audit_hash FROM registry_head WHERE id = 1").fetch_one(&state.db.pool).await?;
     let (head_seq, head_hash): (i64, String) = (head.try_get(0)?, head.try_get(1)?);
-    let valid = head_seq == at.0 && head_hash == at.1;
+    if head_seq != at.0 || head_hash != at.1 {
+        return Ok(Json(json!({ "valid": false, "break": "head", "entries": at.0, "headHash": at.1 })));
+    }
+    // The chain is intact: every permit's stored state must be where its audited history leads.
+    let disagree = disagreements(&state.db, None, 100).await?;
+    let valid = disagree.is_empty();
     Ok(Json(json!({
         "valid": valid,
         "entries": at.0,
         "headHash": at.1,
-        "break": if valid { Value::Null } else { "head".into() },
+        "break": if valid { Value::Null } else { "permit_state".into() },
+        "disagreements": disagree.iter().map(Disagreement::to_json).collect::<Vec<_>>(),
     })))
 }
 
@@ -214,6 +324,19 @@ mod tests {
     fn intact_chain_checks() {
         let rows = chain(5);
         assert_eq!(check_chain((0, GENESIS), &rows), Ok((5, rows[4].2.clone())));
+    }
+
+    #[test]
+    fn stored_state_is_compared_with_the_replayed_history() {
+        let acts = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let stored = |s: &str, r, u| (s.to_string(), r, u);
+        assert_eq!(compare("p", stored("active", false, false), &acts(&["permit.issue"])), None);
+        assert_eq!(compare("p", stored("revoked", true, false), &acts(&["permit.issue", "permit.revoke"])), None);
+        let edited = compare("p", stored("active", false, false), &acts(&["permit.issue", "permit.revoke"]));
+        assert!(edited.is_some_and(|d| d.audited.is_ok_and(|r| r.revoked_bit)), "a revocation set back by hand");
+        let bit = compare("p", stored("revoked", false, false), &acts(&["permit.issue", "permit.revoke"]));
+        assert!(bit.is_some(), "a revocation bit cleared by hand");
+        assert!(compare("p", stored("active", false, false), &acts(&[])).is_some(), "no audited issue");
     }
 
     #[test]

@@ -1,18 +1,22 @@
 //! API tokens and roles. A token is `dwp_` + 43 base64url characters (32
-//! random bytes); only its SHA-256 is stored, and it is shown once.
+//! random bytes); only its SHA-256 is stored, and it is shown once. Every
+//! token expires, and any can be revoked at once; both are audited.
 
-use axum::extract::FromRequestParts;
-use axum::http::StatusCode;
+use axum::Json;
+use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde_json::json;
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use super::AppState;
 use super::problem::ApiError;
 use super::store::WriteTx;
+use dwp_verifier::time::UnixTime;
 
 /// Who a token speaks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -109,29 +113,142 @@ pub fn random_id(prefix: &str) -> anyhow::Result<String> {
     Ok(format!("{prefix}{s}"))
 }
 
-/// Creates a token inside a write transaction (with its audit entry); returns `(id, token)`.
+/// The longest a token may live, in days.
+pub const MAX_TOKEN_DAYS: u32 = 3650;
+
+/// Checks a lifetime in days; returns it in seconds.
+///
+/// # Errors
+/// A sentence giving the range.
+pub fn check_days(days: u32) -> Result<i64, String> {
+    if (1..=MAX_TOKEN_DAYS).contains(&days) {
+        Ok(i64::from(days) * 86_400)
+    } else {
+        Err(format!("a token lives 1 to {MAX_TOKEN_DAYS} days (got {days})"))
+    }
+}
+
+/// Creates a token inside a write transaction (with its audit entry), valid
+/// until `expires_at`; returns `(id, token)`.
 pub async fn create_token(
     w: &mut WriteTx,
     actor: &str,
     role: Role,
     scope: Option<&str>,
     label: Option<&str>,
+    expires_at: i64,
 ) -> anyhow::Result<(String, String)> {
     let mut secret = [0u8; 32];
     getrandom::fill(&mut secret).map_err(|_| anyhow::anyhow!("the system random source failed"))?;
     let token = format!("dwp_{}", URL_SAFE_NO_PAD.encode(secret));
     let id = random_id("tok_")?;
-    sqlx::query("INSERT INTO tokens (id, hash, role, scope, label, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(&id)
-        .bind(token_hash(&token))
-        .bind(role.as_str())
-        .bind(scope.map(str::to_string))
-        .bind(label.map(str::to_string))
+    sqlx::query(
+        "INSERT INTO tokens (id, hash, role, scope, label, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&id)
+    .bind(token_hash(&token))
+    .bind(role.as_str())
+    .bind(scope.map(str::to_string))
+    .bind(label.map(str::to_string))
+    .bind(w.now)
+    .bind(expires_at)
+    .execute(&mut *w.tx)
+    .await?;
+    w.audit(
+        actor,
+        "token.create",
+        Some(&id),
+        json!({ "role": role.as_str(), "scope": scope, "label": label, "expiresAt": UnixTime(expires_at).to_string() }),
+    )
+    .await?;
+    Ok((id, token))
+}
+
+/// Revokes a live token (with its audit entry); `false` if there is no live token by that id.
+pub async fn revoke(w: &mut WriteTx, actor: &str, id: &str) -> Result<bool, sqlx::Error> {
+    if id.len() > 64 {
+        return Ok(false);
+    }
+    let done = sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
         .bind(w.now)
+        .bind(id)
         .execute(&mut *w.tx)
         .await?;
-    w.audit(actor, "token.create", Some(&id), json!({ "role": role.as_str(), "scope": scope, "label": label })).await?;
-    Ok((id, token))
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    w.audit(actor, "token.revoke", Some(id), json!({})).await?;
+    Ok(true)
+}
+
+/// Every token: id, role, scope, label, times and state; never a secret or its hash.
+pub async fn list(db: &super::store::Db, now: i64) -> Result<Value, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, role, scope, label, created_at, expires_at, revoked_at FROM tokens ORDER BY created_at, id",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    let tokens = rows
+        .iter()
+        .map(|r| -> Result<Value, sqlx::Error> {
+            let expires: Option<i64> = r.try_get(5)?;
+            let revoked: Option<i64> = r.try_get(6)?;
+            let state = match (revoked, expires) {
+                (Some(_), _) => "revoked",
+                (None, Some(e)) if e <= now => "expired",
+                _ => "live",
+            };
+            Ok(json!({
+                "id": r.try_get::<String, _>(0)?,
+                "role": r.try_get::<String, _>(1)?,
+                "scope": r.try_get::<Option<String>, _>(2)?,
+                "label": r.try_get::<Option<String>, _>(3)?,
+                "createdAt": UnixTime(r.try_get(4)?).to_string(),
+                "expiresAt": expires.map(|e| UnixTime(e).to_string()),
+                "revokedAt": revoked.map(|e| UnixTime(e).to_string()),
+                "state": state,
+            }))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Value::Array(tokens))
+}
+
+/// `GET /v1/tokens` (admin).
+pub async fn list_tokens(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+    caller.require(&[Role::Admin])?;
+    Ok(Json(json!({ "tokens": list(&state.db, state.now().0).await? })))
+}
+
+/// `DELETE /v1/tokens/{id}` (admin): revoked at once; the next request with it is refused.
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    caller.require(&[Role::Admin])?;
+    let actor = caller.id.clone();
+    let route = format!("DELETE /v1/tokens/{id}");
+    super::permits::mutate(
+        &state,
+        &caller,
+        &headers,
+        &route,
+        b"",
+        super::writer::job(move |w| {
+            Box::pin(async move {
+                if revoke(w, &actor, &id).await? {
+                    Ok((
+                        StatusCode::OK,
+                        json!({ "id": id, "state": "revoked", "revokedAt": UnixTime(w.now).to_string() }),
+                    ))
+                } else {
+                    Err(ApiError::new(StatusCode::NOT_FOUND, "token_not_found").detail("no live token has this id"))
+                }
+            })
+        }),
+    )
+    .await
 }
 
 /// The authenticated caller.
@@ -166,12 +283,14 @@ fn bearer(parts: &Parts) -> Result<&str, ApiError> {
         .get(axum::http::header::AUTHORIZATION)
         .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "missing_token"))?;
     let text = value.to_str().map_err(|_| ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token"))?;
+    // RFC 9110 §11.1: the scheme is case-insensitive.
     let token = text
-        .strip_prefix("Bearer ")
+        .split_once(' ')
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, rest)| rest.trim())
         .ok_or_else(|| {
             ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token").detail("use Authorization: Bearer <token>")
-        })?
-        .trim();
+        })?;
     let well_formed = token.len() == 47
         && token.starts_with("dwp_")
         && token[4..].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
@@ -186,11 +305,15 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = bearer(parts)?;
-        let row = sqlx::query("SELECT id, role, scope FROM tokens WHERE hash = $1 AND revoked_at IS NULL")
-            .bind(token_hash(token))
-            .fetch_optional(&state.db.pool)
-            .await?
-            .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token"))?;
+        let row = sqlx::query(
+            "SELECT id, role, scope FROM tokens WHERE hash = $1 AND revoked_at IS NULL \
+             AND (expires_at IS NULL OR expires_at > $2)",
+        )
+        .bind(token_hash(token))
+        .bind(state.now().0)
+        .fetch_optional(&state.db.pool)
+        .await?
+        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token"))?;
         let role: String = row.try_get(1)?;
         Ok(Caller {
             id: row.try_get(0)?,
@@ -214,6 +337,14 @@ mod tests {
         assert!(check_scope(Role::Partner, Some("ESIE,")).is_err());
         assert!(check_scope(Role::Registrar, Some("x")).is_err());
         assert_eq!(check_scope(Role::Auditor, None), Ok(None));
+    }
+
+    #[test]
+    fn token_lifetimes_are_bounded() {
+        assert_eq!(check_days(1), Ok(86_400));
+        assert_eq!(check_days(MAX_TOKEN_DAYS), Ok(i64::from(MAX_TOKEN_DAYS) * 86_400));
+        assert!(check_days(0).is_err());
+        assert!(check_days(MAX_TOKEN_DAYS + 1).is_err());
     }
 
     #[test]

@@ -10,19 +10,20 @@ pub mod applications;
 pub mod audit;
 pub mod auth;
 pub mod body;
+pub mod health;
+pub mod keyset;
 pub mod permits;
 pub mod problem;
 pub mod publish;
 pub mod store;
 pub mod writer;
 
-use std::collections::HashMap;
 use std::ops::Deref;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
@@ -33,12 +34,38 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
 use dwp_issuer::keys::KeyPair;
-use dwp_verifier::credential::{KeyRef, StatusPurpose};
+use dwp_verifier::credential::KeyRef;
 use dwp_verifier::time::UnixTime;
 
 use self::auth::Role;
+use self::health::Health;
 use self::problem::ApiError;
 use self::store::Db;
+
+/// The registry's clock: the system's, or one a test sets.
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> UnixTime + Send + Sync>);
+
+impl Clock {
+    /// The system clock, to the second.
+    pub fn system() -> Clock {
+        Clock(Arc::new(|| {
+            let secs =
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+            UnixTime(i64::try_from(secs).unwrap_or(0))
+        }))
+    }
+
+    /// A clock read from `f`.
+    pub fn from_fn(f: impl Fn() -> UnixTime + Send + Sync + 'static) -> Clock {
+        Clock(Arc::new(f))
+    }
+
+    /// The current time.
+    pub fn now(&self) -> UnixTime {
+        (self.0)()
+    }
+}
 
 /// Shared state of the service.
 #[derive(Clone)]
@@ -56,14 +83,20 @@ pub struct Inner {
     pub verification_method: String,
     /// How permits name the key.
     pub key_ref: KeyRef,
+    /// The start of the signing key's window: nothing is signed before it.
+    pub not_before: UnixTime,
     /// The signed trust list, as served.
     pub trust_list: String,
     /// The DID document, as served.
     pub did_document: String,
     /// The group-commit writer (the head row serializes writers across processes).
     pub writer: tokio::sync::mpsc::Sender<writer::Pending>,
-    /// Signed status lists, by shard and purpose.
-    pub lists: Mutex<HashMap<(u32, StatusPurpose), publish::Published>>,
+    /// What keeps the registry from working, for `/readyz`.
+    pub health: Arc<Health>,
+    /// The clock.
+    pub clock: Clock,
+    /// How long a new token lives unless its creator says otherwise, in seconds.
+    pub token_ttl: i64,
     /// The built verifier page (`web/dist`), served at `/verify/`, if present.
     pub web: Option<std::path::PathBuf>,
 }
@@ -78,7 +111,7 @@ impl Deref for AppState {
 impl AppState {
     /// The current time, to the second.
     pub fn now(&self) -> UnixTime {
-        crate::cli::now()
+        self.clock.now()
     }
 }
 
@@ -150,6 +183,13 @@ pub const ROUTES: &[Route] = &[
     Route { method: "post", path: "/v1/tokens", roles: &[Role::Admin], summary: "Create an API token (shown once)" },
     Route {
         method: "get",
+        path: "/v1/tokens",
+        roles: &[Role::Admin],
+        summary: "List API tokens: ids, roles, scopes, expiry (never a secret)",
+    },
+    Route { method: "delete", path: "/v1/tokens/{id}", roles: &[Role::Admin], summary: "Revoke an API token at once" },
+    Route {
+        method: "get",
         path: "/v1/audit",
         roles: &[Role::Auditor],
         summary: "The hash-chained audit log, a page at a time",
@@ -172,6 +212,12 @@ pub const ROUTES: &[Route] = &[
     Route { method: "get", path: "/contexts/dwp/v1", roles: &[], summary: "The DWP JSON-LD context" },
     Route { method: "get", path: "/openapi.json", roles: &[], summary: "This description" },
     Route { method: "get", path: "/healthz", roles: &[], summary: "Liveness and database check" },
+    Route {
+        method: "get",
+        path: "/readyz",
+        roles: &[],
+        summary: "Readiness: 503 while writes fail, the clock is behind, or stored status disagrees with the audit log",
+    },
     Route { method: "get", path: "/verify/", roles: &[], summary: "The offline verifier page (WASM), when built" },
 ];
 
@@ -260,7 +306,8 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/applications", post(applications::submit))
         .route("/v1/applications/{id}", get(applications::get))
         .route("/v1/applications/{id}/{verb}", post(applications::decide))
-        .route("/v1/tokens", post(applications::create_token))
+        .route("/v1/tokens", post(applications::create_token).get(auth::list_tokens))
+        .route("/v1/tokens/{id}", axum::routing::delete(auth::revoke_token))
         .route("/v1/audit", get(audit::list))
         .route("/v1/audit/verify", get(audit::verify))
         .route("/v1/bundle", get(publish::bundle))
@@ -270,6 +317,7 @@ pub fn app(state: AppState) -> Router {
         .route("/contexts/dwp/v1", get(publish::dwp_context))
         .route("/openapi.json", get(|| async { axum::Json(openapi()) }))
         .route("/healthz", get(publish::healthz))
+        .route("/readyz", get(health::readyz))
         .fallback(fallback)
         .with_state(state)
         .merge(verify_page)
@@ -279,6 +327,11 @@ pub fn app(state: AppState) -> Router {
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(axum::middleware::map_response(problem_responses))
         .layer(CompressionLayer::new().gzip(true))
+        // Nothing is cached unless its handler says so: most answers carry personal data.
+        .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        ))
 }
 
 /// The database URL: `DATABASE_URL`, else an SQLite file in the data directory.
@@ -294,48 +347,80 @@ pub fn database_url(data: &Path) -> Result<String> {
     }
 }
 
-/// Opens the registry: keys (generated on first start, mode 0600) and database.
-/// Returns the state and, on first start, the bootstrap administrator token.
-pub async fn open(data: &Path, did: &str, database_url: &str) -> Result<(AppState, Option<String>)> {
-    let keys = data.join("keys");
-    if !keys.join(crate::cli::ISSUER_KEY).exists() {
-        crate::cli::generate_keys(&keys, did, crate::cli::now())
-            .with_context(|| format!("generating the registry's keys in {}", keys.display()))?;
-        eprintln!("generated issuer and root keys for {did} in {} (mode 0600)", keys.display());
+/// How the registry is opened: where, as whom, on which clock.
+pub struct Options<'a> {
+    /// The data directory (keys, and the SQLite file by default).
+    pub data: &'a Path,
+    /// The issuer DID for keys generated on first start.
+    pub did: &'a str,
+    /// The database.
+    pub database_url: &'a str,
+    /// The clock.
+    pub clock: Clock,
+    /// How long a new token lives unless its creator says otherwise, in seconds.
+    pub token_ttl: i64,
+}
+
+/// How long the bootstrap administrator token lives.
+pub const BOOTSTRAP_TTL_SECS: i64 = 86_400;
+/// How long a token lives by default.
+pub const DEFAULT_TOKEN_DAYS: u32 = 90;
+
+/// Opens the registry: the key set (created on first start, under a lock, and
+/// checked at every start), the database, and the issuer it belongs to.
+///
+/// # Errors
+/// When the keys disagree, the database belongs to another issuer, or either cannot be read.
+pub async fn open(o: Options<'_>) -> Result<AppState> {
+    std::fs::create_dir_all(o.data).with_context(|| format!("creating {}", o.data.display()))?;
+    let keys = keyset::open(o.data, o.did, o.clock.now())?;
+    let db = Db::open(o.database_url).await?;
+    let ours = keys.key.public_multibase();
+    let (did, recorded) = db.record_issuer(&keys.did, &ours, o.clock.now().0).await?;
+    if did != keys.did || recorded != ours {
+        bail!(
+            "this database belongs to the issuer {did} (key {recorded}), but the keys in {} are {}'s (key {ours}): \
+             start with that issuer's keys, or use another database",
+            o.data.join("keys").display(),
+            keys.did
+        );
     }
-    let (key, did) = crate::cli::load_issuer_key(&keys)?;
-    let verification_method = key.id.clone().unwrap_or_default();
-    let key_ref = if verification_method == format!("{did}#key-1") {
-        KeyRef::Numbered(1)
-    } else {
-        KeyRef::Other(verification_method.clone())
-    };
-    let trust_list = crate::files::read_text(&keys.join(crate::cli::TRUST_LIST), "trust list")?;
-    let did_document = crate::files::read_text(&keys.join("did.json"), "DID document")?;
-    let db = Db::open(database_url).await?;
-    let mut bootstrap = None;
-    let admins: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM tokens WHERE role = 'admin'").fetch_one(&db.pool).await?;
-    if admins == 0 {
-        let mut w = db.begin_write(crate::cli::now().0).await?;
-        let (_, token) = auth::create_token(&mut w, "system", Role::Admin, None, Some("bootstrap")).await?;
-        w.commit().await?;
-        bootstrap = Some(token);
-    }
-    let db_for_writer = db.clone();
-    let state = AppState(Arc::new(Inner {
+    let health = Arc::new(Health::default());
+    let writer = writer::spawn(db.clone(), o.clock.clone(), health.clone(), keys.not_before.0);
+    Ok(AppState(Arc::new(Inner {
         db,
-        key,
-        did,
-        verification_method,
-        key_ref,
-        trust_list,
-        did_document,
-        writer: writer::spawn(db_for_writer, || crate::cli::now().0),
-        lists: Mutex::new(HashMap::new()),
+        key: keys.key,
+        did: keys.did,
+        verification_method: keys.verification_method,
+        key_ref: keys.key_ref,
+        not_before: keys.not_before,
+        trust_list: keys.trust_list,
+        did_document: keys.did_document,
+        writer,
+        health,
+        clock: o.clock,
+        token_ttl: o.token_ttl,
         web: web_dir(),
-    }));
-    Ok((state, bootstrap))
+    })))
+}
+
+/// Creates the bootstrap administrator token if the registry never had an
+/// administrator; it lives [`BOOTSTRAP_TTL_SECS`]. Returns it, to be shown once.
+///
+/// # Errors
+/// When the database refuses.
+pub async fn bootstrap(state: &AppState) -> Result<Option<String>> {
+    let admins: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM tokens WHERE role = 'admin'").fetch_one(&state.db.pool).await?;
+    if admins > 0 {
+        return Ok(None);
+    }
+    let now = state.now().0;
+    let mut w = state.db.begin_write(now).await?;
+    let expires = now + BOOTSTRAP_TTL_SECS;
+    let (_, token) = auth::create_token(&mut w, "system", Role::Admin, None, Some("bootstrap"), expires).await?;
+    w.commit().await?;
+    Ok(Some(token))
 }
 
 /// `did:web` for a listen address: `127.0.0.1:8080` → `did:web:127.0.0.1%3A8080`.
@@ -347,15 +432,24 @@ pub fn default_did(listen: &str) -> String {
     }
 }
 
-/// `dwp serve`.
-pub fn serve(data: &Path, listen: &str, did: Option<&str>) -> Result<std::process::ExitCode> {
+/// `dwp serve`. The listener is bound before anything is created, so that a
+/// start that cannot listen leaves no token behind.
+pub fn serve(data: &Path, listen: &str, did: Option<&str>, token_days: u32) -> Result<std::process::ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
     runtime.block_on(async {
         let did = did.map(str::to_string).unwrap_or_else(|| default_did(listen));
         let url = database_url(data)?;
-        let (state, bootstrap) = open(data, &did, &url).await?;
         let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
         let addr = listener.local_addr()?;
+        let options = Options {
+            data,
+            did: &did,
+            database_url: &url,
+            clock: Clock::system(),
+            token_ttl: i64::from(token_days) * 86_400,
+        };
+        let state = open(options).await?;
+        let bootstrap = bootstrap(&state).await?;
         let where_ = match state.db.engine {
             store::Engine::Sqlite => format!("sqlite ({})", data.join("registry.sqlite").display()),
             store::Engine::Postgres => format!("postgres ({})", store::redact(&url)),
@@ -364,6 +458,7 @@ pub fn serve(data: &Path, listen: &str, did: Option<&str>) -> Result<std::proces
         println!("  issuer {} · database {where_}", state.did);
         if let Some(t) = bootstrap {
             println!("  bootstrap administrator token (shown once; keep it safe): {t}");
+            println!("  it expires in 24 h: create the administrators' own tokens with it (POST /v1/tokens)");
         }
         use std::io::Write as _;
         std::io::stdout().flush().ok();
@@ -387,12 +482,18 @@ async fn shutdown() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
+/// Opens the database of a data directory for a command beside the server.
+async fn open_db(data: &Path) -> Result<Db> {
+    Db::open(&database_url(data)?).await
+}
+
 /// `dwp tokens create`.
 pub fn create_token_cli(
     data: &Path,
     role: &str,
     scope: Option<&str>,
     label: Option<&str>,
+    days: u32,
 ) -> Result<std::process::ExitCode> {
     let role = Role::parse(role).with_context(|| {
         format!("--role {role:?}: one of admin, registrar, officer, employer, partner, inspector, auditor")
@@ -401,14 +502,69 @@ pub fn create_token_cli(
     if let Some(l) = label {
         dwp_verifier::text::check(l, 100).map_err(|e| anyhow::anyhow!("--label {e}"))?;
     }
+    let ttl = auth::check_days(days).map_err(|e| anyhow::anyhow!("--days: {e}"))?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
-        let db = Db::open(&database_url(data)?).await?;
-        let mut w = db.begin_write(crate::cli::now().0).await?;
-        let (id, token) = auth::create_token(&mut w, "cli", role, scope.as_deref(), label).await?;
+        let db = open_db(data).await?;
+        let now = Clock::system().now().0;
+        let mut w = db.begin_write(now).await?;
+        let (id, token) = auth::create_token(&mut w, "cli", role, scope.as_deref(), label, now + ttl).await?;
         w.commit().await?;
-        eprintln!("created {} token {id}; it is shown once, below", role.as_str());
+        eprintln!("created {} token {id}, valid until {}; it is shown once, below", role.as_str(), UnixTime(now + ttl));
         println!("{token}");
         Ok(std::process::ExitCode::SUCCESS)
+    })
+}
+
+/// `dwp tokens list`: every token, never a secret.
+pub fn list_tokens_cli(data: &Path, json: bool) -> Result<std::process::ExitCode> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let db = open_db(data).await?;
+        let now = Clock::system().now().0;
+        let tokens = auth::list(&db, now).await?;
+        if json {
+            println!("{}", serde_json::to_string_pretty(&tokens)?);
+            return Ok(std::process::ExitCode::SUCCESS);
+        }
+        println!("{:<30} {:<10} {:<9} {:<20} {:<20} label / scope", "id", "role", "state", "created", "expires");
+        for t in tokens.as_array().into_iter().flatten() {
+            let s = |k: &str| t[k].as_str().unwrap_or("").to_string();
+            let extra = [s("label"), s("scope")].into_iter().filter(|x| !x.is_empty()).collect::<Vec<_>>().join(" / ");
+            println!(
+                "{:<30} {:<10} {:<9} {:<20} {:<20} {extra}",
+                s("id"),
+                s("role"),
+                s("state"),
+                s("createdAt"),
+                s("expiresAt")
+            );
+        }
+        Ok(std::process::ExitCode::SUCCESS)
+    })
+}
+
+/// `dwp tokens revoke ID`.
+pub fn revoke_token_cli(data: &Path, id: &str) -> Result<std::process::ExitCode> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let db = open_db(data).await?;
+        let now = Clock::system().now().0;
+        let mut w = db.begin_write(now).await?;
+        match auth::revoke(&mut w, "cli", id).await {
+            Ok(true) => {
+                w.commit().await?;
+                eprintln!("revoked token {id}; it is refused from now on");
+                Ok(std::process::ExitCode::SUCCESS)
+            }
+            Ok(false) => {
+                w.abort().await;
+                bail!("no live token {id:?} (see `dwp tokens list`)")
+            }
+            Err(e) => {
+                w.abort().await;
+                Err(e.into())
+            }
+        }
     })
 }

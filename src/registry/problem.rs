@@ -12,12 +12,33 @@ pub struct ApiError {
     code: &'static str,
     detail: Option<String>,
     field: Option<String>,
+    retry_after: Option<u32>,
 }
 
 impl ApiError {
     /// A refusal with a status and a stable code.
     pub fn new(status: StatusCode, code: &'static str) -> Self {
-        ApiError { status, code, detail: None, field: None }
+        ApiError { status, code, detail: None, field: None, retry_after: None }
+    }
+
+    /// 503 `storage_unavailable`: nothing was stored; the same request may be retried.
+    pub fn storage_unavailable() -> Self {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "storage_unavailable")
+            .detail("the registry could not store this request; nothing was written, retry it later")
+            .retry_after(RETRY_AFTER_SECS)
+    }
+
+    /// 503 `clock_behind`: the registry's clock is earlier than its last signature, or than its key's window.
+    pub fn clock_behind() -> Self {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "clock_behind")
+            .detail("the registry's clock is behind its last signature; nothing was signed or written")
+            .retry_after(RETRY_AFTER_SECS)
+    }
+
+    /// Adds `Retry-After` (seconds).
+    pub fn retry_after(mut self, secs: u32) -> Self {
+        self.retry_after = Some(secs);
+        self
     }
 
     /// Adds a human-readable explanation (never internal state).
@@ -49,9 +70,26 @@ impl ApiError {
     }
 }
 
+/// The `Retry-After` of a retryable 503.
+pub const RETRY_AFTER_SECS: u32 = 5;
+
 impl From<sqlx::Error> for ApiError {
+    /// A row that does not decode is our bug (500); every other database
+    /// failure is the storage's (503, retryable). The cause goes to the log.
     fn from(e: sqlx::Error) -> Self {
-        ApiError::internal(format!("database: {e}"))
+        use sqlx::Error as E;
+        match e {
+            E::ColumnDecode { .. }
+            | E::Decode(_)
+            | E::ColumnNotFound(_)
+            | E::ColumnIndexOutOfBounds { .. }
+            | E::TypeNotFound { .. }
+            | E::RowNotFound => ApiError::internal(format!("database: {e}")),
+            e => {
+                eprintln!("error: storage: {e}");
+                ApiError::storage_unavailable()
+            }
+        }
     }
 }
 
@@ -83,6 +121,11 @@ pub fn title(code: &str) -> (&'static str, &'static str) {
         "invalid_query" => ("A query parameter is not valid", "พารามิเตอร์ไม่ถูกต้อง"),
         "method_not_allowed" => ("Method not allowed", "ไม่รองรับวิธีการนี้"),
         "timeout" => ("The request took too long", "คำขอใช้เวลานานเกินไป"),
+        "storage_unavailable" => {
+            ("The registry could not store this; retry later", "ระบบไม่สามารถบันทึกข้อมูลได้ โปรดลองใหม่ภายหลัง")
+        }
+        "clock_behind" => ("The registry's clock is wrong; retry later", "นาฬิกาของระบบคลาดเคลื่อน โปรดลองใหม่ภายหลัง"),
+        "token_not_found" => ("No such token", "ไม่พบโทเค็นนี้"),
         _ => ("Internal error", "เกิดข้อผิดพลาดภายในระบบ"),
     }
 }
@@ -106,6 +149,9 @@ impl IntoResponse for ApiError {
         let mut resp = (self.status, body.to_string()).into_response();
         let headers = resp.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        if let Some(secs) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"dwp\""));
         }

@@ -9,7 +9,6 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use sqlx::Row;
 
 use dwp_issuer::status::{ListInfo, sign_status_list};
@@ -18,6 +17,7 @@ use dwp_verifier::status::Bitstring;
 use dwp_verifier::time::UnixTime;
 
 use super::AppState;
+use super::health;
 use super::permits::LIST_ENTRIES;
 use super::problem::ApiError;
 
@@ -28,7 +28,7 @@ pub const RESIGN_AFTER_SECS: i64 = 3_600;
 /// The `ttl` verifiers are told: fetch again after five minutes when online.
 pub const TTL_MS: u64 = 300_000;
 
-/// A signed list, kept until its sequence changes or it is due for re-signing.
+/// A signed list, as stored: the last good signature, served until a newer one is made.
 #[derive(Debug, Clone)]
 pub struct Published {
     sequence: i64,
@@ -38,23 +38,113 @@ pub struct Published {
     etag: String,
 }
 
-/// The current signed list for `(shard, purpose)`, or `None` if no such list exists.
+impl Published {
+    fn new(purpose: StatusPurpose, shard: u32, sequence: i64, signed_at: i64, body: String) -> Published {
+        let etag = format!("\"{}-{shard}-{sequence}-{signed_at}\"", purpose.as_str());
+        Published { sequence, signed_at, body: Arc::new(body), etag }
+    }
+}
+
+/// Why a list was not signed afresh.
+enum Refusal {
+    /// The clock is behind the last signature or the key's window.
+    Clock(String),
+    /// Stored status disagrees with the audited history.
+    Audit(String),
+    /// Anything else.
+    Api(ApiError),
+}
+
+impl From<ApiError> for Refusal {
+    fn from(e: ApiError) -> Self {
+        Refusal::Api(e)
+    }
+}
+
+impl From<sqlx::Error> for Refusal {
+    fn from(e: sqlx::Error) -> Self {
+        Refusal::Api(e.into())
+    }
+}
+
+/// The current signed list for `(shard, purpose)`, or `None` if no such list
+/// exists. A list is signed afresh when its sequence moved or its signature is
+/// an hour old, and never with a time earlier than the registry's last
+/// signature or from rows that disagree with their audited history: it then
+/// keeps its last good signature and `/readyz` says why.
 pub async fn current_list(state: &AppState, shard: u32, purpose: StatusPurpose) -> Result<Option<Published>, ApiError> {
     // The sequence is read before the bits: the bits are then at least as new as the
     // sequence they are published under, on every isolation level.
-    let row = sqlx::query("SELECT sequence FROM status_lists WHERE shard = $1 AND purpose = $2")
-        .bind(i64::from(shard))
-        .bind(purpose.as_str())
-        .fetch_optional(&state.db.pool)
-        .await?;
+    let row = sqlx::query(
+        "SELECT sequence, signed_sequence, signed_at, signed_json FROM status_lists WHERE shard = $1 AND purpose = $2",
+    )
+    .bind(i64::from(shard))
+    .bind(purpose.as_str())
+    .fetch_optional(&state.db.pool)
+    .await?;
     let Some(row) = row else { return Ok(None) };
     let sequence: i64 = row.try_get(0)?;
+    let stored = match (row.try_get(1)?, row.try_get(2)?, row.try_get(3)?) {
+        (Some(seq), Some(at), Some(body)) => Some(Published::new(purpose, shard, seq, at, body)),
+        _ => None,
+    };
     let now = state.now().0;
-    if let Some(p) = state.lists.lock().ok().and_then(|m| m.get(&(shard, purpose)).cloned())
+    if let Some(p) = &stored
         && p.sequence == sequence
-        && now - p.signed_at < RESIGN_AFTER_SECS
+        && (p.signed_at..p.signed_at + RESIGN_AFTER_SECS).contains(&now)
     {
-        return Ok(Some(p));
+        return Ok(stored);
+    }
+    let subject = format!("{}/{shard}", purpose.as_str());
+    match sign_afresh(state, shard, purpose, sequence, now).await {
+        Ok(p) => {
+            state.health.clear(health::CLOCK);
+            state.health.clear_for(health::AUDIT, &subject);
+            Ok(Some(p))
+        }
+        Err(refusal) => {
+            let fallback = match refusal {
+                Refusal::Clock(why) => {
+                    state.health.set(health::CLOCK, why);
+                    ApiError::clock_behind()
+                }
+                Refusal::Audit(why) => {
+                    state.health.set_for(health::AUDIT, &subject, why);
+                    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "status_disagrees_with_audit")
+                        .detail("the stored status disagrees with the audit log; the list is not signed")
+                }
+                Refusal::Api(e) => e,
+            };
+            // The last good signature stands; a list never signed cannot be served.
+            stored.map(Some).ok_or(fallback)
+        }
+    }
+}
+
+async fn sign_afresh(
+    state: &AppState,
+    shard: u32,
+    purpose: StatusPurpose,
+    sequence: i64,
+    now: i64,
+) -> Result<Published, Refusal> {
+    let floor = state.db.last_signed_at().await?.max(state.not_before.0);
+    if now < floor {
+        return Err(Refusal::Clock(format!(
+            "the clock reads {} but the registry last signed at {} (or its key's window starts then); \
+             status lists keep their last signature until the clock is right",
+            UnixTime(now),
+            UnixTime(floor)
+        )));
+    }
+    let disagree = super::audit::disagreements(&state.db, Some(i64::from(shard)), 10).await?;
+    if !disagree.is_empty() {
+        let ids: Vec<&str> = disagree.iter().map(|d| d.id.as_str()).collect();
+        return Err(Refusal::Audit(format!(
+            "stored status of {} disagrees with the audit log (GET /v1/audit/verify); the list keeps its last \
+             good signature",
+            ids.join(", ")
+        )));
     }
     let column = match purpose {
         StatusPurpose::Revocation => "revoked_bit",
@@ -67,7 +157,7 @@ pub async fn current_list(state: &AppState, shard: u32, purpose: StatusPurpose) 
         let i: i64 = r.try_get(0)?;
         let i = usize::try_from(i).map_err(|_| ApiError::internal("stored status index out of range"))?;
         if !bits.set(i, true) {
-            return Err(ApiError::internal("stored status index out of range"));
+            return Err(ApiError::internal("stored status index out of range").into());
         }
     }
     let info = ListInfo {
@@ -82,17 +172,19 @@ pub async fn current_list(state: &AppState, shard: u32, purpose: StatusPurpose) 
     };
     let signed = sign_status_list(&info, &bits, &state.key).map_err(ApiError::internal)?;
     let body = serde_json::to_string(&signed).map_err(ApiError::internal)?;
-    let digest: String = Sha256::digest(body.as_bytes()).iter().take(8).map(|b| format!("{b:02x}")).collect();
-    let published = Published {
-        sequence,
-        signed_at: now,
-        etag: format!("\"{}-{shard}-{sequence}-{digest}\"", purpose.as_str()),
-        body: Arc::new(body),
-    };
-    if let Ok(mut m) = state.lists.lock() {
-        m.insert((shard, purpose), published.clone());
-    }
-    Ok(Some(published))
+    // Recorded before it is served: the next signature is never earlier than this one.
+    sqlx::query(
+        "UPDATE status_lists SET signed_sequence = $1, signed_at = $2, signed_json = $3 \
+         WHERE shard = $4 AND purpose = $5 AND (signed_sequence IS NULL OR signed_sequence <= $1)",
+    )
+    .bind(sequence)
+    .bind(now)
+    .bind(&body)
+    .bind(i64::from(shard))
+    .bind(purpose.as_str())
+    .execute(&state.db.pool)
+    .await?;
+    Ok(Published::new(purpose, shard, sequence, now, body))
 }
 
 /// `GET /status/{purpose}/{list}`: the signed `BitstringStatusListCredential`.

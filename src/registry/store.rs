@@ -7,7 +7,8 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::MigrateDatabase;
-use sqlx::{Any, AnyPool, Executor, Row, Transaction};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyPool, Executor, Row};
 
 use super::audit::{self, AuditEntry};
 
@@ -45,6 +46,18 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// `DWP_SQLITE_MAX_PAGES`: a cap on the SQLite file, in pages of 4 KiB, so
+/// that the database fills before the disk it shares does. Unset: no cap.
+fn sqlite_max_pages() -> Result<Option<u64>> {
+    match std::env::var("DWP_SQLITE_MAX_PAGES") {
+        Ok(v) if !v.trim().is_empty() => match v.trim().parse::<u64>() {
+            Ok(n) if n >= 16 => Ok(Some(n)),
+            _ => bail!("DWP_SQLITE_MAX_PAGES must be a whole number of pages, at least 16 (got {v:?})"),
+        },
+        _ => Ok(None),
+    }
+}
+
 impl Db {
     /// Connects (creating the database if it does not exist) and brings the schema up to date.
     pub async fn open(url: &str) -> Result<Db> {
@@ -59,6 +72,7 @@ impl Db {
         if !Any::database_exists(url).await.with_context(|| format!("reaching the database {}", redact(url)))? {
             Any::create_database(url).await.with_context(|| format!("creating the database {}", redact(url)))?;
         }
+        let max_pages = sqlite_max_pages()?;
         let options: AnyConnectOptions = url.parse().with_context(|| format!("database URL {}", redact(url)))?;
         let pool = AnyPoolOptions::new()
             .max_connections(if engine == Engine::Sqlite { 4 } else { 8 })
@@ -71,6 +85,9 @@ impl Db {
                              PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
                         )
                         .await?;
+                        if let Some(pages) = max_pages {
+                            conn.execute(format!("PRAGMA max_page_count = {pages}").as_str()).await?;
+                        }
                     }
                     Ok(())
                 })
@@ -90,28 +107,110 @@ impl Db {
         Ok((mode, sync))
     }
 
-    /// Starts a write: the first statement takes the registry's head row, so
-    /// that writers are serialized on both engines and across processes.
+    /// Starts a write on a connection of its own: `BEGIN` (on SQLite
+    /// `BEGIN IMMEDIATE`, which takes the write lock at once), then the
+    /// registry's head row, so that writers are serialized on both engines and
+    /// across processes.
+    ///
+    /// A connection whose transaction fails is closed, never handed back to
+    /// the pool: after a failed `COMMIT` the engine may or may not have rolled
+    /// back, and a reader must never see what a writer did not commit.
     pub async fn begin_write(&self, now: i64) -> Result<WriteTx, sqlx::Error> {
-        let mut tx = self.pool.begin().await?;
+        let mut conn = self.pool.acquire().await?;
+        let begin = match self.engine {
+            Engine::Sqlite => "BEGIN IMMEDIATE",
+            Engine::Postgres => "BEGIN",
+        };
+        if let Err(e) = conn.execute(begin).await {
+            conn.close_on_drop();
+            return Err(e);
+        }
+        let mut w = WriteTx { tx: conn, open: true, now, seq: 0, hash: String::new(), shard: 0, last_signed_at: 0 };
         let row = sqlx::query(
             "UPDATE registry_head SET current_shard = current_shard WHERE id = 1 \
-             RETURNING audit_seq, audit_hash, current_shard",
+             RETURNING audit_seq, audit_hash, current_shard, last_signed_at",
         )
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut *w.tx)
+        .await;
+        let mut head = row.and_then(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get::<i64, _>(3)?)));
+        if let Ok((_, _, _, last)) = &mut head {
+            // Status lists are signed outside writes; their times count too.
+            match sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(signed_at) FROM status_lists")
+                .fetch_one(&mut *w.tx)
+                .await
+            {
+                Ok(lists) => *last = (*last).max(lists.unwrap_or(0)),
+                Err(e) => head = Err(e),
+            }
+        }
+        match head {
+            Ok((seq, hash, shard, last_signed_at)) => {
+                (w.seq, w.hash, w.shard, w.last_signed_at) = (seq, hash, shard, last_signed_at);
+                Ok(w)
+            }
+            Err(e) => {
+                w.abort().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// The latest time anything was signed with: the last write's, or a status list's.
+    pub async fn last_signed_at(&self) -> Result<i64, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT h.last_signed_at, (SELECT MAX(signed_at) FROM status_lists) FROM registry_head h WHERE h.id = 1",
+        )
+        .fetch_one(&self.pool)
         .await?;
-        Ok(WriteTx { tx, now, seq: row.try_get(0)?, hash: row.try_get(1)?, shard: row.try_get(2)? })
+        let head: i64 = row.try_get(0)?;
+        let lists: Option<i64> = row.try_get(1)?;
+        Ok(head.max(lists.unwrap_or(0)))
+    }
+
+    /// Records the issuer on the database's first start; returns the issuer it belongs to.
+    pub async fn record_issuer(&self, did: &str, public_key_multibase: &str, now: i64) -> Result<(String, String)> {
+        sqlx::query(
+            "INSERT INTO registry_issuer (id, did, public_key_multibase, recorded_at) VALUES (1, $1, $2, $3) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(did)
+        .bind(public_key_multibase)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .context("recording the database's issuer")?;
+        let row = sqlx::query("SELECT did, public_key_multibase FROM registry_issuer WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await
+            .context("reading the database's issuer")?;
+        Ok((row.try_get(0)?, row.try_get(1)?))
     }
 }
 
-/// A write transaction holding the head of the audit chain.
+/// A write transaction holding the head of the audit chain, on a connection
+/// of its own. It ends by [`WriteTx::commit`] or [`WriteTx::abort`]; dropped
+/// otherwise, its connection is closed (rolling the transaction back), never
+/// returned to the pool.
 pub struct WriteTx {
-    pub tx: Transaction<'static, Any>,
+    /// The connection, inside the transaction.
+    pub tx: PoolConnection<Any>,
+    open: bool,
+    /// The time of this write, Unix seconds.
     pub now: i64,
     seq: i64,
     hash: String,
     /// The open shard.
     pub shard: i64,
+    /// The latest time a write signed with, before this one.
+    pub last_signed_at: i64,
+}
+
+impl Drop for WriteTx {
+    fn drop(&mut self) {
+        if self.open {
+            self.tx.close_on_drop();
+        }
+    }
 }
 
 impl WriteTx {
@@ -166,14 +265,39 @@ impl WriteTx {
         self.shard += 1;
     }
 
-    /// Writes the head and commits.
+    /// Writes the head and commits. On failure the transaction is rolled back and its connection closed.
     pub async fn commit(mut self) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE registry_head SET audit_seq = $1, audit_hash = $2, current_shard = $3 WHERE id = 1")
-            .bind(self.seq)
-            .bind(&self.hash)
-            .bind(self.shard)
-            .execute(&mut *self.tx)
-            .await?;
-        self.tx.commit().await
+        let written = sqlx::query(
+            "UPDATE registry_head SET audit_seq = $1, audit_hash = $2, current_shard = $3, last_signed_at = $4 \
+             WHERE id = 1",
+        )
+        .bind(self.seq)
+        .bind(&self.hash)
+        .bind(self.shard)
+        .bind(self.now.max(self.last_signed_at))
+        .execute(&mut *self.tx)
+        .await;
+        let committed = match written {
+            Ok(_) => self.tx.execute("COMMIT").await.map(drop),
+            Err(e) => Err(e),
+        };
+        match committed {
+            Ok(()) => {
+                self.open = false;
+                Ok(())
+            }
+            Err(e) => {
+                self.abort().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Rolls back and closes the connection (a failed engine may refuse the
+    /// rollback; closing the connection undoes the transaction anyway).
+    pub async fn abort(mut self) {
+        let _ = self.tx.execute("ROLLBACK").await;
+        self.tx.close_on_drop();
+        self.open = false;
     }
 }

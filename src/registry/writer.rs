@@ -3,18 +3,30 @@
 //! own savepoint, so that one refusal undoes only its own writes), commits
 //! once, and only then answers each caller. A write is acknowledged only when
 //! it is durable, and the disk's flush is shared by the whole batch.
+//!
+//! Acknowledged means stored: a refusal (4xx) undoes only its own job, but any
+//! other failure inside a batch — a statement, a savepoint, the commit — rolls
+//! the whole batch back, closes its connection, and answers **every** job of
+//! the batch with a retryable 503 (`storage_unavailable`). While writes fail,
+//! the writer probes the storage every few seconds and `/readyz` says not
+//! ready; the first write that commits clears it.
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::http::StatusCode;
 use serde_json::Value;
 use sqlx::Row;
 use tokio::sync::{mpsc, oneshot};
 
+use super::Clock;
 use super::auth::Caller;
+use super::health::{self, Health};
 use super::problem::ApiError;
 use super::store::{Db, WriteTx};
+use dwp_verifier::time::UnixTime;
 
 /// What a job answers: a status and a JSON body.
 pub type JobResult = Result<(StatusCode, Value), ApiError>;
@@ -51,16 +63,98 @@ pub struct Pending {
 /// The largest batch committed at once.
 pub const MAX_BATCH: usize = 128;
 
-/// Starts the writer task; the registry sends it jobs.
-pub fn spawn(db: Db, now: fn() -> i64) -> mpsc::Sender<Pending> {
+/// How often a failing writer tries the storage again while no job comes.
+pub const PROBE_EVERY: Duration = Duration::from_secs(2);
+
+/// Starts the writer task; the registry sends it jobs. `not_before` is the
+/// start of the signing key's window: nothing is signed before it.
+pub fn spawn(db: Db, clock: Clock, health: Arc<Health>, not_before: i64) -> mpsc::Sender<Pending> {
     let (tx, mut rx) = mpsc::channel::<Pending>(4 * MAX_BATCH);
     tokio::spawn(async move {
         let mut batch = Vec::with_capacity(MAX_BATCH);
-        while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-            run_batch(&db, now(), std::mem::take(&mut batch)).await;
+        loop {
+            let received = if health.has(health::STORAGE) || health.has(health::CLOCK) {
+                match tokio::time::timeout(PROBE_EVERY, rx.recv_many(&mut batch, MAX_BATCH)).await {
+                    Ok(n) => n,
+                    Err(_) => {
+                        probe(&db, clock.now().0, &health, not_before).await;
+                        continue;
+                    }
+                }
+            } else {
+                rx.recv_many(&mut batch, MAX_BATCH).await
+            };
+            if received == 0 {
+                break;
+            }
+            run_batch(&db, clock.now().0, &health, not_before, std::mem::take(&mut batch)).await;
         }
     });
     tx
+}
+
+/// Why a batch could not start or commit.
+enum Failure {
+    /// The storage failed; the cause is for the log.
+    Storage(String),
+    /// The clock is behind the last signature or the key's window.
+    Clock(String),
+}
+
+/// Starts a write, refusing a clock behind the last signature or the key's window.
+async fn begin(db: &Db, now: i64, not_before: i64) -> Result<WriteTx, Failure> {
+    let w = db.begin_write(now).await.map_err(|e| Failure::Storage(format!("starting a write: {e}")))?;
+    let floor = w.last_signed_at.max(not_before);
+    if now < floor {
+        let what = if floor == not_before && w.last_signed_at < not_before {
+            "the start of the signing key's validity"
+        } else {
+            "the registry's last signature"
+        };
+        w.abort().await;
+        return Err(Failure::Clock(format!(
+            "the clock reads {} but {what} is {}; nothing is signed until the clock is right",
+            UnixTime(now),
+            UnixTime(floor)
+        )));
+    }
+    Ok(w)
+}
+
+async fn probe_rows(w: &mut WriteTx) -> Result<(), sqlx::Error> {
+    let pad = "x".repeat(4096);
+    sqlx::query("INSERT INTO write_probe (id, pad) VALUES (1, $1)").bind(pad).execute(&mut *w.tx).await?;
+    sqlx::query("DELETE FROM write_probe WHERE id = 1").execute(&mut *w.tx).await?;
+    Ok(())
+}
+
+/// Writes and deletes a page-sized row: the first such write that commits says writes work again.
+async fn probe(db: &Db, now: i64, health: &Health, not_before: i64) {
+    let result = match begin(db, now, not_before).await {
+        Ok(mut w) => match probe_rows(&mut w).await {
+            Ok(()) => w.commit().await.map_err(|e| Failure::Storage(format!("commit: {e}"))),
+            Err(e) => {
+                w.abort().await;
+                Err(Failure::Storage(format!("probe: {e}")))
+            }
+        },
+        Err(f) => Err(f),
+    };
+    record(health, result);
+}
+
+fn record(health: &Health, result: Result<(), Failure>) {
+    match result {
+        Ok(()) => {
+            health.clear(health::STORAGE);
+            health.clear(health::CLOCK);
+        }
+        Err(Failure::Storage(cause)) => health.set(health::STORAGE, cause),
+        Err(Failure::Clock(cause)) => {
+            health.clear(health::STORAGE);
+            health.set(health::CLOCK, cause);
+        }
+    }
 }
 
 async fn replayed(w: &mut WriteTx, token: &str, key: &str, hash: &str) -> Result<Option<Answer>, ApiError> {
@@ -95,7 +189,9 @@ async fn run_one(
     }
     let (status, value) = match job(w).await {
         Ok(v) => v,
-        // A refusal from the job, or a database error inside it: the savepoint undoes its writes.
+        // A failure of the storage, or our own: the whole batch is abandoned.
+        Err(e) if e.status().is_server_error() => return Err(e),
+        // A refusal: the savepoint undoes its writes.
         Err(e) => return Ok(Err(e)),
     };
     let body = value.to_string();
@@ -116,20 +212,30 @@ async fn run_one(
     Ok(Ok((status, body, false)))
 }
 
-async fn run_batch(db: &Db, now: i64, batch: Vec<Pending>) {
-    let mut w = match db.begin_write(now).await {
+async fn run_batch(db: &Db, now: i64, health: &Health, not_before: i64, batch: Vec<Pending>) {
+    let size = batch.len();
+    let mut w = match begin(db, now, not_before).await {
         Ok(w) => w,
-        Err(e) => {
-            let msg = format!("starting a write: {e}");
+        Err(failure) => {
+            let answer = match &failure {
+                Failure::Storage(_) => ApiError::storage_unavailable,
+                Failure::Clock(_) => ApiError::clock_behind,
+            };
             for p in batch {
-                let _ = p.reply.send(Err(ApiError::internal(&msg)));
+                let _ = p.reply.send(Err(answer()));
             }
+            record(health, Err(failure));
             return;
         }
     };
-    let mut answers = Vec::with_capacity(batch.len());
-    let mut fatal = None;
+    let mut answers = Vec::with_capacity(size);
+    let mut failed = None;
     for Pending { job, caller, key, hash, reply } in batch {
+        if failed.is_some() {
+            // Not run: the batch is abandoned; the caller retries.
+            answers.push((reply, None));
+            continue;
+        }
         let mark = w.mark();
         let step = async {
             sqlx::query("SAVEPOINT job").execute(&mut *w.tx).await?;
@@ -145,24 +251,35 @@ async fn run_batch(db: &Db, now: i64, batch: Vec<Pending>) {
                 if answer.is_err() {
                     w.restore(mark);
                 }
-                answers.push((reply, answer));
+                answers.push((reply, Some(answer)));
             }
             Err(e) => {
-                // The transaction cannot be trusted after this; nothing of the batch commits.
-                fatal = Some(e.code());
-                answers.push((reply, Err(e)));
-                break;
+                failed = Some(format!("a job failed with {}", e.code()));
+                answers.push((reply, None));
             }
         }
     }
-    let committed = if fatal.is_none() { w.commit().await.map_err(|e| e.to_string()) } else { Err("aborted".into()) };
-    for (reply, answer) in answers {
-        let answer = match (&committed, answer) {
-            (Ok(()), a) => a,
-            // Refusals wrote nothing, so they stand; successes did not happen.
-            (Err(_), Err(e)) if e.status().is_client_error() => Err(e),
-            (Err(e), _) => Err(ApiError::internal(format!("commit: {e}"))),
-        };
-        let _ = reply.send(answer);
+    let outcome = match failed {
+        None => w.commit().await.map_err(|e| format!("commit: {e}")),
+        Some(cause) => {
+            w.abort().await;
+            Err(cause)
+        }
+    };
+    match outcome {
+        Ok(()) => {
+            for (reply, answer) in answers {
+                // invariant: with no failure every job ran and has an answer.
+                let _ = reply.send(answer.unwrap_or_else(|| Err(ApiError::storage_unavailable())));
+            }
+            record(health, Ok(()));
+        }
+        Err(cause) => {
+            eprintln!("error: a batch of {size} writes was rolled back and each answered 503: {cause}");
+            for (reply, _) in answers {
+                let _ = reply.send(Err(ApiError::storage_unavailable()));
+            }
+            record(health, Err(Failure::Storage(cause)));
+        }
     }
 }

@@ -109,7 +109,29 @@ pub struct TrustedIssuer {
     pub(crate) keys: BTreeMap<String, TrustedKey>,
 }
 
+impl TrustedKey {
+    /// The Ed25519 public key.
+    pub fn public_key(&self) -> [u8; 32] {
+        self.key.to_bytes()
+    }
+
+    /// The start of the key's window: nothing it signed before then is accepted.
+    pub fn valid_from(&self) -> UnixTime {
+        self.valid_from
+    }
+
+    /// The end of the key's window.
+    pub fn valid_until(&self) -> UnixTime {
+        self.valid_until
+    }
+}
+
 impl TrustedIssuer {
+    /// A key of this issuer by verification method id.
+    pub fn key(&self, id: &str) -> Option<&TrustedKey> {
+        self.keys.get(id)
+    }
+
     /// The display name in `lang`, falling back to English, then to any.
     pub fn name(&self, lang: &str) -> Option<&str> {
         self.names.get(lang).or_else(|| self.names.get("en")).or_else(|| self.names.values().next()).map(String::as_str)
