@@ -84,13 +84,16 @@ pub fn check_chain<'a>(
     Ok((seq, hash))
 }
 
+/// A permit's stored state, revoked bit and suspended bit.
+pub type StoredStatus = (String, bool, bool);
+
 /// A permit whose stored state or status bits are not where its audited history leads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Disagreement {
     /// The permit.
     pub id: String,
     /// What is stored: state, revoked bit, suspended bit.
-    pub stored: (String, bool, bool),
+    pub stored: StoredStatus,
     /// Where the audited history leads, or why it cannot be replayed.
     pub audited: Result<Replayed, String>,
 }
@@ -111,7 +114,7 @@ impl Disagreement {
 }
 
 /// Replays one permit's audited actions (`permit.issue` first) and compares them with what is stored.
-fn compare(id: &str, stored: (String, bool, bool), actions: &[String]) -> Option<Disagreement> {
+fn compare(id: &str, stored: StoredStatus, actions: &[String]) -> Option<Disagreement> {
     let audited = match actions.split_first() {
         Some((first, rest)) if first == "permit.issue" => rest
             .iter()
@@ -159,7 +162,7 @@ pub async fn disagreements(db: &Db, shard: Option<i64>, max: usize) -> Result<Ve
         .bind(shard.unwrap_or(-1))
         .fetch_all(&db.pool)
         .await?;
-        let mut current: Option<(String, (String, bool, bool), Vec<String>)> = None;
+        let mut current: Option<(String, StoredStatus, Vec<String>)> = None;
         for r in &rows {
             let id: String = r.try_get(0)?;
             if current.as_ref().is_none_or(|(c, _, _)| *c != id) {
