@@ -505,6 +505,16 @@ fn vectors() -> Result<Vec<Vector>> {
         input: json!({ "held": reinstated, "candidate": suspended }),
         expected: json!({ "accepted": false, "error": "rollback" }),
     });
+    let clock_back = bundle(normal.clone(), lists(&[INDEX], &[], 8, "2026-11-24T23:00:00Z")?, "2026-11-24T23:00:00Z");
+    out.push(Vector {
+        id: "bundle-clock-back",
+        stage: "status",
+        description: "Holding the reinstatement bundle (sequence 7, 01:00), a newer one (sequence 8, revoked) \
+                      signed two hours earlier by a registry whose clock stepped back is offered: sequences order \
+                      bundles, never times.",
+        input: json!({ "held": reinstated, "candidate": clock_back }),
+        expected: json!({ "accepted": true, "error": null }),
+    });
     out.push(Vector {
         id: "bundle-update",
         stage: "status",

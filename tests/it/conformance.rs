@@ -59,6 +59,7 @@ fn every_vector_passes_and_every_code_and_stage_is_covered() {
     let ids: BTreeSet<&str> = vectors.iter().filter_map(|v| v["id"].as_str()).collect();
     for id in [
         "bundle-rollback",
+        "bundle-clock-back",
         "status-stale-inspector",
         "status-list-other-issuer",
         "status-list-too-short",

@@ -270,8 +270,10 @@ impl Bundle {
     }
 
     /// Refuses `self` as a replacement for `held` if anything in it is older:
-    /// the trust list's sequence, the bundle's `issued`, or any list's sequence
-    /// (a list `held` has must still be there).
+    /// the trust list's sequence or any list's sequence (a list `held` has must
+    /// still be there). Order is by sequence only, never by time: a registry
+    /// whose clock stepped back still publishes newer lists, and `issued` and
+    /// `validFrom` are for display and freshness.
     ///
     /// # Errors
     /// [`BundleError::Rollback`] saying what is older.
@@ -282,9 +284,6 @@ impl Bundle {
                 self.trust.sequence(),
                 held.trust.sequence()
             )));
-        }
-        if self.issued < held.issued {
-            return Err(BundleError::Rollback(format!("issued {} is before the {} held", self.issued, held.issued)));
         }
         for (key, old) in &held.lists {
             let name = format!("{} {} list {}", key.0, key.1.as_str(), key.2);
