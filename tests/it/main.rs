@@ -14,4 +14,5 @@ mod registry;
 mod roles;
 mod server;
 mod spec;
+mod storage;
 mod vectors;

@@ -22,8 +22,18 @@ pub fn postgres_server() -> String {
     std::env::var("DWP_TEST_POSTGRES").unwrap_or_else(|_| "postgres://root@127.0.0.1:5432".to_string())
 }
 
+/// How a test server is started, beyond its engine.
+#[derive(Default)]
+pub struct Opts {
+    /// Environment variables for `dwp serve`.
+    pub env: Vec<(String, String)>,
+    /// Runs on the data directory's path before the first start (e.g. to mount a small file system there).
+    pub prepare: Option<Box<dyn FnOnce(&std::path::Path)>>,
+}
+
 pub struct Server {
     child: Option<Child>,
+    pub env: Vec<(String, String)>,
     pub dir: tempfile::TempDir,
     pub base: String,
     pub admin: String,
@@ -61,6 +71,10 @@ fn agent() -> ureq::Agent {
 
 impl Server {
     pub fn start(engine: Engine) -> Server {
+        Server::start_opts(engine, Opts::default())
+    }
+
+    pub fn start_opts(engine: Engine, opts: Opts) -> Server {
         let dir = tempfile::tempdir().expect("tempdir");
         let database_url = match engine {
             Engine::Sqlite => None,
@@ -75,8 +89,18 @@ impl Server {
                     .unwrap_or(0)
             )),
         };
-        let mut s =
-            Server { child: None, dir, base: String::new(), admin: String::new(), database_url, agent: agent() };
+        let mut s = Server {
+            child: None,
+            env: opts.env,
+            dir,
+            base: String::new(),
+            admin: String::new(),
+            database_url,
+            agent: agent(),
+        };
+        if let Some(prepare) = opts.prepare {
+            prepare(&s.data());
+        }
         let admin = s.spawn();
         s.admin = admin.expect("first start prints a bootstrap token");
         s
@@ -97,6 +121,7 @@ impl Server {
         if let Some(url) = &self.database_url {
             cmd.env("DATABASE_URL", url);
         }
+        cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
         let mut child = cmd.spawn().expect("dwp serve starts");
         let stdout = child.stdout.take().expect("stdout");
         let (tx, rx) = mpsc::channel();
@@ -137,6 +162,11 @@ impl Server {
         }
     }
 
+    /// The PID of the running server.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     pub fn restart(&mut self) {
         self.kill();
         assert!(self.spawn().is_none(), "a restart must not print a new bootstrap token");
@@ -156,6 +186,18 @@ impl Server {
     /// A request on a connection of its own (for requests the server answers by closing it).
     pub fn request_alone(&self, method: &str, path: &str, token: Option<&str>, body: Option<(&str, &[u8])>) -> Resp {
         self.request_with(&agent(), method, path, token, body, &[])
+    }
+
+    /// A request on a connection of its own, with extra headers.
+    pub fn request_alone_with(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<(&str, &[u8])>,
+        extra: &[(&str, &str)],
+    ) -> Resp {
+        self.request_with(&agent(), method, path, token, body, extra)
     }
 
     fn request_with(
