@@ -106,7 +106,7 @@ async fn begin(db: &Db, now: i64, not_before: i64) -> Result<WriteTx, Failure> {
     let w = db.begin_write(now).await.map_err(|e| Failure::Storage(format!("starting a write: {e}")))?;
     let floor = w.last_signed_at.max(not_before);
     if now < floor {
-        let what = if floor == not_before && w.last_signed_at < not_before {
+        let what = if not_before >= w.last_signed_at {
             "the start of the signing key's validity"
         } else {
             "the registry's last signature"
@@ -221,10 +221,10 @@ async fn run_batch(db: &Db, now: i64, health: &Health, not_before: i64, batch: V
                 Failure::Storage(_) => ApiError::storage_unavailable,
                 Failure::Clock(_) => ApiError::clock_behind,
             };
+            record(health, Err(failure));
             for p in batch {
                 let _ = p.reply.send(Err(answer()));
             }
-            record(health, Err(failure));
             return;
         }
     };
@@ -267,19 +267,20 @@ async fn run_batch(db: &Db, now: i64, health: &Health, not_before: i64, batch: V
         }
     };
     match outcome {
+        // Health is recorded before anyone is answered: a caller's next `/readyz` sees it.
         Ok(()) => {
+            record(health, Ok(()));
             for (reply, answer) in answers {
                 // invariant: with no failure every job ran and has an answer.
                 let _ = reply.send(answer.unwrap_or_else(|| Err(ApiError::storage_unavailable())));
             }
-            record(health, Ok(()));
         }
         Err(cause) => {
             eprintln!("error: a batch of {size} writes was rolled back and each answered 503: {cause}");
+            record(health, Err(Failure::Storage(cause)));
             for (reply, _) in answers {
                 let _ = reply.send(Err(ApiError::storage_unavailable()));
             }
-            record(health, Err(Failure::Storage(cause)));
         }
     }
 }

@@ -1,10 +1,12 @@
 //! End-to-end tests of the `dwp` command line: each runs the real binary.
 
+mod clock;
 mod common;
 mod conformance;
 mod demo;
 mod durability;
 mod field;
+mod inproc;
 mod keys;
 mod negatives;
 mod permits;

@@ -162,11 +162,6 @@ impl Server {
         }
     }
 
-    /// The PID of the running server.
-    pub fn pid(&self) -> Option<u32> {
-        self.child.as_ref().map(Child::id)
-    }
-
     pub fn restart(&mut self) {
         self.kill();
         assert!(self.spawn().is_none(), "a restart must not print a new bootstrap token");
