@@ -22,13 +22,16 @@ pub fn postgres_server() -> String {
     std::env::var("DWP_TEST_POSTGRES").unwrap_or_else(|_| "postgres://root@127.0.0.1:5432".to_string())
 }
 
+/// Work on the data directory's path before the first start.
+pub type Prepare = Box<dyn FnOnce(&std::path::Path)>;
+
 /// How a test server is started, beyond its engine.
 #[derive(Default)]
 pub struct Opts {
     /// Environment variables for `dwp serve`.
     pub env: Vec<(String, String)>,
     /// Runs on the data directory's path before the first start (e.g. to mount a small file system there).
-    pub prepare: Option<Box<dyn FnOnce(&std::path::Path)>>,
+    pub prepare: Option<Prepare>,
 }
 
 pub struct Server {
