@@ -10,6 +10,7 @@ pub mod applications;
 pub mod audit;
 pub mod auth;
 pub mod body;
+pub mod listen;
 pub mod permits;
 pub mod problem;
 pub mod publish;
@@ -347,10 +348,14 @@ pub fn default_did(listen: &str) -> String {
     }
 }
 
-/// `dwp serve`.
-pub fn serve(data: &Path, listen: &str, did: Option<&str>) -> Result<std::process::ExitCode> {
+/// `dwp serve`: serves until SIGTERM or ctrl-c, within the connection `limits`.
+///
+/// # Errors
+///
+/// The runtime, the keys, the database or the listening socket could not be set up.
+pub fn serve(data: &Path, listen: &str, did: Option<&str>, limits: listen::Limits) -> Result<std::process::ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
-    runtime.block_on(async {
+    let result = runtime.block_on(async {
         let did = did.map(str::to_string).unwrap_or_else(|| default_did(listen));
         let url = database_url(data)?;
         let (state, bootstrap) = open(data, &did, &url).await?;
@@ -367,9 +372,12 @@ pub fn serve(data: &Path, listen: &str, did: Option<&str>) -> Result<std::proces
         }
         use std::io::Write as _;
         std::io::stdout().flush().ok();
-        axum::serve(listener, app(state)).with_graceful_shutdown(shutdown()).await.context("serving")?;
-        Ok(std::process::ExitCode::SUCCESS)
-    })
+        listen::run(listener, app(state), limits, shutdown()).await.context("serving")?;
+        Ok::<_, anyhow::Error>(std::process::ExitCode::SUCCESS)
+    });
+    // Blocking work still running (file reads for the verifier page) must not hold the exit.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    result
 }
 
 async fn shutdown() {

@@ -2,6 +2,7 @@
 
 mod common;
 mod conformance;
+mod connections;
 mod demo;
 mod durability;
 mod field;
