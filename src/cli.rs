@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -78,6 +79,21 @@ pub enum Command {
         /// Days a new API token lives unless its creator says otherwise (1 to 3650).
         #[arg(long, default_value_t = crate::registry::DEFAULT_TOKEN_DAYS)]
         token_days: u32,
+        /// Seconds a client has to send a whole request head (from the connection, or from the
+        /// first byte of a later request on a kept-alive connection).
+        #[arg(long, default_value_t = 10, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+        header_timeout_secs: u64,
+        /// Seconds a connection may stay open with no byte moving while no request is being handled
+        /// (keep-alive between requests, or a client that stops reading its response).
+        #[arg(long, default_value_t = 60, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+        idle_timeout_secs: u64,
+        /// Connections served at once; one more gets 503 with Retry-After. Lowered if the
+        /// open-file limit is too small for it.
+        #[arg(long, default_value_t = 1024, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        max_connections: u64,
+        /// Seconds SIGTERM or ctrl-c waits for requests in flight before closing what is left.
+        #[arg(long, default_value_t = 10, value_name = "SECS")]
+        shutdown_grace_secs: u64,
     },
     /// API tokens of the registry.
     #[command(subcommand)]
@@ -348,9 +364,24 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Bench { what: Some(BenchCommand::Registry { requests, concurrency, postgres, sqlite_only }) } => {
             crate::registry_bench::run(requests, concurrency, (!sqlite_only).then_some(postgres.as_str()))
         }
-        Command::Serve { data, listen, did, token_days } => {
+        Command::Serve {
+            data,
+            listen,
+            did,
+            token_days,
+            header_timeout_secs,
+            idle_timeout_secs,
+            max_connections,
+            shutdown_grace_secs,
+        } => {
             crate::registry::auth::check_days(token_days).map_err(|e| anyhow::anyhow!("--token-days: {e}"))?;
-            crate::registry::serve(&data, &listen, did.as_deref(), token_days)
+            let limits = crate::registry::listen::Limits {
+                header_read_timeout: Duration::from_secs(header_timeout_secs),
+                idle_timeout: Duration::from_secs(idle_timeout_secs),
+                max_connections: usize::try_from(max_connections).context("--max-connections")?,
+                shutdown_grace: Duration::from_secs(shutdown_grace_secs),
+            };
+            crate::registry::serve(&data, &listen, did.as_deref(), token_days, limits)
         }
         Command::Conformance { dir, generate: true, .. } => crate::conformance::generate(&dir),
         Command::Conformance { dir, generate: false, json } => crate::conformance::run(&dir, json),

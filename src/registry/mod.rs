@@ -12,6 +12,7 @@ pub mod auth;
 pub mod body;
 pub mod health;
 pub mod keyset;
+pub mod listen;
 pub mod permits;
 pub mod problem;
 pub mod publish;
@@ -432,11 +433,21 @@ pub fn default_did(listen: &str) -> String {
     }
 }
 
-/// `dwp serve`. The listener is bound before anything is created, so that a
-/// start that cannot listen leaves no token behind.
-pub fn serve(data: &Path, listen: &str, did: Option<&str>, token_days: u32) -> Result<std::process::ExitCode> {
+/// `dwp serve`: serves until SIGTERM or ctrl-c, within the connection `limits`. The listener is
+/// bound before anything is created, so that a start that cannot listen leaves no token behind.
+///
+/// # Errors
+///
+/// The runtime, the keys, the database or the listening socket could not be set up.
+pub fn serve(
+    data: &Path,
+    listen: &str,
+    did: Option<&str>,
+    token_days: u32,
+    limits: listen::Limits,
+) -> Result<std::process::ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
-    runtime.block_on(async {
+    let result = runtime.block_on(async {
         let did = did.map(str::to_string).unwrap_or_else(|| default_did(listen));
         let url = database_url(data)?;
         let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
@@ -462,9 +473,12 @@ pub fn serve(data: &Path, listen: &str, did: Option<&str>, token_days: u32) -> R
         }
         use std::io::Write as _;
         std::io::stdout().flush().ok();
-        axum::serve(listener, app(state)).with_graceful_shutdown(shutdown()).await.context("serving")?;
-        Ok(std::process::ExitCode::SUCCESS)
-    })
+        listen::run(listener, app(state), limits, shutdown()).await.context("serving")?;
+        Ok::<_, anyhow::Error>(std::process::ExitCode::SUCCESS)
+    });
+    // Blocking work still running (file reads for the verifier page) must not hold the exit.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    result
 }
 
 async fn shutdown() {

@@ -3,7 +3,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// An HTTP error answered as `application/problem+json`.
 #[derive(Debug)]
@@ -126,23 +126,32 @@ pub fn title(code: &str) -> (&'static str, &'static str) {
         }
         "clock_behind" => ("The registry's clock is wrong; retry later", "นาฬิกาของระบบคลาดเคลื่อน โปรดลองใหม่ภายหลัง"),
         "token_not_found" => ("No such token", "ไม่พบโทเค็นนี้"),
+        "over_capacity" => {
+            ("The registry is at its connection limit; retry shortly", "ระบบรับการเชื่อมต่อเต็มแล้ว โปรดลองใหม่อีกครั้ง")
+        }
         _ => ("Internal error", "เกิดข้อผิดพลาดภายในระบบ"),
     }
 }
 
+/// The problem document for a status and code, with an optional explanation.
+pub fn document(status: StatusCode, code: &str, detail: Option<String>) -> Value {
+    let (en, th) = title(code);
+    let mut body = json!({
+        "type": format!("https://dwp.doe.go.th/problems/{code}"),
+        "title": en,
+        "titleTh": th,
+        "status": status.as_u16(),
+        "code": code,
+    });
+    if let Some(d) = detail {
+        body["detail"] = d.into();
+    }
+    body
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (en, th) = title(self.code);
-        let mut body = json!({
-            "type": format!("https://dwp.doe.go.th/problems/{}", self.code),
-            "title": en,
-            "titleTh": th,
-            "status": self.status.as_u16(),
-            "code": self.code,
-        });
-        if let Some(d) = self.detail {
-            body["detail"] = d.into();
-        }
+        let mut body = document(self.status, self.code, self.detail);
         if let Some(f) = self.field {
             body["field"] = f.into();
         }

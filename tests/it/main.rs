@@ -3,6 +3,7 @@
 mod clock;
 mod common;
 mod conformance;
+mod connections;
 mod demo;
 mod durability;
 mod field;

@@ -32,6 +32,10 @@ pub struct Opts {
     pub env: Vec<(String, String)>,
     /// Runs on the data directory's path before the first start (e.g. to mount a small file system there).
     pub prepare: Option<Prepare>,
+    /// Extra `dwp serve` arguments.
+    pub args: Vec<String>,
+    /// An open-file limit (`ulimit -n`) for the server.
+    pub nofile: Option<u32>,
 }
 
 pub struct Server {
@@ -42,6 +46,10 @@ pub struct Server {
     pub admin: String,
     pub database_url: Option<String>,
     agent: ureq::Agent,
+    /// Extra `dwp serve` arguments, kept for restarts.
+    args: Vec<String>,
+    /// An open-file limit to run the server under.
+    nofile: Option<u32>,
 }
 
 pub struct Resp {
@@ -77,6 +85,17 @@ impl Server {
         Server::start_opts(engine, Opts::default())
     }
 
+    /// Starts `dwp serve` with extra arguments (limits and the like).
+    pub fn start_with(engine: Engine, args: &[&str]) -> Server {
+        Server::start_opts(engine, Opts { args: args.iter().map(|a| a.to_string()).collect(), ..Opts::default() })
+    }
+
+    /// Starts `dwp serve` with extra arguments under an open-file limit (`ulimit -n`).
+    pub fn start_limited(engine: Engine, args: &[&str], nofile: u32) -> Server {
+        let args = args.iter().map(|a| a.to_string()).collect();
+        Server::start_opts(engine, Opts { args, nofile: Some(nofile), ..Opts::default() })
+    }
+
     pub fn start_opts(engine: Engine, opts: Opts) -> Server {
         let dir = tempfile::tempdir().expect("tempdir");
         let database_url = match engine {
@@ -100,6 +119,8 @@ impl Server {
             admin: String::new(),
             database_url,
             agent: agent(),
+            args: opts.args,
+            nofile: opts.nofile,
         };
         if let Some(prepare) = opts.prepare {
             prepare(&s.data());
@@ -115,9 +136,17 @@ impl Server {
 
     /// Starts the binary and waits for its "listening" line; returns the bootstrap token if printed.
     fn spawn(&mut self) -> Option<String> {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dwp"));
+        let mut cmd = match self.nofile {
+            Some(n) => {
+                let mut sh = Command::new("sh");
+                sh.args(["-c", r#"ulimit -n "$0" && exec "$@""#, &n.to_string(), env!("CARGO_BIN_EXE_dwp")]);
+                sh
+            }
+            None => Command::new(env!("CARGO_BIN_EXE_dwp")),
+        };
         cmd.args(["serve", "--listen", "127.0.0.1:0", "--did", "did:web:registry.test", "--data"])
             .arg(self.data())
+            .args(&self.args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .env_remove("DATABASE_URL");
@@ -163,6 +192,34 @@ impl Server {
             c.kill().ok();
             c.wait().ok();
         }
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("the server is running").id()
+    }
+
+    /// The `host:port` the server listens on.
+    pub fn addr(&self) -> String {
+        self.base.trim_start_matches("http://").to_string()
+    }
+
+    /// SIGTERM; waits up to `within` for the process to exit and returns how long it took and
+    /// its exit status. Kills it and fails if it is still running by then.
+    pub fn terminate(&mut self, within: Duration) -> (Duration, std::process::ExitStatus) {
+        let mut child = self.child.take().expect("the server is running");
+        let sent = std::time::Instant::now();
+        let kill = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill runs");
+        assert!(kill.success(), "kill -TERM {}", child.id());
+        while sent.elapsed() < within {
+            if let Some(status) = child.try_wait().expect("waiting for the server") {
+                return (sent.elapsed(), status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        child.kill().ok();
+        child.wait().ok();
+        panic!("dwp serve still running {within:?} after SIGTERM");
     }
 
     pub fn restart(&mut self) {
