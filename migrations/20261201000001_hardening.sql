@@ -32,3 +32,7 @@ CREATE TABLE write_probe (
     id BIGINT PRIMARY KEY,
     pad TEXT NOT NULL
 );
+
+-- A decision's reason, as a code from a fixed list: what a service-centre
+-- officer may read. The registrar's own words stay in `reason`.
+ALTER TABLE applications ADD COLUMN reason_code TEXT;

@@ -53,7 +53,8 @@ pub async fn submit(
     .await
 }
 
-/// `GET /v1/applications/{id}`: officers see the state only; the registrar also sees the data.
+/// `GET /v1/applications/{id}`: officers see the state and the reason code
+/// only; the registrar also sees the data and the reason in full.
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
@@ -61,7 +62,8 @@ pub async fn get(
 ) -> Result<Json<Value>, ApiError> {
     caller.require(&[Role::Officer, Role::Registrar])?;
     let row = sqlx::query(
-        "SELECT id, state, submitted_at, decided_at, permit_id, reason, input_json FROM applications WHERE id = $1",
+        "SELECT id, state, submitted_at, decided_at, permit_id, reason, input_json, reason_code FROM applications \
+         WHERE id = $1",
     )
     .bind(&id)
     .fetch_optional(&state.db.pool)
@@ -74,21 +76,45 @@ pub async fn get(
         "submittedAt": UnixTime(row.try_get(2)?).to_string(),
         "decidedAt": decided.map(|d| UnixTime(d).to_string()),
         "permitId": row.try_get::<Option<String>, _>(4)?,
-        "reason": row.try_get::<Option<String>, _>(5)?,
+        "reasonCode": row.try_get::<Option<String>, _>(7)?.as_deref().map(reason_code_view),
     });
     if caller.role == Role::Registrar {
+        v["reason"] = row.try_get::<Option<String>, _>(5)?.into();
         let input: String = row.try_get(6)?;
         v["permit"] = serde_json::from_str(&input).map_err(ApiError::internal)?;
     }
     Ok(Json(v))
 }
 
+/// Why an application was decided, as officers may read it: a code from a
+/// fixed list, never the registrar's own words (which may quote a worker's data).
+pub const REASON_CODES: &[(&str, &str, &str)] = &[
+    ("approved", "Approved", "อนุมัติ"),
+    ("documents_incomplete", "Documents incomplete", "เอกสารไม่ครบถ้วน"),
+    ("identity_not_verified", "Identity not verified", "ยังไม่ได้ยืนยันตัวตน"),
+    ("not_eligible", "The worker is not eligible", "ผู้ขอไม่มีคุณสมบัติตามที่กำหนด"),
+    ("employer_not_eligible", "The employer is not eligible", "นายจ้างไม่มีคุณสมบัติตามที่กำหนด"),
+    ("duplicate_application", "A duplicate application", "เป็นคำขอซ้ำ"),
+    ("other", "Other; ask the registrar's office", "อื่น ๆ โปรดสอบถามสำนักงานนายทะเบียน"),
+];
+
 /// The body of a decision.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Decision {
+    /// The registrar's own words (the registrar and the audit log read them).
     #[serde(default)]
     reason: Option<String>,
+    /// The reason as a code of [`REASON_CODES`] (what officers read); default `approved` or `other`.
+    #[serde(default, rename = "reasonCode")]
+    reason_code: Option<String>,
+}
+
+fn reason_code_view(code: &str) -> Value {
+    match REASON_CODES.iter().find(|(c, _, _)| *c == code) {
+        Some((c, en, th)) => json!({ "code": c, "title": en, "titleTh": th }),
+        None => json!({ "code": "other" }),
+    }
 }
 
 /// `POST /v1/applications/{id}/approve` · `/reject` (registrar).
@@ -112,6 +138,18 @@ pub async fn decide(
     if let Some(r) = &d.reason {
         check_reason(r)?;
     }
+    let reason_code = match (&d.reason_code, approve) {
+        (None, true) => "approved".to_string(),
+        (None, false) => "other".to_string(),
+        (Some(c), _) if REASON_CODES.iter().any(|(k, _, _)| k == c) && (c == "approved") == approve => c.clone(),
+        (Some(_), _) => {
+            let codes: Vec<&str> =
+                REASON_CODES.iter().map(|(c, _, _)| *c).filter(|c| (*c == "approved") == approve).collect();
+            return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")
+                .field("reasonCode")
+                .detail(format!("reasonCode is one of {}", codes.join(", "))));
+        }
+    };
     let st = state.clone();
     let c = caller.clone();
     let route = format!("POST /v1/applications/{id}/{verb}");
@@ -144,12 +182,14 @@ pub async fn decide(
                 };
                 let permit_id = permit.as_ref().and_then(|p| p["id"].as_str()).map(str::to_string);
                 sqlx::query(
-                    "UPDATE applications SET state = $1, decided_at = $2, permit_id = $3, reason = $4 WHERE id = $5",
+                    "UPDATE applications SET state = $1, decided_at = $2, permit_id = $3, reason = $4, \
+                     reason_code = $5 WHERE id = $6",
                 )
                 .bind(next)
                 .bind(w.now)
                 .bind(permit_id.clone())
                 .bind(d.reason.clone())
+                .bind(&reason_code)
                 .bind(&id)
                 .execute(&mut *w.tx)
                 .await?;
@@ -157,7 +197,7 @@ pub async fn decide(
                     &c.id,
                     &format!("application.{verb}"),
                     Some(&id),
-                    json!({ "reason": d.reason, "permit": permit_id }),
+                    json!({ "reason": d.reason, "reasonCode": reason_code, "permit": permit_id }),
                 )
                 .await?;
                 let mut answer = json!({ "id": id, "state": next, "permitId": permit_id });

@@ -425,6 +425,17 @@ fn may_read(caller: &Caller, row: &Row_) -> bool {
     }
 }
 
+/// Whether an employer reads a permit its worker left for another employer:
+/// it then learns only that the permit ended, never the worker's data or the successor.
+async fn moved_away(state: &AppState, caller: &Caller, row: &Row_) -> Result<bool, ApiError> {
+    let (Role::Employer, Some(successor)) = (caller.role, &row.successor) else { return Ok(false) };
+    let employer: Option<String> = sqlx::query_scalar("SELECT employer FROM permits WHERE id = $1")
+        .bind(successor)
+        .fetch_optional(&state.db.pool)
+        .await?;
+    Ok(employer.as_deref() != caller.scope.as_deref())
+}
+
 /// `GET /v1/permits/{id}`.
 pub async fn get(
     State(state): State<AppState>,
@@ -434,6 +445,14 @@ pub async fn get(
     caller.require(&[Role::Registrar, Role::Auditor, Role::Employer, Role::Partner])?;
     // Scoped callers get the same 404 for "absent" and "not yours".
     let row = fetch_row(&state.db.pool, &id).await?.filter(|r| may_read(&caller, r)).ok_or_else(not_found)?;
+    if moved_away(&state, &caller, &row).await? {
+        return Ok(Json(json!({
+            "id": row.id,
+            "state": "ended",
+            "endedAt": UnixTime(row.updated_at).to_string(),
+            "detail": "the worker no longer works for this employer under this permit",
+        })));
+    }
     Ok(Json(view(&state, &row).await?))
 }
 
@@ -445,6 +464,9 @@ pub async fn qr_png(
 ) -> Result<Response, ApiError> {
     caller.require(&[Role::Registrar, Role::Auditor, Role::Employer, Role::Partner])?;
     let row = fetch_row(&state.db.pool, &id).await?.filter(|r| may_read(&caller, r)).ok_or_else(not_found)?;
+    if moved_away(&state, &caller, &row).await? {
+        return Err(not_found());
+    }
     let qr = dwp_issuer::qr::Qr::new(&row.payload).map_err(ApiError::internal)?;
     let png = qr.png(8).map_err(ApiError::internal)?;
     Ok(([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "private, no-store")], png).into_response())
