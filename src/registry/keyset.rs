@@ -41,25 +41,38 @@ pub struct KeySet {
     pub not_before: UnixTime,
 }
 
-/// Opens `<data>/keys`, creating the key set for `did` on first start.
-///
-/// # Errors
-/// When the set cannot be created, read, or its parts disagree.
-pub fn open(data: &Path, did: &str, now: UnixTime) -> Result<KeySet> {
-    let keys = data.join("keys");
-    {
-        let lock_path = data.join(".keys.lock");
-        let lock = File::options()
+/// An exclusive lock on a data directory, held while a process starts there
+/// (keys, schema, issuer record), so that concurrent first starts cannot
+/// interleave. Released when dropped.
+pub struct StartLock(#[allow(dead_code)] File);
+
+impl StartLock {
+    /// Waits for the lock of `data`.
+    ///
+    /// # Errors
+    /// When the lock file cannot be opened or locked.
+    pub fn acquire(data: &Path) -> Result<StartLock> {
+        let path = data.join(".start.lock");
+        let file = File::options()
             .create(true)
             .truncate(false)
             .write(true)
-            .open(&lock_path)
-            .with_context(|| format!("opening {}", lock_path.display()))?;
-        lock.lock().with_context(|| format!("locking {}", lock_path.display()))?;
-        if !keys.join(ISSUER_KEY).exists() {
-            create(data, &keys, did, now)?;
-        }
-        // The lock is released when `lock` is dropped, here.
+            .open(&path)
+            .with_context(|| format!("opening {}", path.display()))?;
+        file.lock().with_context(|| format!("locking {}", path.display()))?;
+        Ok(StartLock(file))
+    }
+}
+
+/// Opens `<data>/keys`, creating the key set for `did` on first start. The
+/// caller holds the data directory's [`StartLock`].
+///
+/// # Errors
+/// When the set cannot be created, read, or its parts disagree.
+pub fn open(data: &Path, did: &str, now: UnixTime, _lock: &StartLock) -> Result<KeySet> {
+    let keys = data.join("keys");
+    if !keys.join(ISSUER_KEY).exists() {
+        create(data, &keys, did, now)?;
     }
     check(&keys)
 }

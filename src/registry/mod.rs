@@ -374,10 +374,12 @@ pub const DEFAULT_TOKEN_DAYS: u32 = 90;
 /// When the keys disagree, the database belongs to another issuer, or either cannot be read.
 pub async fn open(o: Options<'_>) -> Result<AppState> {
     std::fs::create_dir_all(o.data).with_context(|| format!("creating {}", o.data.display()))?;
-    let keys = keyset::open(o.data, o.did, o.clock.now())?;
+    let lock = keyset::StartLock::acquire(o.data)?;
+    let keys = keyset::open(o.data, o.did, o.clock.now(), &lock)?;
     let db = Db::open(o.database_url).await?;
     let ours = keys.key.public_multibase();
     let (did, recorded) = db.record_issuer(&keys.did, &ours, o.clock.now().0).await?;
+    drop(lock);
     if did != keys.did || recorded != ours {
         bail!(
             "this database belongs to the issuer {did} (key {recorded}), but the keys in {} are {}'s (key {ours}): \
@@ -411,13 +413,15 @@ pub async fn open(o: Options<'_>) -> Result<AppState> {
 /// # Errors
 /// When the database refuses.
 pub async fn bootstrap(state: &AppState) -> Result<Option<String>> {
+    let now = state.now().0;
+    // Counted inside the write, which holds the head row: of concurrent first starts, one creates it.
+    let mut w = state.db.begin_write(now).await?;
     let admins: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM tokens WHERE role = 'admin'").fetch_one(&state.db.pool).await?;
+        sqlx::query_scalar("SELECT COUNT(*) FROM tokens WHERE role = 'admin'").fetch_one(&mut *w.tx).await?;
     if admins > 0 {
+        w.abort().await;
         return Ok(None);
     }
-    let now = state.now().0;
-    let mut w = state.db.begin_write(now).await?;
     let expires = now + BOOTSTRAP_TTL_SECS;
     let (_, token) = auth::create_token(&mut w, "system", Role::Admin, None, Some("bootstrap"), expires).await?;
     w.commit().await?;

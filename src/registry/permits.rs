@@ -450,7 +450,7 @@ pub async fn get(
             "id": row.id,
             "state": "ended",
             "endedAt": UnixTime(row.updated_at).to_string(),
-            "detail": "the worker no longer works for this employer under this permit",
+            "detail": "this permit ended for this employer",
         })));
     }
     Ok(Json(view(&state, &row).await?))

@@ -7,6 +7,7 @@ mod connections;
 mod demo;
 mod durability;
 mod field;
+mod hardening;
 mod inproc;
 mod keys;
 mod negatives;
