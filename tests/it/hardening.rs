@@ -419,7 +419,7 @@ fn officers_and_former_employers_read_no_more_than_they_may() {
     let next = s.token("employer", Some("0105536012346"));
     let p = s.issue(&reg, &sample_permit(3));
     let id = p["id"].as_str().expect("id").to_string();
-    assert_eq!(s.get(&format!("/v1/permits/{id}"), Some(&former)).json()["permit"]["worker"].is_object(), true);
+    assert!(s.get(&format!("/v1/permits/{id}"), Some(&former)).json()["permit"]["worker"].is_object());
     let moved = s.act(
         &reg,
         &id,
