@@ -286,7 +286,7 @@ pub fn database_url(data: &Path) -> Result<String> {
     match std::env::var("DATABASE_URL") {
         Ok(url) if !url.trim().is_empty() => Ok(url),
         _ => {
-            std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
+            crate::files::create_private_dir(data)?;
             let path = data.join("registry.sqlite");
             let path = path.to_str().context("the data directory's path is not UTF-8")?;
             Ok(format!("sqlite://{path}?mode=rwc"))
@@ -294,13 +294,51 @@ pub fn database_url(data: &Path) -> Result<String> {
     }
 }
 
-/// Opens the registry: keys (generated on first start, mode 0600) and database.
+/// Makes the data directory private, whatever the umask: the directory and its
+/// `keys` folder 0700, every file directly in them 0600 (the SQLite database,
+/// its `-wal`, `-shm` and `-journal` files, the keys, and the public files too:
+/// they are served over HTTP, never read from here by anyone else). The
+/// directory belongs to the registry; folders other than `keys` are not
+/// entered. Returns what it had to tighten, with the mode it had.
+pub fn secure_data_dir(data: &Path) -> Result<Vec<(std::path::PathBuf, u32)>> {
+    crate::files::create_private_dir(data)?;
+    let mut tightened = Vec::new();
+    for dir in [data.to_path_buf(), data.join("keys")] {
+        if !dir.is_dir() {
+            continue;
+        }
+        tightened.extend(crate::files::restrict(&dir)?.map(|mode| (dir.clone(), mode)));
+        let entries = std::fs::read_dir(&dir).with_context(|| format!("listing {}", dir.display()))?;
+        for entry in entries {
+            let path = entry.with_context(|| format!("listing {}", dir.display()))?.path();
+            if path.symlink_metadata().is_ok_and(|m| m.is_file()) {
+                tightened.extend(crate::files::restrict(&path)?.map(|mode| (path, mode)));
+            }
+        }
+    }
+    Ok(tightened)
+}
+
+/// [`secure_data_dir`], saying on stderr what was open to other users.
+fn secure_data_dir_reporting(data: &Path) -> Result<()> {
+    for (path, mode) in secure_data_dir(data)? {
+        let to = if path.is_dir() { "0700" } else { "0600" };
+        eprintln!("{} was mode {mode:04o}, open to other users; changed it to {to}", path.display());
+    }
+    Ok(())
+}
+
+/// Opens the registry: keys (generated on first start) and database, in a
+/// data directory made private first (see [`secure_data_dir`]).
 /// Returns the state and, on first start, the bootstrap administrator token.
 pub async fn open(data: &Path, did: &str, database_url: &str) -> Result<(AppState, Option<String>)> {
+    secure_data_dir_reporting(data)?;
     let keys = data.join("keys");
     if !keys.join(crate::cli::ISSUER_KEY).exists() {
         crate::cli::generate_keys(&keys, did, crate::cli::now())
             .with_context(|| format!("generating the registry's keys in {}", keys.display()))?;
+        // The public files were written 0644; in the data directory they are private too.
+        secure_data_dir(data)?;
         eprintln!("generated issuer and root keys for {did} in {} (mode 0600)", keys.display());
     }
     let (key, did) = crate::cli::load_issuer_key(&keys)?;
@@ -403,6 +441,7 @@ pub fn create_token_cli(
     }
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
+        secure_data_dir_reporting(data)?;
         let db = Db::open(&database_url(data)?).await?;
         let mut w = db.begin_write(crate::cli::now().0).await?;
         let (id, token) = auth::create_token(&mut w, "cli", role, scope.as_deref(), label).await?;

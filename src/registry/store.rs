@@ -2,11 +2,13 @@
 //! driver, schema by `sqlx::migrate!`. This module stores and reads; the rules
 //! (transitions, index allocation, the audit hash) live elsewhere.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::MigrateDatabase;
+use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Any, AnyPool, Executor, Row, Transaction};
 
 use super::audit::{self, AuditEntry};
@@ -45,6 +47,16 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// The file an SQLite URL names, or `None` for an in-memory database.
+fn sqlite_file(url: &str) -> Result<Option<PathBuf>> {
+    let options: SqliteConnectOptions = url.parse().with_context(|| format!("database URL {}", redact(url)))?;
+    let (_, query) = url.split_once('?').unwrap_or((url, ""));
+    if url.contains(":memory:") || query.split('&').any(|kv| kv == "mode=memory") {
+        return Ok(None);
+    }
+    Ok(Some(options.get_filename().to_path_buf()))
+}
+
 impl Db {
     /// Connects (creating the database if it does not exist) and brings the schema up to date.
     pub async fn open(url: &str) -> Result<Db> {
@@ -56,6 +68,13 @@ impl Db {
         } else {
             bail!("DATABASE_URL must start with sqlite: or postgres:// (got {})", redact(url));
         };
+        if engine == Engine::Sqlite
+            && let Some(path) = sqlite_file(url)?
+        {
+            // SQLite gives its -wal, -shm and -journal files the mode of the
+            // database file, so creating it 0600 keeps them all private.
+            crate::files::create_private_file(&path)?;
+        }
         if !Any::database_exists(url).await.with_context(|| format!("reaching the database {}", redact(url)))? {
             Any::create_database(url).await.with_context(|| format!("creating the database {}", redact(url)))?;
         }

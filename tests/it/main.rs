@@ -5,6 +5,7 @@ mod conformance;
 mod demo;
 mod durability;
 mod field;
+mod files;
 mod keys;
 mod negatives;
 mod permits;

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -29,6 +29,10 @@ pub struct Server {
     pub admin: String,
     pub database_url: Option<String>,
     agent: ureq::Agent,
+    /// The umask the server runs under, when the test sets one.
+    umask: Option<&'static str>,
+    /// Everything the server wrote to stderr (it is echoed as well).
+    stderr: Arc<Mutex<String>>,
 }
 
 pub struct Resp {
@@ -61,6 +65,15 @@ fn agent() -> ureq::Agent {
 
 impl Server {
     pub fn start(engine: Engine) -> Server {
+        Server::start_with(engine, None)
+    }
+
+    /// Starts the server under a umask (`sh -c 'umask …; exec dwp serve …'`).
+    pub fn start_with_umask(engine: Engine, umask: &'static str) -> Server {
+        Server::start_with(engine, Some(umask))
+    }
+
+    fn start_with(engine: Engine, umask: Option<&'static str>) -> Server {
         let dir = tempfile::tempdir().expect("tempdir");
         let database_url = match engine {
             Engine::Sqlite => None,
@@ -75,8 +88,16 @@ impl Server {
                     .unwrap_or(0)
             )),
         };
-        let mut s =
-            Server { child: None, dir, base: String::new(), admin: String::new(), database_url, agent: agent() };
+        let mut s = Server {
+            child: None,
+            dir,
+            base: String::new(),
+            admin: String::new(),
+            database_url,
+            agent: agent(),
+            umask,
+            stderr: Arc::default(),
+        };
         let admin = s.spawn();
         s.admin = admin.expect("first start prints a bootstrap token");
         s
@@ -88,17 +109,34 @@ impl Server {
 
     /// Starts the binary and waits for its "listening" line; returns the bootstrap token if printed.
     fn spawn(&mut self) -> Option<String> {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dwp"));
+        let mut cmd = match self.umask {
+            Some(umask) => {
+                let mut sh = Command::new("sh");
+                sh.arg("-c").arg(format!("umask {umask} && exec \"$0\" \"$@\"")).arg(env!("CARGO_BIN_EXE_dwp"));
+                sh
+            }
+            None => Command::new(env!("CARGO_BIN_EXE_dwp")),
+        };
         cmd.args(["serve", "--listen", "127.0.0.1:0", "--did", "did:web:registry.test", "--data"])
             .arg(self.data())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .env_remove("DATABASE_URL");
         if let Some(url) = &self.database_url {
             cmd.env("DATABASE_URL", url);
         }
         let mut child = cmd.spawn().expect("dwp serve starts");
         let stdout = child.stdout.take().expect("stdout");
+        let stderr = child.stderr.take().expect("stderr");
+        let collected = Arc::clone(&self.stderr);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                eprintln!("{line}");
+                let mut all = collected.lock().expect("stderr buffer");
+                all.push_str(&line);
+                all.push('\n');
+            }
+        });
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -127,6 +165,11 @@ impl Server {
                 return token;
             }
         }
+    }
+
+    /// What the server has written to stderr so far, over all its starts.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().expect("stderr buffer").clone()
     }
 
     /// SIGKILL: no shutdown, no flush.
