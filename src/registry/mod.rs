@@ -11,6 +11,7 @@ pub mod audit;
 pub mod auth;
 pub mod body;
 pub mod permits;
+pub mod preflight;
 pub mod problem;
 pub mod publish;
 pub mod store;

@@ -12,6 +12,7 @@ use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Any, AnyPool, Executor, Row, Transaction};
 
 use super::audit::{self, AuditEntry};
+use super::preflight;
 
 /// Which engine a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +60,8 @@ fn sqlite_file(url: &str) -> Result<Option<PathBuf>> {
 
 impl Db {
     /// Connects (creating the database if it does not exist) and brings the schema up to date.
+    /// An SQLite file is checked first (see [`preflight`]): one that is not writable, not a
+    /// database or corrupt stops the start with a message naming it.
     pub async fn open(url: &str) -> Result<Db> {
         sqlx::any::install_default_drivers();
         let engine = if url.starts_with("sqlite:") {
@@ -68,17 +71,20 @@ impl Db {
         } else {
             bail!("DATABASE_URL must start with sqlite: or postgres:// (got {})", redact(url));
         };
-        if engine == Engine::Sqlite
-            && let Some(path) = sqlite_file(url)?
-        {
+        let options: AnyConnectOptions = url.parse().with_context(|| format!("database URL {}", redact(url)))?;
+        let sqlite = if engine == Engine::Sqlite { sqlite_file(url)? } else { None };
+        if let Some(path) = &sqlite {
+            preflight::check_file(path)?;
             // SQLite gives its -wal, -shm and -journal files the mode of the
             // database file, so creating it 0600 keeps them all private.
-            crate::files::create_private_file(&path)?;
+            crate::files::create_private_file(path)?;
         }
         if !Any::database_exists(url).await.with_context(|| format!("reaching the database {}", redact(url)))? {
             Any::create_database(url).await.with_context(|| format!("creating the database {}", redact(url)))?;
         }
-        let options: AnyConnectOptions = url.parse().with_context(|| format!("database URL {}", redact(url)))?;
+        if let Some(path) = &sqlite {
+            preflight::quick_check(path, &options).await?;
+        }
         let pool = AnyPoolOptions::new()
             .max_connections(if engine == Engine::Sqlite { 4 } else { 8 })
             .acquire_timeout(Duration::from_secs(10))
