@@ -408,7 +408,7 @@ pub fn generate_keys(out: &Path, did: &str, now: UnixTime) -> Result<()> {
     // Check the DID by building an issuance with it.
     Issuance::new(did, KeyRef::Numbered(1), now, StatusRef { shard: 0, index: 0 })
         .with_context(|| format!("--did {did:?}"))?;
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    files::create_private_dir(out)?;
     for name in [ISSUER_KEY, ROOT_KEY] {
         if out.join(name).exists() {
             bail!("{} already exists; refusing to overwrite keys", out.join(name).display());

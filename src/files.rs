@@ -1,5 +1,7 @@
 //! Reading and writing the files the command line works with. Secrets are
-//! created with mode 0600 and never overwritten silently.
+//! created with mode 0600 and never overwritten silently; private directories
+//! with mode 0700. Modes are set explicitly after creation, so they hold
+//! whatever the umask.
 
 use std::fs;
 use std::io::Write;
@@ -39,6 +41,87 @@ pub fn write_secret(path: &Path, bytes: &[u8]) -> Result<()> {
         bail!("{} already exists; refusing to overwrite a key (move it away first)", path.display());
     }
     write_atomic(path, bytes, 0o600)
+}
+
+/// Creates a directory and its missing parents with mode 0700, whatever the
+/// umask. An existing directory is left as it is (see [`restrict`]).
+pub fn create_private_dir(path: &Path) -> Result<()> {
+    if path.is_dir() {
+        return Ok(());
+    }
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(path).with_context(|| format!("creating {}", path.display()))?;
+    // The umask may have removed owner bits from the mode asked for; set it exactly.
+    set_mode(path, 0o700)
+}
+
+/// Creates an empty file with mode 0600, whatever the umask, unless one exists.
+/// Returns whether it created the file.
+pub fn create_private_file(path: &Path) -> Result<bool> {
+    let mut opts = fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    match opts.open(path) {
+        Ok(_) => {
+            set_mode(path, 0o600)?;
+            Ok(true)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e).with_context(|| format!("creating {}", path.display())),
+    }
+}
+
+/// Restricts a file to 0600 or a directory to 0700 when its group or other
+/// users have any access. Returns the mode it had when it changed it. Symbolic
+/// links are not followed.
+pub fn restrict(path: &Path) -> Result<Option<u32>> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = fs::symlink_metadata(path).with_context(|| format!("reading {}", path.display()))?;
+        let mode = meta.permissions().mode() & 0o7777;
+        let wanted = if meta.is_dir() {
+            0o700
+        } else if meta.is_file() {
+            0o600
+        } else {
+            return Ok(None);
+        };
+        if mode & 0o077 == 0 {
+            return Ok(None);
+        }
+        set_mode(path, wanted)?;
+        Ok(Some(mode))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        Ok(None)
+    }
+}
+
+fn set_mode(path: &Path, mode: u32) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(mode))
+            .with_context(|| format!("setting mode {mode:04o} on {}", path.display()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (path, mode);
+        Ok(())
+    }
 }
 
 fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {

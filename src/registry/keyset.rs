@@ -53,12 +53,12 @@ impl StartLock {
     /// When the lock file cannot be opened or locked.
     pub fn acquire(data: &Path) -> Result<StartLock> {
         let path = data.join(".start.lock");
-        let file = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .with_context(|| format!("opening {}", path.display()))?;
+        let file = File::options().create(true).truncate(false).write(true).open(&path).map_err(|e| {
+            anyhow::anyhow!(
+                "the data directory {} cannot be written ({e}); the registry keeps its keys and database there",
+                data.display()
+            )
+        })?;
         file.lock().with_context(|| format!("locking {}", path.display()))?;
         Ok(StartLock(file))
     }

@@ -14,6 +14,7 @@ pub mod health;
 pub mod keyset;
 pub mod listen;
 pub mod permits;
+pub mod preflight;
 pub mod problem;
 pub mod publish;
 pub mod store;
@@ -340,12 +341,46 @@ pub fn database_url(data: &Path) -> Result<String> {
     match std::env::var("DATABASE_URL") {
         Ok(url) if !url.trim().is_empty() => Ok(url),
         _ => {
-            std::fs::create_dir_all(data).with_context(|| format!("creating {}", data.display()))?;
+            crate::files::create_private_dir(data)?;
             let path = data.join("registry.sqlite");
             let path = path.to_str().context("the data directory's path is not UTF-8")?;
             Ok(format!("sqlite://{path}?mode=rwc"))
         }
     }
+}
+
+/// Makes the data directory private, whatever the umask: the directory and its
+/// `keys` folder 0700, every file directly in them 0600 (the SQLite database,
+/// its `-wal`, `-shm` and `-journal` files, the keys, and the public files too:
+/// they are served over HTTP, never read from here by anyone else). The
+/// directory belongs to the registry; folders other than `keys` are not
+/// entered. Returns what it had to tighten, with the mode it had.
+pub fn secure_data_dir(data: &Path) -> Result<Vec<(std::path::PathBuf, u32)>> {
+    crate::files::create_private_dir(data)?;
+    let mut tightened = Vec::new();
+    for dir in [data.to_path_buf(), data.join("keys")] {
+        if !dir.is_dir() {
+            continue;
+        }
+        tightened.extend(crate::files::restrict(&dir)?.map(|mode| (dir.clone(), mode)));
+        let entries = std::fs::read_dir(&dir).with_context(|| format!("listing {}", dir.display()))?;
+        for entry in entries {
+            let path = entry.with_context(|| format!("listing {}", dir.display()))?.path();
+            if path.symlink_metadata().is_ok_and(|m| m.is_file()) {
+                tightened.extend(crate::files::restrict(&path)?.map(|mode| (path, mode)));
+            }
+        }
+    }
+    Ok(tightened)
+}
+
+/// [`secure_data_dir`], saying on stderr what was open to other users.
+fn secure_data_dir_reporting(data: &Path) -> Result<()> {
+    for (path, mode) in secure_data_dir(data)? {
+        let to = if path.is_dir() { "0700" } else { "0600" };
+        eprintln!("{} was mode {mode:04o}, open to other users; changed it to {to}", path.display());
+    }
+    Ok(())
 }
 
 /// How the registry is opened: where, as whom, on which clock.
@@ -373,9 +408,11 @@ pub const DEFAULT_TOKEN_DAYS: u32 = 90;
 /// # Errors
 /// When the keys disagree, the database belongs to another issuer, or either cannot be read.
 pub async fn open(o: Options<'_>) -> Result<AppState> {
-    std::fs::create_dir_all(o.data).with_context(|| format!("creating {}", o.data.display()))?;
+    secure_data_dir_reporting(o.data)?;
     let lock = keyset::StartLock::acquire(o.data)?;
     let keys = keyset::open(o.data, o.did, o.clock.now(), &lock)?;
+    // Files made since (the lock, a new key set's public files) are private too.
+    secure_data_dir(o.data)?;
     let db = Db::open(o.database_url).await?;
     let ours = keys.key.public_multibase();
     let (did, recorded) = db.record_issuer(&keys.did, &ours, o.clock.now().0).await?;
@@ -502,6 +539,7 @@ async fn shutdown() {
 
 /// Opens the database of a data directory for a command beside the server.
 async fn open_db(data: &Path) -> Result<Db> {
+    secure_data_dir_reporting(data)?;
     Db::open(&database_url(data)?).await
 }
 

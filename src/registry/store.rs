@@ -2,15 +2,18 @@
 //! driver, schema by `sqlx::migrate!`. This module stores and reads; the rules
 //! (transitions, index allocation, the audit hash) live elsewhere.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::MigrateDatabase;
 use sqlx::pool::PoolConnection;
+use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Any, AnyPool, Executor, Row};
 
 use super::audit::{self, AuditEntry};
+use super::preflight;
 
 /// Which engine a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,8 +61,20 @@ fn sqlite_max_pages() -> Result<Option<u64>> {
     }
 }
 
+/// The file an SQLite URL names, or `None` for an in-memory database.
+fn sqlite_file(url: &str) -> Result<Option<PathBuf>> {
+    let options: SqliteConnectOptions = url.parse().with_context(|| format!("database URL {}", redact(url)))?;
+    let (_, query) = url.split_once('?').unwrap_or((url, ""));
+    if url.contains(":memory:") || query.split('&').any(|kv| kv == "mode=memory") {
+        return Ok(None);
+    }
+    Ok(Some(options.get_filename().to_path_buf()))
+}
+
 impl Db {
     /// Connects (creating the database if it does not exist) and brings the schema up to date.
+    /// An SQLite file is checked first (see [`preflight`]): one that is not writable, not a
+    /// database or corrupt stops the start with a message naming it.
     pub async fn open(url: &str) -> Result<Db> {
         sqlx::any::install_default_drivers();
         let engine = if url.starts_with("sqlite:") {
@@ -69,11 +84,21 @@ impl Db {
         } else {
             bail!("DATABASE_URL must start with sqlite: or postgres:// (got {})", redact(url));
         };
+        let options: AnyConnectOptions = url.parse().with_context(|| format!("database URL {}", redact(url)))?;
+        let sqlite = if engine == Engine::Sqlite { sqlite_file(url)? } else { None };
+        if let Some(path) = &sqlite {
+            preflight::check_file(path)?;
+            // SQLite gives its -wal, -shm and -journal files the mode of the
+            // database file, so creating it 0600 keeps them all private.
+            crate::files::create_private_file(path)?;
+        }
         if !Any::database_exists(url).await.with_context(|| format!("reaching the database {}", redact(url)))? {
             Any::create_database(url).await.with_context(|| format!("creating the database {}", redact(url)))?;
         }
+        if let Some(path) = &sqlite {
+            preflight::quick_check(path, &options).await?;
+        }
         let max_pages = sqlite_max_pages()?;
-        let options: AnyConnectOptions = url.parse().with_context(|| format!("database URL {}", redact(url)))?;
         let pool = AnyPoolOptions::new()
             .max_connections(if engine == Engine::Sqlite { 4 } else { 8 })
             .acquire_timeout(Duration::from_secs(10))

@@ -7,6 +7,7 @@ mod connections;
 mod demo;
 mod durability;
 mod field;
+mod files;
 mod hardening;
 mod inproc;
 mod keys;

@@ -105,3 +105,55 @@ fn issue_names_the_field_of_a_bad_permit_and_writes_nothing() {
         assert!(!png.exists(), "no image is written");
     }
 }
+
+#[test]
+fn issue_refuses_invisible_format_characters_in_names() {
+    let f = Fixture::new();
+    let cases = [
+        // A right-to-left override: "AUNG NIM WAYK" would print as "AUNG KYAW MIN".
+        (
+            "\"AUNG KYAW MIN\"",
+            "\"AUNG \\u202eNIM WAYK\"",
+            "worker.name: contains the invisible format character U+202E",
+        ),
+        ("\"AUNG KYAW MIN\"", "\"AUNG\\u200bKYAW MIN\"", "worker.name: contains the invisible format character U+200B"),
+        (
+            "\"nationality\"",
+            "\"nativeName\": \"အောင်\\u200bကျော်မင်း\", \"nationality\"",
+            "worker.nativeName: contains the invisible format character U+200B",
+        ),
+        (
+            "\"Eastern Seaboard",
+            "\"Eastern\\u00adSeaboard",
+            "employer.name: contains the invisible format character U+00AD",
+        ),
+    ];
+    for (from, to, message) in cases {
+        let bad = SAMPLE.replacen(from, to, 1);
+        assert_ne!(bad, SAMPLE, "{from} is in the sample");
+        let out = f.issue_cli(&write(f.dir.path(), "bad.json", &bad), &[]);
+        assert_eq!(code(&out), 2, "{message}: {}", stderr(&out));
+        assert!(stderr(&out).contains(message), "expected {message:?} in: {}", stderr(&out));
+        assert!(stdout(&out).is_empty(), "no payload is printed");
+    }
+}
+
+#[test]
+fn issue_refuses_a_worker_under_fifteen_on_valid_from() {
+    let f = Fixture::new();
+    // The sample is valid from 2026-11-24: born 2011-11-25, the worker is 14 years and 364 days old.
+    let young = SAMPLE.replacen("\"1994-03-12\"", "\"2011-11-25\"", 1);
+    let out = f.issue_cli(&write(f.dir.path(), "young.json", &young), &[]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("worker.birthDate: makes the worker younger than 15 on validFrom"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).is_empty(), "no payload is printed");
+    // Born 2011-11-24: fifteen on the day, old enough.
+    let fifteen = SAMPLE.replacen("\"1994-03-12\"", "\"2011-11-24\"", 1);
+    let out = f.issue_cli(&write(f.dir.path(), "fifteen.json", &fifteen), &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stdout(&out).starts_with("DWP1:"), "{}", stdout(&out));
+}

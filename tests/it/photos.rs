@@ -80,7 +80,11 @@ fn photos_and_screenshots_of_the_qr_decode() {
     let f = Fixture::new();
     let permit = write(f.dir.path(), "permit.json", SAMPLE);
     let png_path = f.path("permit.png");
-    let out = f.issue_cli(&permit, &["--png", &png_path.to_string_lossy()]);
+    // Fixed time and index: the same QR on every run, so that the figures compare.
+    let out = f.issue_cli(
+        &permit,
+        &["--png", &png_path.to_string_lossy(), "--created", "2026-11-24T03:00:00Z", "--status-index", "94567"],
+    );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let payload = stdout(&out).trim().to_string();
     let qr = image::open(&png_path).expect("the PNG opens").to_luma8();

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -36,6 +36,8 @@ pub struct Opts {
     pub args: Vec<String>,
     /// An open-file limit (`ulimit -n`) for the server.
     pub nofile: Option<u32>,
+    /// A umask for the server.
+    pub umask: Option<&'static str>,
 }
 
 pub struct Server {
@@ -50,6 +52,10 @@ pub struct Server {
     args: Vec<String>,
     /// An open-file limit to run the server under.
     nofile: Option<u32>,
+    /// The umask the server runs under, when the test sets one.
+    umask: Option<&'static str>,
+    /// Everything the server wrote to stderr (it is echoed as well).
+    stderr: Arc<Mutex<String>>,
 }
 
 pub struct Resp {
@@ -96,6 +102,11 @@ impl Server {
         Server::start_opts(engine, Opts { args, nofile: Some(nofile), ..Opts::default() })
     }
 
+    /// Starts the server under a umask (`sh -c 'umask …; exec dwp serve …'`).
+    pub fn start_with_umask(engine: Engine, umask: &'static str) -> Server {
+        Server::start_opts(engine, Opts { umask: Some(umask), ..Opts::default() })
+    }
+
     pub fn start_opts(engine: Engine, opts: Opts) -> Server {
         let dir = tempfile::tempdir().expect("tempdir");
         let database_url = match engine {
@@ -121,6 +132,8 @@ impl Server {
             agent: agent(),
             args: opts.args,
             nofile: opts.nofile,
+            umask: opts.umask,
+            stderr: Arc::default(),
         };
         if let Some(prepare) = opts.prepare {
             prepare(&s.data());
@@ -136,19 +149,27 @@ impl Server {
 
     /// Starts the binary and waits for its "listening" line; returns the bootstrap token if printed.
     fn spawn(&mut self) -> Option<String> {
-        let mut cmd = match self.nofile {
-            Some(n) => {
+        let mut cmd = match (self.nofile, self.umask) {
+            (None, None) => Command::new(env!("CARGO_BIN_EXE_dwp")),
+            (nofile, umask) => {
+                let mut script = String::new();
+                if let Some(n) = nofile {
+                    script.push_str(&format!("ulimit -n {n} && "));
+                }
+                if let Some(u) = umask {
+                    script.push_str(&format!("umask {u} && "));
+                }
+                script.push_str(r#"exec "$0" "$@""#);
                 let mut sh = Command::new("sh");
-                sh.args(["-c", r#"ulimit -n "$0" && exec "$@""#, &n.to_string(), env!("CARGO_BIN_EXE_dwp")]);
+                sh.arg("-c").arg(script).arg(env!("CARGO_BIN_EXE_dwp"));
                 sh
             }
-            None => Command::new(env!("CARGO_BIN_EXE_dwp")),
         };
         cmd.args(["serve", "--listen", "127.0.0.1:0", "--did", "did:web:registry.test", "--data"])
             .arg(self.data())
             .args(&self.args)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .env_remove("DATABASE_URL");
         if let Some(url) = &self.database_url {
             cmd.env("DATABASE_URL", url);
@@ -156,6 +177,16 @@ impl Server {
         cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
         let mut child = cmd.spawn().expect("dwp serve starts");
         let stdout = child.stdout.take().expect("stdout");
+        let stderr = child.stderr.take().expect("stderr");
+        let collected = Arc::clone(&self.stderr);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                eprintln!("{line}");
+                let mut all = collected.lock().expect("stderr buffer");
+                all.push_str(&line);
+                all.push('\n');
+            }
+        });
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -184,6 +215,11 @@ impl Server {
                 return token;
             }
         }
+    }
+
+    /// What the server has written to stderr so far, over all its starts.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().expect("stderr buffer").clone()
     }
 
     /// SIGKILL: no shutdown, no flush.

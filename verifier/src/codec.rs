@@ -415,7 +415,7 @@ pub fn decode(payload: &str) -> Result<SignedPermit, DecodeError> {
         valid_from: valid_from.to_string(),
         valid_until: valid_until.to_string(),
     };
-    let permit = Permit::from_input(&input)?;
+    let permit = Permit::from_input_format(&input)?;
     let issuance = Issuance::new(&issuer, key, created, StatusRef { shard, index })?;
     Ok(SignedPermit { permit, issuance, signature })
 }

@@ -20,6 +20,10 @@ pub const EARLIEST: UnixTime = UnixTime(946_684_800);
 pub const LATEST: UnixTime = UnixTime(7_258_118_400);
 /// Earliest birth date accepted (1900-01-01).
 pub const EARLIEST_BIRTH: Date = Date(-25_567);
+/// The minimum age for work in Thailand, in whole years on `validFrom`: "an
+/// employer shall not employ a child under fifteen years of age as an
+/// employee" (Labour Protection Act B.E. 2541 (1998), section 44).
+pub const MINIMUM_WORKING_AGE: u8 = 15;
 
 /// A permit as submitted, field for field as in `PERMIT.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -167,6 +171,15 @@ pub enum Problem {
     /// `validUntil` is not after `validFrom`.
     #[error("must be after validFrom")]
     NotAfterValidFrom,
+    /// The worker is younger than the minimum working age on `validFrom`.
+    #[error(
+        "makes the worker younger than {minimum_age} on validFrom, the minimum age for work \
+         (Labour Protection Act B.E. 2541, section 44)"
+    )]
+    UnderMinimumAge {
+        /// The minimum age, in years ([`MINIMUM_WORKING_AGE`]).
+        minimum_age: u8,
+    },
     /// A `did:key` that is not an acceptable Ed25519 key.
     #[error("is not a did:key of a valid Ed25519 public key")]
     BadKey,
@@ -237,11 +250,23 @@ impl Permit {
         Self::from_input(&input)
     }
 
-    /// Checks every rule of the format.
+    /// Checks every rule of the format, and the rules of issuing a permit today
+    /// (the minimum working age): what an issuer checks before it signs.
     ///
     /// # Errors
     /// [`PermitError::Field`] naming the first field that breaks a rule.
     pub fn from_input(i: &PermitInput) -> Result<Self, PermitError> {
+        let permit = Self::from_input_format(i)?;
+        if permit.valid_from.date().whole_years_since(permit.birth_date) < i64::from(MINIMUM_WORKING_AGE) {
+            return Err(field("worker.birthDate")(Problem::UnderMinimumAge { minimum_age: MINIMUM_WORKING_AGE }));
+        }
+        Ok(permit)
+    }
+
+    /// Checks the rules of the format only: what a decoder checks. Policy that
+    /// may change over the years (the minimum working age) is the issuer's, so
+    /// a permit issued under earlier rules still decodes.
+    pub(crate) fn from_input_format(i: &PermitInput) -> Result<Self, PermitError> {
         pattern("permitNumber", &i.permit_number, "3 to 32 upper-case letters, digits and '-'", 3, 32, |b| {
             upper_alnum(b) || b == b'-'
         })?;
@@ -411,6 +436,60 @@ mod tests {
     }
 
     #[test]
+    fn refuses_invisible_format_characters_in_names_before_the_script_rule() {
+        assert_eq!(
+            with(|i| i.worker.name = "AUNG \u{202E}NIM WAYK".into()),
+            Err(PermitError::Field {
+                field: "worker.name",
+                problem: Problem::Text(TextError::FormatControl { code_point: 0x202E })
+            })
+        );
+        assert_eq!(
+            with(|i| i.worker.native_name = Some("အောင်ကျော်\u{200D}".into())),
+            Err(PermitError::Field {
+                field: "worker.nativeName",
+                problem: Problem::Text(TextError::FormatControl { code_point: 0x200D })
+            })
+        );
+    }
+
+    #[test]
+    fn refuses_a_worker_under_fifteen_on_valid_from() {
+        // The sample is valid from 2026-11-24.
+        let under = with(|i| i.worker.birth_date = "2011-11-25".into());
+        assert_eq!(
+            under,
+            Err(PermitError::Field {
+                field: "worker.birthDate",
+                problem: Problem::UnderMinimumAge { minimum_age: 15 }
+            })
+        );
+        assert!(with(|i| i.worker.birth_date = "2011-11-24".into()).is_ok(), "15 on the day is old enough");
+        // An issuer's rule, not the format's: a decoder still reads such a permit.
+        let mut young: PermitInput = serde_json::from_str(SAMPLE).expect("sample parses");
+        young.worker.birth_date = "2011-11-25".into();
+        assert!(Permit::from_input_format(&young).is_ok(), "the format allows it; issuing does not");
+        // Born on 29 February: 15 on 1 March of a common year.
+        let leap = |from: &str| {
+            with(|i| {
+                i.worker.birth_date = "2012-02-29".into();
+                i.valid_from = format!("{from}T00:00:00Z");
+                i.valid_until = "2029-01-01T00:00:00Z".into();
+            })
+        };
+        assert!(leap("2027-02-28").is_err());
+        assert!(leap("2027-03-01").is_ok());
+        // The time of day of validFrom does not matter: the date does.
+        assert!(
+            with(|i| {
+                i.worker.birth_date = "2011-11-24".into();
+                i.valid_from = "2026-11-24T23:59:59Z".into();
+            })
+            .is_ok()
+        );
+    }
+
+    #[test]
     fn juristic_check_digit_matches_the_sample() {
         assert_eq!(thai_check_digit(b"021555900123"), 4);
         assert!(matches!(
@@ -432,6 +511,8 @@ mod tests {
         assert_eq!(field_of(with(|i| i.workplace.province = "TH-99".into())), "workplace.province");
         assert_eq!(field_of(with(|i| i.worker.holder_key = Some("did:key:z6Mkfoo".into()))), "worker.holderKey");
         assert_eq!(field_of(with(|i| i.valid_from = "2026-11-24T00:00:00+07:00".into())), "validFrom");
+        assert_eq!(field_of(with(|i| i.worker.native_name = Some("အောင်\u{200B}ကျော်".into()))), "worker.nativeName");
+        assert_eq!(field_of(with(|i| i.employer.name = "Eastern \u{202E}Seaboard".into())), "employer.name");
         let unknown = Permit::from_json(&SAMPLE.replacen("\"category\"", "\"colour\": 1, \"category\"", 1));
         assert!(matches!(unknown, Err(PermitError::Json { ref message }) if message.contains("colour")), "{unknown:?}");
     }

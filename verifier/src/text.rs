@@ -1,7 +1,13 @@
 //! Rules for human-readable text in a permit, and its compact QR form.
 //!
-//! Text is Unicode in NFC with no control characters and no surrounding
-//! spaces. In the payload a text is either CBOR text (UTF-8) or, when every
+//! Text is Unicode in NFC with no control characters, no invisible format
+//! characters (General Category Cf: bidirectional overrides and isolates,
+//! zero-width spaces and joiners, the soft hyphen…) and no surrounding
+//! spaces. Every permit text is shown to people, and an invisible character
+//! makes two texts that look the same compare different, or one that holds
+//! `NIM WAYK GNUA` after a right-to-left override display as `AUNG KYAW MIN`.
+//!
+//! In the payload a text is either CBOR text (UTF-8) or, when every
 //! non-ASCII character falls in one of the script windows below, a CBOR byte
 //! string `[window, bytes…]` where a byte below 0x80 is that ASCII character
 //! and a byte `b` at or above 0x80 is `window_base + (b - 0x80)`. Thai, Lao,
@@ -36,6 +42,13 @@ pub enum TextError {
     /// Holds a control character (including newlines and tabs).
     #[error("contains a control character")]
     Control,
+    /// Holds an invisible format character (General Category Cf), such as a
+    /// bidirectional override (U+202E) or a zero-width space (U+200B).
+    #[error("contains the invisible format character U+{code_point:04X}")]
+    FormatControl {
+        /// The first such character found.
+        code_point: u32,
+    },
     /// Starts or ends with white space, or has two spaces in a row.
     #[error("has leading, trailing or doubled spaces")]
     Spacing,
@@ -58,6 +71,9 @@ pub fn check(s: &str, max_chars: usize) -> Result<(), TextError> {
     if s.chars().any(char::is_control) {
         return Err(TextError::Control);
     }
+    if let Some(c) = s.chars().find(|&c| is_format_control(c)) {
+        return Err(TextError::FormatControl { code_point: u32::from(c) });
+    }
     if s.starts_with(char::is_whitespace) || s.ends_with(char::is_whitespace) || s.contains("  ") {
         return Err(TextError::Spacing);
     }
@@ -65,6 +81,51 @@ pub fn check(s: &str, max_chars: usize) -> Result<(), TextError> {
         return Err(TextError::NotNfc);
     }
     Ok(())
+}
+
+/// The code points of General Category Cf ("Other, format"), as inclusive
+/// ranges in ascending order: the same from Unicode 15.0 to 17.0 (14.0 ended
+/// the Egyptian hieroglyph controls at U+13438).
+/// `tests/data/format-controls.txt` lists them one by one and a unit test
+/// compares the two.
+const FORMAT_CONTROLS: [(u32, u32); 21] = [
+    (0x00AD, 0x00AD),   // soft hyphen
+    (0x0600, 0x0605),   // Arabic number signs
+    (0x061C, 0x061C),   // Arabic letter mark
+    (0x06DD, 0x06DD),   // Arabic end of ayah
+    (0x070F, 0x070F),   // Syriac abbreviation mark
+    (0x0890, 0x0891),   // Arabic pound and piastre marks above
+    (0x08E2, 0x08E2),   // Arabic disputed end of ayah
+    (0x180E, 0x180E),   // Mongolian vowel separator
+    (0x200B, 0x200F),   // zero-width space, non-joiner, joiner; left-to-right and right-to-left marks
+    (0x202A, 0x202E),   // bidirectional embeddings and overrides
+    (0x2060, 0x2064),   // word joiner, invisible operators
+    (0x2066, 0x206F),   // bidirectional isolates, deprecated format characters
+    (0xFEFF, 0xFEFF),   // zero-width no-break space (byte order mark)
+    (0xFFF9, 0xFFFB),   // interlinear annotation
+    (0x110BD, 0x110BD), // Kaithi number sign
+    (0x110CD, 0x110CD), // Kaithi number sign above
+    (0x13430, 0x1343F), // Egyptian hieroglyph format controls
+    (0x1BCA0, 0x1BCA3), // shorthand format controls
+    (0x1D173, 0x1D17A), // musical symbol format controls
+    (0xE0001, 0xE0001), // language tag
+    (0xE0020, 0xE007F), // tag characters
+];
+
+/// Whether `c` is an invisible format character (General Category Cf).
+fn is_format_control(c: char) -> bool {
+    let cp = u32::from(c);
+    FORMAT_CONTROLS
+        .binary_search_by(|&(first, last)| {
+            if last < cp {
+                std::cmp::Ordering::Less
+            } else if first > cp {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        })
+        .is_ok()
 }
 
 /// The window that can carry `s`, if the windowed form is the canonical one.
@@ -148,5 +209,50 @@ mod tests {
         assert_eq!(check("", 50), Err(TextError::Empty));
         assert_eq!(check("ABCD", 3), Err(TextError::TooLong { max: 3 }));
         assert_eq!(check("Nguyễn", 50), Ok(()));
+    }
+
+    #[test]
+    fn refuses_invisible_format_characters_naming_the_first() {
+        for (text, code_point) in [
+            ("AUNG \u{202E}NIM WAYK", 0x202E),
+            ("AUNG\u{200B}KYAW", 0x200B),
+            ("ZAW\u{200D}", 0x200D),
+            ("\u{FEFF}MIN", 0xFEFF),
+            ("MA\u{00AD}UNG", 0x00AD),
+            ("MIN\u{2060}HTET", 0x2060),
+            ("\u{2066}MIN\u{2069}", 0x2066),
+            ("ساره\u{061C}", 0x061C),
+            ("ไทย\u{E0041}", 0xE0041),
+        ] {
+            assert_eq!(check(text, 50), Err(TextError::FormatControl { code_point }), "{text:?}");
+        }
+        let message = check("A\u{202E}B", 50).map_err(|e| e.to_string());
+        assert_eq!(message, Err("contains the invisible format character U+202E".to_string()));
+        // Visible neighbours of the format characters stay allowed.
+        assert_eq!(check("ก\u{0E47}ได้ ‐ ‑ – — ‘ ’ “ ” …", 50), Ok(()));
+        assert_eq!(check("Đặng-Thị", 50), Ok(()));
+    }
+
+    /// Every code point of General Category Cf, one per line as hex, from
+    /// Unicode 17 (written by Python's `regex` module, `\p{Cf}`).
+    const CF_FIXTURE: &str = include_str!("../tests/data/format-controls.txt");
+
+    #[test]
+    fn format_control_table_matches_every_cf_code_point_of_unicode() {
+        let listed: Vec<u32> = CF_FIXTURE
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .map(|l| u32::from_str_radix(l.trim(), 16).expect("hex code point"))
+            .collect();
+        assert_eq!(listed.len(), 170, "the fixture lists the 170 Cf code points of Unicode 15 to 17");
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            assert_eq!(
+                is_format_control(c),
+                listed.binary_search(&u32::from(c)).is_ok(),
+                "U+{:04X} disagrees with the fixture",
+                u32::from(c)
+            );
+        }
+        assert!(FORMAT_CONTROLS.windows(2).all(|w| w[0].1 < w[1].0), "ranges ascending and disjoint");
     }
 }

@@ -100,6 +100,17 @@ impl Date {
     }
 }
 
+impl Date {
+    /// Whole years from `earlier` to this date, by the calendar: a year is
+    /// complete on the anniversary's date (a 29 February anniversary falls on
+    /// 1 March in a common year). Ages are counted this way.
+    pub fn whole_years_since(self, earlier: Date) -> i64 {
+        let (y, m, d) = civil_from_days(i64::from(self.0));
+        let (ey, em, ed) = civil_from_days(i64::from(earlier.0));
+        y - ey - i64::from((m, d) < (em, ed))
+    }
+}
+
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (y, m, d) = civil_from_days(i64::from(self.0));
@@ -165,6 +176,18 @@ mod tests {
         assert_eq!(UnixTime::parse("2026-11-24T00:00:00Z"), Ok(UnixTime(1_795_478_400)));
         assert_eq!(Date::parse("1994-03-12").map(|d| d.to_string()), Ok("1994-03-12".to_string()));
         assert_eq!(Date::parse("1970-01-02"), Ok(Date(1)));
+    }
+
+    #[test]
+    fn counts_whole_years_by_the_calendar() {
+        let d = |s: &str| Date::parse(s).expect("date");
+        assert_eq!(d("2026-11-24").whole_years_since(d("2011-11-24")), 15);
+        assert_eq!(d("2026-11-23").whole_years_since(d("2011-11-24")), 14);
+        assert_eq!(d("2026-11-24").whole_years_since(d("2011-12-01")), 14);
+        assert_eq!(d("2027-02-28").whole_years_since(d("2012-02-29")), 14, "a leap-day birthday");
+        assert_eq!(d("2027-03-01").whole_years_since(d("2012-02-29")), 15);
+        assert_eq!(d("2028-02-29").whole_years_since(d("2012-02-29")), 16);
+        assert_eq!(d("2026-01-01").whole_years_since(d("2026-01-01")), 0);
     }
 
     #[test]
