@@ -5,7 +5,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::server::{Engine, Server, sample_permit};
+use crate::server::{Engine, Server, refused_start, sample_permit};
 
 fn mode(path: &Path) -> u32 {
     std::fs::symlink_metadata(path).expect("metadata").permissions().mode() & 0o7777
@@ -71,53 +71,6 @@ fn data_directory_and_every_file_in_it_are_private_whatever_the_umask() {
     );
 }
 
-/// Runs `dwp serve` on a data directory that should be refused; returns its exit code, its stderr and how
-/// long it took. Panics if it starts serving instead.
-fn refused_start(data: &Path) -> (i32, String, Duration) {
-    use std::io::Read;
-    use std::process::{Command, Stdio};
-    let started = Instant::now();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dwp"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--did", "did:web:registry.test", "--data"])
-        .arg(data)
-        .env_remove("DATABASE_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("dwp serve starts");
-    let mut stdout = child.stdout.take().expect("stdout");
-    let mut stderr = child.stderr.take().expect("stderr");
-    let out = std::thread::spawn(move || {
-        let mut s = String::new();
-        stdout.read_to_string(&mut s).ok();
-        s
-    });
-    let err = std::thread::spawn(move || {
-        let mut s = String::new();
-        stderr.read_to_string(&mut s).ok();
-        s
-    });
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if started.elapsed() > Duration::from_secs(30) {
-            child.kill().ok();
-            child.wait().ok();
-            panic!(
-                "dwp serve did not refuse the data directory; it printed:\n{}\n{}",
-                out.join().unwrap_or_default(),
-                err.join().unwrap_or_default()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let elapsed = started.elapsed();
-    let stdout = out.join().expect("stdout");
-    assert!(!stdout.contains("listening"), "a refused start must not listen: {stdout}");
-    (status.code().expect("exit code"), err.join().expect("stderr"), elapsed)
-}
-
 #[test]
 fn refuses_a_file_that_is_not_an_sqlite_database() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -125,7 +78,7 @@ fn refuses_a_file_that_is_not_an_sqlite_database() {
     std::fs::create_dir(&data).expect("mkdir");
     let garbage: Vec<u8> = (0..8192u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
     std::fs::write(data.join("registry.sqlite"), garbage).expect("write");
-    let (code, stderr, elapsed) = refused_start(&data);
+    let (code, stderr, elapsed) = refused_start(&data, None, "127.0.0.1:0");
     assert_eq!(code, 2, "{stderr}");
     assert!(
         stderr.contains(&format!("{} is not an SQLite database", data.join("registry.sqlite").display())),
@@ -174,7 +127,7 @@ fn refuses_to_start_on_a_corrupted_database() {
     bytes[at..at + 64].fill(0xA5);
     std::fs::write(&db, bytes).expect("write");
 
-    let (code, stderr, _) = refused_start(&s.data());
+    let (code, stderr, _) = refused_start(&s.data(), None, "127.0.0.1:0");
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains(&format!("the SQLite database {} is corrupt", db.display())), "{stderr}");
     assert!(stderr.contains("restore it from a backup"), "{stderr}");
@@ -224,7 +177,7 @@ fn refuses_a_read_only_data_directory_with_a_clear_message() {
         copy_dir(&s.data(), &data);
     }
     fs.remount_read_only();
-    let (code, stderr, elapsed) = refused_start(&data);
+    let (code, stderr, elapsed) = refused_start(&data, None, "127.0.0.1:0");
     assert_eq!(code, 2, "{stderr}");
     assert!(
         stderr.contains(&format!("the data directory {} cannot be written", data.display()))

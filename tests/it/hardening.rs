@@ -7,41 +7,13 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
 use crate::both_engines;
 use crate::common::{code, dwp, stderr, stdout};
-use crate::server::{Engine, Server, sample_permit};
-
-/// Runs `dwp serve` to its end (it is expected to refuse to start); returns (exit code, stderr).
-fn serve_refused(data: &Path, database_url: Option<&str>, listen: &str) -> (i32, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dwp"));
-    cmd.args(["serve", "--listen", listen, "--did", "did:web:registry.test", "--data"])
-        .arg(data)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .env_remove("DATABASE_URL");
-    if let Some(url) = database_url {
-        cmd.env("DATABASE_URL", url);
-    }
-    let mut child = cmd.spawn().expect("dwp serve");
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            let mut err = String::new();
-            use std::io::Read;
-            child.stderr.take().expect("stderr").read_to_string(&mut err).expect("stderr");
-            return (status.code().unwrap_or(-1), err);
-        }
-        if start.elapsed() > Duration::from_secs(30) {
-            child.kill().ok();
-            panic!("dwp serve was expected to refuse to start, and is still running");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
+use crate::server::{Engine, Server, refused_start, sample_permit};
 
 fn copy_file(from: &Path, to: &Path) {
     std::fs::remove_file(to).ok();
@@ -68,7 +40,7 @@ fn a_key_set_that_disagrees_refuses_to_start() {
         ("trust-list.json", "trust-list.json is not signed by root-public-key.json"),
     ] {
         copy_file(&other.join(name), &keys.join(name));
-        let (exit, err) = serve_refused(&s.data(), None, "127.0.0.1:0");
+        let (exit, err, _) = refused_start(&s.data(), None, "127.0.0.1:0");
         assert_eq!(exit, 2, "{name}: {err}");
         assert!(err.contains("disagrees") && err.contains(says), "{name}: {err}");
         copy_file(&saved.join(name), &keys.join(name));
@@ -184,7 +156,7 @@ fn one_database_belongs_to_one_issuer() {
     let url = s.database_url.clone().expect("postgres");
     // Another host: its own data directory, so its own keys, under the same DID.
     let other = tempfile::tempdir().expect("tempdir");
-    let (exit, err) = serve_refused(other.path(), Some(&url), "127.0.0.1:0");
+    let (exit, err, _) = refused_start(other.path(), Some(&url), "127.0.0.1:0");
     assert_eq!(exit, 2, "{err}");
     let did = s.get("/.well-known/did.json", None).json();
     let key = did["verificationMethod"][0]["publicKeyMultibase"].as_str().expect("key").to_string();
@@ -201,7 +173,7 @@ fn a_start_that_cannot_listen_creates_nothing() {
     let port = taken.local_addr().expect("addr").port();
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("data");
-    let (exit, err) = serve_refused(&data, None, &format!("127.0.0.1:{port}"));
+    let (exit, err, _) = refused_start(&data, None, &format!("127.0.0.1:{port}"));
     assert_eq!(exit, 2, "{err}");
     assert!(err.contains("listening on"), "{err}");
     assert!(!data.join("keys").exists(), "no keys were made");

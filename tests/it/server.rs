@@ -276,7 +276,7 @@ impl Server {
 
     /// A request on a connection of its own (for requests the server answers by closing it).
     pub fn request_alone(&self, method: &str, path: &str, token: Option<&str>, body: Option<(&str, &[u8])>) -> Resp {
-        self.request_with(&agent(), method, path, token, body, &[])
+        self.request_alone_with(method, path, token, body, &[])
     }
 
     /// A request on a connection of its own, with extra headers.
@@ -376,6 +376,53 @@ pub fn sample_permit(n: usize) -> Value {
     let mut v: Value = serde_json::from_str(crate::common::SAMPLE).expect("sample");
     v["permitNumber"] = format!("WP-2569-21-{:06}", n).into();
     v
+}
+
+/// Runs `dwp serve` on a data directory that should be refused; returns its exit code, its stderr and how
+/// long it took. Panics if it starts serving instead.
+pub fn refused_start(data: &std::path::Path, database_url: Option<&str>, listen: &str) -> (i32, String, Duration) {
+    use std::io::Read;
+    let started = std::time::Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dwp"))
+        .args(["serve", "--listen", listen, "--did", "did:web:registry.test", "--data"])
+        .arg(data)
+        .env_remove("DATABASE_URL")
+        .envs(database_url.map(|u| ("DATABASE_URL", u)))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("dwp serve starts");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut stderr = child.stderr.take().expect("stderr");
+    let out = std::thread::spawn(move || {
+        let mut s = String::new();
+        stdout.read_to_string(&mut s).ok();
+        s
+    });
+    let err = std::thread::spawn(move || {
+        let mut s = String::new();
+        stderr.read_to_string(&mut s).ok();
+        s
+    });
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            child.kill().ok();
+            child.wait().ok();
+            panic!(
+                "dwp serve did not refuse the data directory; it printed:\n{}\n{}",
+                out.join().unwrap_or_default(),
+                err.join().unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let elapsed = started.elapsed();
+    let stdout = out.join().expect("stdout");
+    assert!(!stdout.contains("listening"), "a refused start must not listen: {stdout}");
+    (status.code().expect("exit code"), err.join().expect("stderr"), elapsed)
 }
 
 /// Runs a test on SQLite and on PostgreSQL.
