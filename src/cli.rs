@@ -20,9 +20,10 @@ use dwp_verifier::ed25519::PublicKey;
 use dwp_verifier::multikey;
 use dwp_verifier::permit::Permit;
 use dwp_verifier::proof;
+use dwp_verifier::report;
 use dwp_verifier::time::UnixTime;
 use dwp_verifier::trust::{TrustList, TrustedIssuerDocument, TrustedKeyDocument};
-use dwp_verifier::verify::{self, VALID_TEXT, reason_text};
+use dwp_verifier::verify;
 
 use crate::files;
 
@@ -568,85 +569,27 @@ fn verify_cmd(args: &VerifyArgs) -> Result<ExitCode> {
             args.report.as_deref(),
         );
     }
-    let (verdict, pinned, policy) = match (&args.bundle, &args.trust) {
+    let payload = read_payload(args)?;
+    let (verdict, trust, pinned, policy) = match (&args.bundle, &args.trust) {
         (Some(path), _) => {
             let (bundle, pinned) = crate::field::load_bundle(path, args.root.as_deref())?;
-            let payload = read_payload(args)?;
             let policy = args.policy.policy();
-            (verify::verify_with_bundle(&payload, &bundle, policy, now), pinned, Some(policy))
+            (verify::verify_with_bundle(&payload, &bundle, policy, now), bundle.trust().clone(), pinned, Some(policy))
         }
         (None, Some(trust)) => {
             let (trust, pinned) = load_trust(trust, args.root.as_deref())?;
-            let payload = read_payload(args)?;
-            (verify::verify(&payload, &trust, now), pinned, None)
+            (verify::verify(&payload, &trust, now), trust, pinned, None)
         }
         (None, None) => bail!("give --trust FILE or --bundle FILE"),
     };
-    let report = verdict_json(&verdict, now, pinned, policy);
+    let mut doc = report::document(&payload, &verdict, &trust, policy, now);
+    doc["rootPinned"] = pinned.into();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
-        print_verdict(&report);
+        print_verdict(&doc);
     }
     Ok(if verdict.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
-}
-
-/// A time as people in Thailand read it: `2026-11-24 16:00 (UTC+7)`.
-pub fn local_time(t: UnixTime) -> String {
-    let s = UnixTime(t.0 + 7 * 3600).to_string();
-    format!("{} {} (UTC+7)", &s[..10], &s[11..16])
-}
-
-fn status_fields(report: &mut Value, as_of: UnixTime, now: UnixTime) {
-    let (en, th) = verify::age_text(as_of, now);
-    report["statusAsOf"] = as_of.to_string().into();
-    report["statusAgeSeconds"] = (now.0 - as_of.0).max(0).into();
-    report["statusFreshness"] = json!({
-        "en": format!("status as of {}, {en}", local_time(as_of)),
-        "th": format!("สถานะ ณ {} ({th})", local_time(as_of)),
-    });
-}
-
-/// The JSON verdict: `valid`, `reason`, `detail`, messages and the permit's displayable fields.
-pub fn verdict_json(
-    verdict: &Result<verify::VerifiedPermit, verify::Rejection>,
-    now: UnixTime,
-    root_pinned: bool,
-    policy: Option<verify::Policy>,
-) -> Value {
-    let mut report = match verdict {
-        Ok(v) => json!({
-            "valid": true,
-            "reason": null,
-            "detail": null,
-            "message": { "en": VALID_TEXT.0, "th": VALID_TEXT.1 },
-            "checkedAt": now.to_string(),
-            "rootPinned": root_pinned,
-            "statusChecked": matches!(v.status(), verify::StatusCheck::Fresh { .. }),
-            "permit": v.display_fields(),
-        }),
-        Err(r) => {
-            let (en, th) = reason_text(r.code());
-            json!({
-                "valid": false,
-                "reason": r.code(),
-                "detail": r.detail(),
-                "explanation": r.to_string(),
-                "message": { "en": en, "th": th },
-                "checkedAt": now.to_string(),
-                "rootPinned": root_pinned,
-                "permit": null,
-            })
-        }
-    };
-    if let Some(p) = policy {
-        report["policy"] = p.as_str().into();
-    }
-    let as_of = verify::status_as_of(verdict);
-    if let Some(as_of) = as_of {
-        status_fields(&mut report, as_of, now);
-    }
-    report
 }
 
 fn field<'a>(v: &'a Value, path: &[&str]) -> &'a str {

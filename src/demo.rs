@@ -61,7 +61,9 @@ pub fn run(out: &Path) -> Result<ExitCode> {
     let (trust, pinned) = cli::load_trust(&out.join(TRUST_LIST), Some(&root))?;
     let verdict = verify::verify(&scanned, &trust, now);
     println!("5. Verified offline against {} (root key pinned), at {now}:\n", out.join(TRUST_LIST).display());
-    cli::print_verdict(&cli::verdict_json(&verdict, now, pinned, None));
+    let mut doc = dwp_verifier::report::document(&scanned, &verdict, &trust, None, now);
+    doc["rootPinned"] = pinned.into();
+    cli::print_verdict(&doc);
     println!(
         "\nTry: dwp verify --trust {0}/trust-list.json --root {0}/root-public-key.json --image {0}/permit.png",
         out.display()

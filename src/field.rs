@@ -10,7 +10,9 @@ use anyhow::{Context, Result, bail};
 use dwp_verifier::bundle::{Bundle, MAX_BUNDLE_BYTES};
 use dwp_verifier::multikey;
 
-use crate::cli::{local_time, parse_root};
+use dwp_verifier::report::local_time;
+
+use crate::cli::parse_root;
 use crate::files;
 
 /// Loads a stored bundle for verification. Invalid status lists are kept as

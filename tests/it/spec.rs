@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use dwp_verifier::codec::PREFIX;
 use dwp_verifier::credential::KeyRef;
-use dwp_verifier::verify::{REASON_CODES, reason_text};
+use dwp_verifier::report::ReasonCode;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -31,9 +31,9 @@ fn examples() -> Vec<(&'static str, String)> {
     let trust: Value =
         serde_json::from_str(&std::fs::read_to_string(f.path("trust-list.json")).expect("trust")).expect("json");
     let mut reasons = String::from("| code | English | ไทย |\n|---|---|---|\n");
-    for code in REASON_CODES {
-        let (en, th) = reason_text(code);
-        writeln!(reasons, "| `{code}` | {en} | {th} |").expect("write");
+    for code in ReasonCode::ALL {
+        let m = code.message();
+        writeln!(reasons, "| `{}` | {} | {} |", code.as_str(), m.en, m.th).expect("write");
     }
     let mut hashes = String::new();
     writeln!(hashes, "{}  contexts/dwp-v1.jsonld", sha256_hex(dwp_issuer::contexts::DWP_V1.as_bytes())).expect("write");

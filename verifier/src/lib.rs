@@ -29,6 +29,7 @@ pub mod ed25519;
 pub mod multikey;
 pub mod permit;
 pub mod proof;
+pub mod report;
 pub mod status;
 pub mod text;
 pub mod time;

@@ -11,10 +11,11 @@ use crate::codes;
 use crate::credential::SignedPermit;
 use crate::credential::StatusPurpose;
 use crate::multikey;
+use crate::report::ReasonCode;
 use crate::time::UnixTime;
 use crate::trust::TrustList;
 
-/// Why a permit is refused. Each variant has a stable [`Rejection::code`].
+/// Why a permit is refused. Each variant has one [`ReasonCode`] ([`Rejection::reason`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Rejection {
@@ -128,45 +129,31 @@ pub enum Rejection {
     },
 }
 
-/// Every reason code, in the order of verification (`wallet-spec/SPEC.md`, "Reason codes").
-pub const REASON_CODES: [&str; 15] = [
-    "malformed",
-    "unknown_issuer",
-    "wrong_issuer",
-    "unknown_key",
-    "key_revoked",
-    "key_not_valid",
-    "category_not_allowed",
-    "bad_signature",
-    "not_yet_valid",
-    "expired",
-    "status_list_invalid",
-    "status_unknown",
-    "revoked",
-    "status_stale",
-    "suspended",
-];
-
 impl Rejection {
-    /// The stable reason code.
-    pub fn code(&self) -> &'static str {
+    /// The reason code.
+    pub fn reason(&self) -> ReasonCode {
         match self {
-            Self::Malformed(_) => "malformed",
-            Self::UnknownIssuer { .. } => "unknown_issuer",
-            Self::WrongIssuer { .. } => "wrong_issuer",
-            Self::UnknownKey { .. } => "unknown_key",
-            Self::KeyRevoked { .. } => "key_revoked",
-            Self::KeyNotValid { .. } => "key_not_valid",
-            Self::CategoryNotAllowed { .. } => "category_not_allowed",
-            Self::BadSignature => "bad_signature",
-            Self::NotYetValid { .. } => "not_yet_valid",
-            Self::Expired { .. } => "expired",
-            Self::Revoked { .. } => "revoked",
-            Self::Suspended { .. } => "suspended",
-            Self::StatusStale { .. } => "status_stale",
-            Self::StatusUnknown { .. } => "status_unknown",
-            Self::StatusListInvalid { .. } => "status_list_invalid",
+            Self::Malformed(_) => ReasonCode::Malformed,
+            Self::UnknownIssuer { .. } => ReasonCode::UnknownIssuer,
+            Self::WrongIssuer { .. } => ReasonCode::WrongIssuer,
+            Self::UnknownKey { .. } => ReasonCode::UnknownKey,
+            Self::KeyRevoked { .. } => ReasonCode::KeyRevoked,
+            Self::KeyNotValid { .. } => ReasonCode::KeyNotValid,
+            Self::CategoryNotAllowed { .. } => ReasonCode::CategoryNotAllowed,
+            Self::BadSignature => ReasonCode::BadSignature,
+            Self::NotYetValid { .. } => ReasonCode::NotYetValid,
+            Self::Expired { .. } => ReasonCode::Expired,
+            Self::Revoked { .. } => ReasonCode::Revoked,
+            Self::Suspended { .. } => ReasonCode::Suspended,
+            Self::StatusStale { .. } => ReasonCode::StatusStale,
+            Self::StatusUnknown { .. } => ReasonCode::StatusUnknown,
+            Self::StatusListInvalid { .. } => ReasonCode::StatusListInvalid,
         }
+    }
+
+    /// The stable reason code, as text.
+    pub fn code(&self) -> &'static str {
+        self.reason().as_str()
     }
 
     /// Whether the permit's signature had verified before this rejection (clock and
@@ -193,46 +180,6 @@ impl Rejection {
         }
     }
 }
-
-/// What a reason code means, for people: (English, Thai).
-pub fn reason_text(code: &str) -> (&'static str, &'static str) {
-    match code {
-        "malformed" => ("The QR code is damaged or is not a work permit.", "คิวอาร์โค้ดเสียหายหรือไม่ใช่ใบอนุญาตทำงาน"),
-        "unknown_issuer" => {
-            ("Issued by an authority this verifier does not trust.", "ออกโดยหน่วยงานที่ไม่อยู่ในรายชื่อที่เชื่อถือได้")
-        }
-        "wrong_issuer" => ("Signed with a key of another authority.", "ลงนามด้วยกุญแจของหน่วยงานอื่น"),
-        "unknown_key" => ("Signed with a key the trust list does not hold.", "ลงนามด้วยกุญแจที่ไม่อยู่ในรายชื่อที่เชื่อถือได้"),
-        "key_revoked" => {
-            ("The signing key was withdrawn; the permit must be reissued.", "กุญแจที่ใช้ลงนามถูกเพิกถอนแล้ว ต้องออกใบอนุญาตใหม่")
-        }
-        "key_not_valid" => ("Signed outside the signing key's period of use.", "ลงนามนอกช่วงเวลาที่กุญแจใช้งานได้"),
-        "category_not_allowed" => {
-            ("The issuer may not issue this kind of permit.", "หน่วยงานนี้ไม่มีอำนาจออกใบอนุญาตประเภทนี้")
-        }
-        "bad_signature" => (
-            "The signature is invalid: the permit was altered or forged.",
-            "ลายมือชื่อดิจิทัลไม่ถูกต้อง ใบอนุญาตถูกแก้ไขหรือปลอมแปลง",
-        ),
-        "not_yet_valid" => ("The permit is not valid yet.", "ใบอนุญาตยังไม่เริ่มมีผล"),
-        "expired" => ("The permit has expired.", "ใบอนุญาตหมดอายุแล้ว"),
-        "revoked" => ("The permit has been revoked.", "ใบอนุญาตถูกเพิกถอนแล้ว"),
-        "suspended" => ("The permit is suspended.", "ใบอนุญาตถูกพักใช้"),
-        "status_stale" => (
-            "Status information is too old for this check; update the verifier bundle.",
-            "ข้อมูลสถานะเก่าเกินไปสำหรับการตรวจนี้ กรุณาปรับปรุงชุดข้อมูลตรวจสอบ",
-        ),
-        "status_unknown" => (
-            "No status information for this permit; update the verifier bundle.",
-            "ไม่มีข้อมูลสถานะของใบอนุญาตนี้ กรุณาปรับปรุงชุดข้อมูลตรวจสอบ",
-        ),
-        "status_list_invalid" => ("The status information is invalid or not trusted.", "ข้อมูลสถานะไม่ถูกต้องหรือไม่น่าเชื่อถือ"),
-        _ => ("The permit was refused.", "ใบอนุญาตไม่ผ่านการตรวจสอบ"),
-    }
-}
-
-/// The verdict words for a valid permit: (English, Thai).
-pub const VALID_TEXT: (&str, &str) = ("Valid work permit.", "ใบอนุญาตทำงานถูกต้อง");
 
 /// A permit that passed every check.
 ///
@@ -311,17 +258,6 @@ pub fn status_as_of(verdict: &Result<VerifiedPermit, Rejection>) -> Option<UnixT
 
 /// A list signed this far in the future is refused (clock skew allowance).
 pub const MAX_CLOCK_SKEW_SECS: i64 = 300;
-
-/// "3 h ago" in English and Thai.
-pub fn age_text(as_of: UnixTime, now: UnixTime) -> (String, String) {
-    let secs = (now.0 - as_of.0).max(0);
-    match secs {
-        0..60 => ("just now".into(), "เมื่อสักครู่".into()),
-        60..3600 => (format!("{} min ago", secs / 60), format!("{} นาทีที่แล้ว", secs / 60)),
-        3600..172_800 => (format!("{} h ago", secs / 3600), format!("{} ชั่วโมงที่แล้ว", secs / 3600)),
-        _ => (format!("{} days ago", secs / 86_400), format!("{} วันที่แล้ว", secs / 86_400)),
-    }
-}
 
 impl VerifiedPermit {
     /// What is known of its status.

@@ -7,8 +7,9 @@ use wasm_bindgen::prelude::*;
 
 use crate::bundle::Bundle;
 use crate::multikey;
+use crate::report;
 use crate::time::UnixTime;
-use crate::verify::{self, Policy, VALID_TEXT, reason_text};
+use crate::verify::{self, Policy};
 
 /// A verifier holding a checked bundle.
 #[wasm_bindgen]
@@ -36,41 +37,17 @@ impl WasmVerifier {
         Ok(WasmVerifier { bundle })
     }
 
-    /// The verdict on a payload at `now` (Unix seconds) under `policy`, as JSON:
-    /// `valid`, `reason`, `detail`, `message` {en, th}, `statusAsOf` (Unix seconds or null), `permit`.
-    pub fn verify(&self, payload: &str, policy: &str, now: f64) -> String {
-        let policy = Policy::parse(policy).unwrap_or(Policy::Inspector);
+    /// The verdict document ([`crate::report::document`]) on a payload at `now`
+    /// (Unix seconds) under `policy`, as JSON.
+    ///
+    /// # Errors
+    /// An unknown policy name (never silently another policy).
+    pub fn verify(&self, payload: &str, policy: &str, now: f64) -> Result<String, JsError> {
+        let policy = Policy::parse(policy)
+            .ok_or_else(|| JsError::new(&format!("unknown policy {policy:?}: inspector, employer or immigration")))?;
         let now = UnixTime(now as i64);
         let verdict = verify::verify_with_bundle(payload.trim(), &self.bundle, policy, now);
-        let as_of = verify::status_as_of(&verdict).map(seconds);
-        let value = match &verdict {
-            Ok(v) => json!({
-                "valid": true, "reason": null, "detail": null,
-                "message": { "en": VALID_TEXT.0, "th": VALID_TEXT.1 },
-                "statusAsOf": as_of, "permit": v.display_fields(),
-            }),
-            Err(r) => {
-                let (en, th) = reason_text(r.code());
-                // After the signature check, the permit is authentic: show whose it is.
-                let permit = match crate::codec::decode(payload.trim()) {
-                    Ok(sp) if r.signature_verified() => {
-                        let issuer = self.bundle.trust().issuer(sp.issuance().issuer());
-                        verify::display_fields(
-                            &sp,
-                            issuer.and_then(|i| i.name("en")),
-                            issuer.and_then(|i| i.name("th")),
-                        )
-                    }
-                    _ => Value::Null,
-                };
-                json!({
-                    "valid": false, "reason": r.code(), "detail": r.detail(),
-                    "message": { "en": en, "th": th }, "explanation": r.to_string(),
-                    "statusAsOf": as_of, "permit": permit,
-                })
-            }
-        };
-        value.to_string()
+        Ok(report::document(payload, &verdict, self.bundle.trust(), Some(policy), now).to_string())
     }
 
     /// When the registry assembled the bundle (Unix seconds).
@@ -110,6 +87,6 @@ pub fn run_vector(vector_json: &str) -> String {
 /// "3 h ago" in English and Thai, as `[en, th]` JSON.
 #[wasm_bindgen(js_name = ageText)]
 pub fn age_text(as_of: f64, now: f64) -> String {
-    let (en, th) = verify::age_text(UnixTime(as_of as i64), UnixTime(now as i64));
+    let (en, th) = report::age_text(UnixTime(as_of as i64), UnixTime(now as i64));
     json!([en, th]).to_string()
 }

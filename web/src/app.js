@@ -13,6 +13,7 @@ const LANG_KEY = 'dwp.lang';
 const BUNDLE_URL = new URL('../v1/bundle', location.href);
 const params = new URLSearchParams(location.search);
 const policy = params.get('policy') || 'inspector';
+const POLICIES = ['inspector', 'employer', 'immigration'];
 const $ = (id) => document.getElementById(id);
 let lang = localStorage.getItem(LANG_KEY) || 'th';
 let verifier = null;
@@ -80,12 +81,12 @@ function render(v) {
   box.hidden = false;
   box.className = `verdict ${CLASSES[v.valid ? 'valid' : v.reason] || 'bad'}`;
   box.dataset.reason = v.valid ? 'valid' : v.reason;
-  const key = v.valid ? 'valid' : v.reason;
-  const title = label(lang, key) === key ? label(lang, 'rejected') : label(lang, key);
-  $('verdict-title').textContent = title;
-  $('verdict-reason').textContent = lang === 'th' ? v.message.th : v.message.en;
-  $('verdict-status').textContent = v.statusAsOf != null
-    ? label(lang, 'statusAsOf', { date: formatDate(v.statusAsOf, true), age: age(v.statusAsOf) }) : '';
+  // Titles and sentences come with the verdict, keyed by its reason code (dwp-verifier's report).
+  $('verdict-title').textContent = v.title?.[lang] || v.title?.en || label(lang, 'rejected');
+  $('verdict-reason').textContent = v.message?.[lang] || v.message?.en || '';
+  const asOf = v.statusAsOf != null ? Date.parse(v.statusAsOf) / 1000 : null;
+  $('verdict-status').textContent = asOf != null
+    ? label(lang, 'statusAsOf', { date: formatDate(asOf, true), age: age(asOf) }) : '';
   const dl = $('details');
   dl.replaceChildren();
   const p = v.permit;
@@ -113,8 +114,17 @@ function render(v) {
 }
 
 function check(payload) {
+  const refusal = (titleKey, text) => render({
+    valid: false, reason: titleKey,
+    title: { en: label('en', titleKey), th: label('th', titleKey) },
+    message: { en: text('en'), th: text('th') }, statusAsOf: null, permit: null,
+  });
+  if (!POLICIES.includes(policy)) {
+    refusal('cannotCheck', (l) => label(l, 'badPolicy', { policy, policies: POLICIES.join(', ') }));
+    return;
+  }
   if (!verifier) {
-    render({ valid: false, reason: 'status_unknown', message: { en: label('en', 'statusNone'), th: label('th', 'statusNone') }, statusAsOf: null, permit: null });
+    refusal('status_unknown', (l) => label(l, 'statusNone'));
     return;
   }
   const start = performance.now();

@@ -1,12 +1,12 @@
 // Labels of the verifier page. Thai is the default; Burmese, Lao and Khmer fall back to English
-// label by label until their translations are added here (same keys).
+// label by label until their translations are added here (same keys). A verdict's title and sentence
+// are not here: they come with the verdict, from dwp-verifier's one table of reason codes.
 export const LABELS = {
   th: {
     title: 'ตรวจใบอนุญาตทำงาน', language: 'ภาษา', scan: 'สแกน', photo: 'เปิดรูปภาพ',
     paste: 'หรือวางข้อมูล DWP1:', check: 'ตรวจสอบ', offline: 'ทำงานได้โดยไม่ต้องใช้อินเทอร์เน็ต',
-    valid: 'ถูกต้อง', revoked: 'ถูกเพิกถอน', suspended: 'ถูกพักใช้', expired: 'หมดอายุ',
-    status_stale: 'ข้อมูลสถานะเก่าเกินไป', status_unknown: 'ไม่ทราบสถานะ', bad_signature: 'ลายมือชื่อไม่ถูกต้อง',
-    unknown_issuer: 'ผู้ออกไม่อยู่ในรายชื่อที่เชื่อถือได้', rejected: 'ไม่ผ่าน',
+    status_unknown: 'ไม่ทราบสถานะ', rejected: 'ไม่ผ่าน', cannotCheck: 'ตรวจสอบไม่ได้',
+    badPolicy: 'ไม่รู้จักนโยบาย "{policy}" ในที่อยู่ของหน้านี้ (ใช้ได้: {policies})',
     statusAsOf: 'สถานะ ณ {date} ({age})', statusNone: 'ยังไม่มีข้อมูลสถานะ — เชื่อมต่ออินเทอร์เน็ตหนึ่งครั้ง',
     bundleAge: 'ข้อมูลสำหรับตรวจสอบ ณ {date} ({age})', bundleKept: 'ไม่รับข้อมูลที่เก่ากว่า: {reason}',
     cameraError: 'เปิดกล้องไม่ได้: {error}', noCode: 'ไม่พบคิวอาร์โค้ดในรูปภาพ', loading: 'กำลังโหลด…',
@@ -17,9 +17,8 @@ export const LABELS = {
   en: {
     title: 'Work permit check', language: 'Language', scan: 'Scan', photo: 'Open a photo',
     paste: 'or paste a DWP1: payload', check: 'Check', offline: 'Works without internet',
-    valid: 'VALID', revoked: 'REVOKED', suspended: 'SUSPENDED', expired: 'EXPIRED',
-    status_stale: 'STATUS TOO OLD', status_unknown: 'STATUS UNKNOWN', bad_signature: 'BAD SIGNATURE',
-    unknown_issuer: 'UNKNOWN ISSUER', rejected: 'REJECTED',
+    status_unknown: 'STATUS UNKNOWN', rejected: 'REJECTED', cannotCheck: 'CANNOT CHECK',
+    badPolicy: 'Unknown policy "{policy}" in this page\'s address (use one of: {policies})',
     statusAsOf: 'status as of {date}, {age}', statusNone: 'No status data yet — connect to the internet once',
     bundleAge: 'Verifier data as of {date} ({age})', bundleKept: 'An older bundle was refused: {reason}',
     cameraError: 'The camera could not be opened: {error}', noCode: 'No QR code found in the photo', loading: 'Loading…',

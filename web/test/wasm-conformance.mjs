@@ -4,7 +4,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import assert from 'node:assert/strict';
-import { initSync, runVector } from '../build/pkg/dwp_verifier.js';
+import os from 'node:os';
+import { initSync, runVector, WasmVerifier } from '../build/pkg/dwp_verifier.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const dwp = process.env.DWP_BIN || path.join(root, 'target/debug/dwp');
@@ -27,3 +28,29 @@ for (const f of files) {
   same += 1;
 }
 console.log(`WASM conformance: ${same} of ${files.length} vectors give the native outcome`);
+
+// One verdict document: the page's (WASM) and `dwp verify --json` agree field by field, for a valid
+// and a revoked permit, and an unknown policy is an error, never another policy.
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dwp-verdict-'));
+for (const id of ['valid', 'status-revoked', 'status-stale-inspector']) {
+  const { input, expected, root: rootKey } = JSON.parse(fs.readFileSync(path.join(dir, `${id}.json`), 'utf8'));
+  const bundleText = JSON.stringify(input.bundle);
+  const bundleFile = path.join(tmp, `${id}.json`);
+  fs.writeFileSync(bundleFile, bundleText);
+  const verifier = new WasmVerifier(bundleText, rootKey ?? undefined);
+  const now = Date.parse(input.now) / 1000;
+  const page = JSON.parse(verifier.verify(input.payload, input.policy, now));
+  let out;
+  try {
+    out = execFileSync(dwp, ['verify', '--bundle', bundleFile, '--policy', input.policy, '--now', input.now, '--json', input.payload], { encoding: 'utf8' });
+  } catch (e) {
+    out = e.stdout; // a rejection exits 1
+  }
+  const cli = JSON.parse(out);
+  delete cli.rootPinned;
+  assert.deepEqual(page, cli, `${id}: the page's verdict and the command line's differ`);
+  assert.equal(page.reason, expected.reason, `${id}: the vector's reason`);
+  assert.throws(() => verifier.verify(input.payload, 'inspektor', now), /unknown policy/);
+}
+fs.rmSync(tmp, { recursive: true, force: true });
+console.log('one verdict document: the page and the command line agree on valid, revoked and stale permits');
