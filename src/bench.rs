@@ -56,8 +56,13 @@ fn bench_issuer() -> Result<BenchIssuer> {
     let key = KeyPair::from_seed(&[42; 32], Some(format!("{BENCH_DID}#key-1")));
     let root = KeyPair::from_seed(&[43; 32], None);
     let created = UnixTime::parse("2026-11-24T03:04:05Z")?;
-    let entry =
-        crate::cli::trusted_issuer(BENCH_DID, &key, UnixTime(created.0 - 86_400), UnixTime(created.0 + 3650 * 86_400));
+    let entry = dwp_issuer::trust::trusted_issuer(
+        BENCH_DID,
+        &dwp_issuer::trust::Authority::demo(),
+        &key,
+        UnixTime(created.0 - 86_400),
+        UnixTime(created.0 + 3650 * 86_400),
+    );
     let trust = sign_trust_list(&root, 1, created, vec![entry])?;
     Ok(BenchIssuer { key, root, created, trust })
 }

@@ -12,9 +12,8 @@ use serde_json::{Value, json};
 use dwp_issuer::keys::KeyPair;
 use dwp_issuer::qr::Qr;
 use dwp_issuer::sign::{self, IssuedPermit};
-use dwp_issuer::trust::{did_document, sign_trust_list};
+use dwp_issuer::trust::{Authority, did_document, sign_trust_list, trusted_issuer};
 use dwp_verifier::codec;
-use dwp_verifier::codes::Category;
 use dwp_verifier::credential::{Issuance, KeyRef, StatusRef};
 use dwp_verifier::ed25519::PublicKey;
 use dwp_verifier::multikey;
@@ -22,7 +21,7 @@ use dwp_verifier::permit::Permit;
 use dwp_verifier::proof;
 use dwp_verifier::report;
 use dwp_verifier::time::UnixTime;
-use dwp_verifier::trust::{TrustList, TrustedIssuerDocument, TrustedKeyDocument};
+use dwp_verifier::trust::TrustList;
 use dwp_verifier::verify;
 
 use crate::files;
@@ -77,6 +76,9 @@ pub enum Command {
         /// The issuer DID for keys generated on first start (default: did:web of the listen address).
         #[arg(long)]
         did: Option<String>,
+        /// The authority named in the trust list of keys generated on first start.
+        #[command(flatten)]
+        authority: AuthorityArgs,
         /// Days a new API token lives unless its creator says otherwise (1 to 3650).
         #[arg(long, default_value_t = crate::registry::DEFAULT_TOKEN_DAYS)]
         token_days: u32,
@@ -183,7 +185,33 @@ pub enum KeysCommand {
         /// The issuer DID.
         #[arg(long, default_value = "did:web:dwp.doe.go.th")]
         did: String,
+        #[command(flatten)]
+        authority: AuthorityArgs,
     },
+}
+
+/// The issuing authority's name, as the trust list gives it to verifiers.
+#[derive(Debug, Clone, Args)]
+pub struct AuthorityArgs {
+    /// The authority's name in English.
+    #[arg(long, default_value = "Department of Employment")]
+    pub authority_name: String,
+    /// The authority's name in Thai.
+    #[arg(long, default_value = "กรมการจัดหางาน")]
+    pub authority_name_th: String,
+}
+
+impl AuthorityArgs {
+    /// The authority, its names checked as permit texts are.
+    ///
+    /// # Errors
+    /// Naming the flag whose text breaks a rule.
+    pub fn authority(&self) -> Result<Authority> {
+        dwp_verifier::text::check(&self.authority_name, 200).map_err(|e| anyhow::anyhow!("--authority-name {e}"))?;
+        dwp_verifier::text::check(&self.authority_name_th, 200)
+            .map_err(|e| anyhow::anyhow!("--authority-name-th {e}"))?;
+        Ok(Authority { en: self.authority_name.clone(), th: self.authority_name_th.clone() })
+    }
 }
 
 #[derive(Debug, Args)]
@@ -339,8 +367,8 @@ fn parse_time(s: &str, what: &str) -> Result<UnixTime> {
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Demo { out } => crate::demo::run(&out),
-        Command::Keys(KeysCommand::Generate { out, did }) => {
-            generate_keys(&out, &did, now())?;
+        Command::Keys(KeysCommand::Generate { out, did, authority }) => {
+            generate_keys(&out, &did, &authority.authority()?, now())?;
             println!(
                 "wrote issuer-key.json, root-key.json (mode 0600), did.json, trust-list.json, root-public-key.json to {}",
                 out.display()
@@ -369,6 +397,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             data,
             listen,
             did,
+            authority,
             token_days,
             header_timeout_secs,
             idle_timeout_secs,
@@ -382,7 +411,15 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 max_connections: usize::try_from(max_connections).context("--max-connections")?,
                 shutdown_grace: Duration::from_secs(shutdown_grace_secs),
             };
-            crate::registry::serve(&data, &listen, did.as_deref(), token_days, limits)
+            let config = crate::registry::ServeConfig {
+                did: did.unwrap_or_else(|| crate::registry::default_did(&listen)),
+                data,
+                listen,
+                authority: authority.authority()?,
+                token_days,
+                limits,
+            };
+            crate::registry::serve(config)
         }
         Command::Conformance { dir, generate: true, .. } => crate::conformance::generate(&dir),
         Command::Conformance { dir, generate: false, json } => crate::conformance::run(&dir, json),
@@ -404,8 +441,9 @@ pub const ROOT_PUBLIC: &str = "root-public-key.json";
 /// Trust list file name.
 pub const TRUST_LIST: &str = "trust-list.json";
 
-/// Generates an issuer key and a root key, and writes the DID document and a signed trust list.
-pub fn generate_keys(out: &Path, did: &str, now: UnixTime) -> Result<()> {
+/// Generates an issuer key and a root key, and writes the DID document and a
+/// signed trust list naming `authority`.
+pub fn generate_keys(out: &Path, did: &str, authority: &Authority, now: UnixTime) -> Result<()> {
     // Check the DID by building an issuance with it.
     Issuance::new(did, KeyRef::Numbered(1), now, StatusRef { shard: 0, index: 0 })
         .with_context(|| format!("--did {did:?}"))?;
@@ -426,31 +464,10 @@ pub fn generate_keys(out: &Path, did: &str, now: UnixTime) -> Result<()> {
     files::write_public(&out.join(ROOT_PUBLIC), serde_json::to_string_pretty(&root_public)?.as_bytes())?;
     let did_doc = did_document(did, &[(vm.as_str(), issuer.public_multibase())]);
     files::write_public(&out.join("did.json"), serde_json::to_string_pretty(&did_doc)?.as_bytes())?;
-    let trusted = trusted_issuer(did, &issuer, now, UnixTime(now.0 + 10 * 366 * 86_400));
+    let trusted = trusted_issuer(did, authority, &issuer, now, UnixTime(now.0 + 10 * 366 * 86_400));
     let trust = sign_trust_list(&root, 1, now, vec![trusted])?;
     files::write_public(&out.join(TRUST_LIST), serde_json::to_string_pretty(&trust)?.as_bytes())?;
     Ok(())
-}
-
-/// A trust-list entry for an issuer with one key, allowed every category.
-pub fn trusted_issuer(did: &str, key: &KeyPair, valid_from: UnixTime, valid_until: UnixTime) -> TrustedIssuerDocument {
-    TrustedIssuerDocument {
-        id: did.to_string(),
-        name: [
-            ("en".to_string(), "Department of Employment (demo keys)".to_string()),
-            ("th".to_string(), "กรมการจัดหางาน (กุญแจสาธิต)".to_string()),
-        ]
-        .into_iter()
-        .collect(),
-        categories: Category::ALL.iter().map(|c| c.as_str().to_string()).collect(),
-        keys: vec![TrustedKeyDocument {
-            id: key.id.clone().unwrap_or_else(|| format!("{did}#key-1")),
-            public_key_multibase: key.public_multibase(),
-            valid_from: valid_from.to_string(),
-            valid_until: valid_until.to_string(),
-            revoked: None,
-        }],
-    }
 }
 
 /// Reads the issuer key of a keys directory.

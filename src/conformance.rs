@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use dwp_issuer::keys::KeyPair;
 use dwp_issuer::sign::issue_permit;
 use dwp_issuer::status::{ListInfo, sign_status_list};
+use dwp_issuer::trust::Authority;
 use dwp_issuer::trust::sign_trust_list;
 use dwp_verifier::codec::{self, PREFIX};
 use dwp_verifier::credential::{Issuance, KeyRef, SignedPermit, StatusPurpose, StatusRef};
@@ -65,15 +66,26 @@ enum Trust {
 }
 
 fn trust_list(k: &Keys, variant: Trust) -> Result<Value> {
-    let mut doe = crate::cli::trusted_issuer(DOE, &k.issuer, t("2026-01-01T00:00:00Z"), t("2030-12-31T23:59:59Z"));
+    let mut doe = dwp_issuer::trust::trusted_issuer(
+        DOE,
+        &Authority::demo(),
+        &k.issuer,
+        t("2026-01-01T00:00:00Z"),
+        t("2030-12-31T23:59:59Z"),
+    );
     if variant == Trust::KeyRevoked {
         doe.keys[0].revoked = Some("2026-11-24T12:00:00Z".into());
     }
     if variant == Trust::NoSection62 {
         doe.categories.retain(|c| c != "section62");
     }
-    let other: TrustedIssuerDocument =
-        crate::cli::trusted_issuer(OTHER, &k.other, t("2026-01-01T00:00:00Z"), t("2030-12-31T23:59:59Z"));
+    let other: TrustedIssuerDocument = dwp_issuer::trust::trusted_issuer(
+        OTHER,
+        &Authority::demo(),
+        &k.other,
+        t("2026-01-01T00:00:00Z"),
+        t("2030-12-31T23:59:59Z"),
+    );
     Ok(sign_trust_list(&k.root, 1, t("2026-11-24T00:00:00Z"), vec![doe, other])?)
 }
 

@@ -27,7 +27,7 @@ pub fn run(out: &Path) -> Result<ExitCode> {
     if out.join(ISSUER_KEY).exists() {
         println!("1. Using the demo keys in {}", out.display());
     } else {
-        cli::generate_keys(out, "did:web:dwp.doe.go.th", now)?;
+        cli::generate_keys(out, "did:web:dwp.doe.go.th", &dwp_issuer::trust::Authority::demo(), now)?;
         println!("1. Generated demo keys in {} (secret keys with mode 0600)", out.display());
     }
     let permit = Permit::from_json(SAMPLE_PERMIT).context("the sample permit")?;

@@ -144,7 +144,9 @@ fn fsync_rate(dir: &Path) -> Result<f64> {
 }
 
 async fn run_one(name: &str, dir: &Path, url: &str, requests: usize, concurrency: usize, fsync: f64) -> Result<()> {
+    let authority = dwp_issuer::trust::Authority::demo();
     let state = registry::open(registry::Options {
+        authority: &authority,
         data: dir,
         did: "did:web:bench.dwp.invalid",
         database_url: url,

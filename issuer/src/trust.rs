@@ -3,11 +3,59 @@
 
 use serde_json::{Value, json};
 
+use dwp_verifier::codes::Category;
 use dwp_verifier::time::UnixTime;
-use dwp_verifier::trust::{TRUST_LIST_TYPE, TrustListDocument, TrustedIssuerDocument};
+use dwp_verifier::trust::{TRUST_LIST_TYPE, TrustListDocument, TrustedIssuerDocument, TrustedKeyDocument};
 
 use crate::keys::KeyPair;
 use crate::sign::{SignError, sign_jcs};
+
+/// The authority a trust-list entry names, as verifiers show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authority {
+    /// In English.
+    pub en: String,
+    /// In Thai.
+    pub th: String,
+}
+
+impl Authority {
+    /// The Department of Employment: what a registry names unless configured otherwise.
+    pub fn department_of_employment() -> Authority {
+        Authority { en: "Department of Employment".into(), th: "กรมการจัดหางาน".into() }
+    }
+
+    /// Keys made for a demonstration or a test, and said to be so.
+    pub fn demo() -> Authority {
+        Authority {
+            en: "Department of Employment (demo keys)".into(), th: "กรมการจัดหางาน (กุญแจสาธิต)".into()
+        }
+    }
+}
+
+/// A trust-list entry for an issuer with one key, allowed every category.
+pub fn trusted_issuer(
+    did: &str,
+    authority: &Authority,
+    key: &KeyPair,
+    valid_from: UnixTime,
+    valid_until: UnixTime,
+) -> TrustedIssuerDocument {
+    TrustedIssuerDocument {
+        id: did.to_string(),
+        name: [("en".to_string(), authority.en.clone()), ("th".to_string(), authority.th.clone())]
+            .into_iter()
+            .collect(),
+        categories: Category::ALL.iter().map(|c| c.as_str().to_string()).collect(),
+        keys: vec![TrustedKeyDocument {
+            id: key.id.clone().unwrap_or_else(|| format!("{did}#key-1")),
+            public_key_multibase: key.public_multibase(),
+            valid_from: valid_from.to_string(),
+            valid_until: valid_until.to_string(),
+            revoked: None,
+        }],
+    }
+}
 
 /// Signs a trust list with the root key (`eddsa-jcs-2022`, verification method `did:key:X#X`).
 ///

@@ -12,6 +12,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
 use dwp_issuer::keys::KeyPair;
+use dwp_issuer::trust::Authority;
 use dwp_verifier::credential::KeyRef;
 use dwp_verifier::multikey;
 use dwp_verifier::time::UnixTime;
@@ -69,15 +70,15 @@ impl StartLock {
 ///
 /// # Errors
 /// When the set cannot be created, read, or its parts disagree.
-pub fn open(data: &Path, did: &str, now: UnixTime, _lock: &StartLock) -> Result<KeySet> {
+pub fn open(data: &Path, did: &str, authority: &Authority, now: UnixTime, _lock: &StartLock) -> Result<KeySet> {
     let keys = data.join("keys");
     if !keys.join(ISSUER_KEY).exists() {
-        create(data, &keys, did, now)?;
+        create(data, &keys, did, authority, now)?;
     }
     check(&keys)
 }
 
-fn create(data: &Path, keys: &Path, did: &str, now: UnixTime) -> Result<()> {
+fn create(data: &Path, keys: &Path, did: &str, authority: &Authority, now: UnixTime) -> Result<()> {
     if keys.exists() && std::fs::read_dir(keys).map(|mut d| d.next().is_some()).unwrap_or(true) {
         bail!(
             "{} exists but holds no {ISSUER_KEY}: restore the registry's keys there (never generate new ones \
@@ -89,13 +90,13 @@ fn create(data: &Path, keys: &Path, did: &str, now: UnixTime) -> Result<()> {
     if staging.exists() {
         std::fs::remove_dir_all(&staging).with_context(|| format!("removing {}", staging.display()))?;
     }
-    crate::cli::generate_keys(&staging, did, now)
+    crate::cli::generate_keys(&staging, did, authority, now)
         .with_context(|| format!("generating the registry's keys in {}", staging.display()))?;
     if keys.exists() {
         std::fs::remove_dir(keys).with_context(|| format!("replacing the empty {}", keys.display()))?;
     }
     std::fs::rename(&staging, keys).with_context(|| format!("moving the new keys to {}", keys.display()))?;
-    eprintln!("generated issuer and root keys for {did} in {} (mode 0600)", keys.display());
+    eprintln!("generated issuer and root keys for {did} ({}) in {} (mode 0600)", authority.en, keys.display());
     Ok(())
 }
 

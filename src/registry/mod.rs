@@ -389,6 +389,8 @@ pub struct Options<'a> {
     pub data: &'a Path,
     /// The issuer DID for keys generated on first start.
     pub did: &'a str,
+    /// The authority the trust list of keys generated on first start names.
+    pub authority: &'a dwp_issuer::trust::Authority,
     /// The database.
     pub database_url: &'a str,
     /// The clock.
@@ -410,7 +412,7 @@ pub const DEFAULT_TOKEN_DAYS: u32 = 90;
 pub async fn open(o: Options<'_>) -> Result<AppState> {
     secure_data_dir_reporting(o.data)?;
     let lock = keyset::StartLock::acquire(o.data)?;
-    let keys = keyset::open(o.data, o.did, o.clock.now(), &lock)?;
+    let keys = keyset::open(o.data, o.did, o.authority, o.clock.now(), &lock)?;
     // Files made since (the lock, a new key set's public files) are private too.
     secure_data_dir(o.data)?;
     let db = Db::open(o.database_url).await?;
@@ -474,28 +476,40 @@ pub fn default_did(listen: &str) -> String {
     }
 }
 
+/// What `dwp serve` is told, from its flags.
+pub struct ServeConfig {
+    /// The data directory.
+    pub data: std::path::PathBuf,
+    /// The address to listen on.
+    pub listen: String,
+    /// The issuer DID for keys generated on first start.
+    pub did: String,
+    /// The authority the trust list of keys generated on first start names.
+    pub authority: dwp_issuer::trust::Authority,
+    /// Days a new token lives by default.
+    pub token_days: u32,
+    /// Connection limits.
+    pub limits: listen::Limits,
+}
+
 /// `dwp serve`: serves until SIGTERM or ctrl-c, within the connection `limits`. The listener is
 /// bound before anything is created, so that a start that cannot listen leaves no token behind.
 ///
 /// # Errors
 ///
 /// The runtime, the keys, the database or the listening socket could not be set up.
-pub fn serve(
-    data: &Path,
-    listen: &str,
-    did: Option<&str>,
-    token_days: u32,
-    limits: listen::Limits,
-) -> Result<std::process::ExitCode> {
+pub fn serve(config: ServeConfig) -> Result<std::process::ExitCode> {
+    let ServeConfig { data, listen, did, authority, token_days, limits } = config;
+    let (data, listen) = (data.as_path(), listen.as_str());
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
     let result = runtime.block_on(async {
-        let did = did.map(str::to_string).unwrap_or_else(|| default_did(listen));
         let url = database_url(data)?;
         let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
         let addr = listener.local_addr()?;
         let options = Options {
             data,
             did: &did,
+            authority: &authority,
             database_url: &url,
             clock: Clock::system(),
             token_ttl: i64::from(token_days) * 86_400,

@@ -414,3 +414,44 @@ fn officers_and_former_employers_read_no_more_than_they_may() {
     let theirs = s.get(&format!("/v1/permits/{new_id}"), Some(&next)).json();
     assert!(theirs["permit"]["worker"].is_object(), "the new employer reads its worker's permit");
 }
+
+#[test]
+fn a_registry_names_its_authority_never_demo_keys() {
+    let s = Server::start(Engine::Sqlite);
+    for path in ["/trust-list", "/v1/bundle"] {
+        let body = s.get(path, None).body;
+        assert!(!body.contains("demo") && !body.contains("สาธิต"), "{path} says demo: {body}");
+    }
+    let trust = s.get("/trust-list", None).json();
+    assert_eq!(trust["issuers"][0]["name"]["en"], "Department of Employment");
+    assert_eq!(trust["issuers"][0]["name"]["th"], "กรมการจัดหางาน");
+    let named = Server::start_with(
+        Engine::Sqlite,
+        &[
+            "--authority-name",
+            "Department of Employment, Chonburi office",
+            "--authority-name-th",
+            "สำนักงานจัดหางานจังหวัดชลบุรี",
+        ],
+    );
+    let trust = named.get("/trust-list", None).json();
+    assert_eq!(trust["issuers"][0]["name"]["en"], "Department of Employment, Chonburi office");
+    assert_eq!(trust["issuers"][0]["name"]["th"], "สำนักงานจัดหางานจังหวัดชลบุรี");
+    // A verdict on one of its permits names it too.
+    let reg = named.token("registrar", None);
+    let payload = named.issue(&reg, &sample_permit(1))["payload"].as_str().expect("payload").to_string();
+    let bundle = named.dir.path().join("bundle.json");
+    std::fs::write(&bundle, named.get("/v1/bundle", None).body).expect("bundle");
+    let out = dwp(&["verify", "--bundle", &bundle.to_string_lossy(), "--json", &payload]);
+    let v: Value = serde_json::from_str(&stdout(&out)).expect("verdict");
+    assert_eq!(v["permit"]["issuerName"]["th"], "สำนักงานจัดหางานจังหวัดชลบุรี", "{v}");
+    // Demo keys say so, and only they.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dwp(&["demo", "--out", &dir.path().to_string_lossy()]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let demo = std::fs::read_to_string(dir.path().join("trust-list.json")).expect("demo trust list");
+    assert!(demo.contains("(demo keys)"), "{demo}");
+    let bad = dwp(&["keys", "generate", "--out", &dir.path().join("k").to_string_lossy(), "--authority-name", " x"]);
+    assert_eq!(code(&bad), 2);
+    assert!(stderr(&bad).contains("--authority-name"), "{}", stderr(&bad));
+}

@@ -42,6 +42,7 @@ impl InProc {
             let state = registry::open(Options {
                 data: &data,
                 did: "did:web:registry.test",
+                authority: &dwp_issuer::trust::Authority::department_of_employment(),
                 database_url: &url,
                 clock: Clock::from_fn(move || UnixTime(c.load(Ordering::SeqCst))),
                 token_ttl: 90 * 86_400,
