@@ -37,8 +37,8 @@ const NOW: &str = "2026-11-25T02:00:00Z";
 const INDEX: u32 = 94_567;
 
 fn t(s: &str) -> UnixTime {
-    // invariant: every time here is a literal in the accepted form.
-    UnixTime::parse(s).unwrap_or(UnixTime(0))
+    // invariant: every time here is a literal in the accepted form; a typo must stop the generator.
+    UnixTime::parse(s).expect("invariant: a literal time")
 }
 
 struct Keys {
@@ -591,6 +591,9 @@ pub fn run(dir: &Path, json_lines: bool) -> Result<ExitCode> {
     if names.is_empty() {
         bail!("no vectors (*.json) in {}", dir.display());
     }
+    use std::io::Write as _;
+    // Written, not printed: a reader that stops early (`| head`) ends the run quietly.
+    let mut out = std::io::stdout().lock();
     let (mut pass, mut fail) = (0, 0);
     for path in &names {
         let doc: Value = serde_json::from_str(&files::read_text(path, "vector")?)
@@ -605,26 +608,26 @@ pub fn run(dir: &Path, json_lines: bool) -> Result<ExitCode> {
             } else {
                 fail += 1
             }
-            println!("{}", json!({ "id": id, "actual": actual, "pass": ok }));
+            writeln!(out, "{}", json!({ "id": id, "actual": actual, "pass": ok }))?;
             continue;
         }
         match result {
             Ok(actual) if actual == doc["expected"] => {
                 pass += 1;
-                println!("pass  {id:<32} {}", doc["expected"]);
+                writeln!(out, "pass  {id:<32} {}", doc["expected"])?;
             }
             Ok(actual) => {
                 fail += 1;
-                println!("FAIL  {id:<32} expected {} got {actual}", doc["expected"]);
+                writeln!(out, "FAIL  {id:<32} expected {} got {actual}", doc["expected"])?;
             }
             Err(e) => {
                 fail += 1;
-                println!("FAIL  {id:<32} could not run: {e:#}");
+                writeln!(out, "FAIL  {id:<32} could not run: {e:#}")?;
             }
         }
     }
     if !json_lines {
-        println!("{pass} passed, {fail} failed, of {}", names.len());
+        writeln!(out, "{pass} passed, {fail} failed, of {}", names.len())?;
     }
     Ok(if fail == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

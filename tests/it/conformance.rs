@@ -82,3 +82,21 @@ fn a_wrong_expectation_fails_the_run() {
     assert_eq!(code(&out), 1);
     assert!(stdout(&out).contains("FAIL  status-revoked"), "{}", stdout(&out));
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_run_quietly() {
+    use std::io::Read;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dwp"))
+        .args(["conformance", "--json", &kit().to_string_lossy()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("dwp conformance");
+    // `| head -0`: the reader is gone before the first line, so every write meets a closed pipe.
+    drop(child.stdout.take());
+    let status = child.wait().expect("wait");
+    let mut err = String::new();
+    child.stderr.take().expect("stderr").read_to_string(&mut err).expect("stderr");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(status.code(), Some(0), "{err}");
+}

@@ -432,8 +432,9 @@ pub fn verify_many(
             out[i] = Some(verdict);
         }
     }
-    // invariant: every slot was filled, by the precheck or by its chunk.
-    out.into_iter().map(|v| v.unwrap_or(Err(Rejection::BadSignature))).collect()
+    // invariant: every slot was filled, by the precheck or by its chunk. A gap is our bug and must
+    // stop loudly, never read as a forged permit.
+    out.into_iter().map(|v| v.expect("invariant: every payload has a verdict")).collect()
 }
 
 /// Verifies a payload against a verifier bundle: everything [`verify`] checks,
