@@ -3,7 +3,8 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 /// An HTTP error answered as `application/problem+json`.
 #[derive(Debug)]
@@ -133,29 +134,59 @@ pub fn title(code: &str) -> (&'static str, &'static str) {
     }
 }
 
+/// An RFC 9457 problem document, as answered (`application/problem+json`).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Problem {
+    /// `https://dwp.doe.go.th/problems/{code}`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// What went wrong, in English.
+    pub title: &'static str,
+    /// What went wrong, in Thai.
+    pub title_th: &'static str,
+    /// The HTTP status.
+    pub status: u16,
+    /// The stable machine code.
+    pub code: String,
+    /// A human-readable explanation (never internal state).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub detail: Option<String>,
+    /// The request field at fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub field: Option<String>,
+}
+
+impl Problem {
+    /// The problem for a status and code, with an optional explanation.
+    pub fn new(status: StatusCode, code: &str, detail: Option<String>) -> Problem {
+        let (title, title_th) = title(code);
+        Problem {
+            kind: format!("https://dwp.doe.go.th/problems/{code}"),
+            title,
+            title_th,
+            status: status.as_u16(),
+            code: code.to_string(),
+            detail,
+            field: None,
+        }
+    }
+}
+
 /// The problem document for a status and code, with an optional explanation.
 pub fn document(status: StatusCode, code: &str, detail: Option<String>) -> Value {
-    let (en, th) = title(code);
-    let mut body = json!({
-        "type": format!("https://dwp.doe.go.th/problems/{code}"),
-        "title": en,
-        "titleTh": th,
-        "status": status.as_u16(),
-        "code": code,
-    });
-    if let Some(d) = detail {
-        body["detail"] = d.into();
-    }
-    body
+    // invariant: a problem is strings and a number; it always serializes.
+    serde_json::to_value(Problem::new(status, code, detail)).unwrap_or(Value::Null)
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut body = document(self.status, self.code, self.detail);
-        if let Some(f) = self.field {
-            body["field"] = f.into();
-        }
-        let mut resp = (self.status, body.to_string()).into_response();
+        let problem = Problem { field: self.field, ..Problem::new(self.status, self.code, self.detail) };
+        // invariant: a problem is strings and a number; it always serializes.
+        let body = serde_json::to_string(&problem).unwrap_or_default();
+        let mut resp = (self.status, body).into_response();
         let headers = resp.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         if let Some(secs) = self.retry_after {

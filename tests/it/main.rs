@@ -10,6 +10,7 @@ mod field;
 mod inproc;
 mod keys;
 mod negatives;
+mod openapi;
 mod permits;
 mod photos;
 mod qr_images;

@@ -23,6 +23,7 @@ pub const EARLIEST_BIRTH: Date = Date(-25_567);
 
 /// A permit as submitted, field for field as in `PERMIT.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PermitInput {
     /// Permit number, e.g. `WP-2569-21-000123`.
@@ -47,6 +48,7 @@ pub struct PermitInput {
 
 /// The worker, as submitted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WorkerInput {
     /// Name in Latin script as in the identity document.
@@ -67,6 +69,7 @@ pub struct WorkerInput {
 
 /// The identity document, as submitted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DocumentInput {
     /// `passport`, `certificate_of_identity`, `travel_document`, `border_pass` or `non_thai_id_card`.
@@ -80,6 +83,7 @@ pub struct DocumentInput {
 
 /// The employer, as submitted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EmployerInput {
     /// 13-digit juristic person ID with its check digit.
@@ -90,6 +94,7 @@ pub struct EmployerInput {
 
 /// The place of work, as submitted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WorkplaceInput {
     /// ISO 3166-2:TH code, e.g. `TH-21`.
@@ -101,6 +106,7 @@ pub struct WorkplaceInput {
 
 /// The occupation, as submitted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OccupationInput {
     /// ISCO-08 unit group, four digits.
