@@ -7,21 +7,60 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sqlx::Row;
+use utoipa::{IntoParams, ToSchema};
 
 use dwp_verifier::permit::{Permit, PermitInput};
 use dwp_verifier::time::UnixTime;
 
 use super::AppState;
+use super::api::{self, problems};
 use super::auth::{Caller, Role, random_id};
 use super::body::{JsonBody, parse_json};
-use super::permits::{check_reason, insert_permit, mutate, permit_error};
+use super::permits::{IssuedPermit, check_reason, insert_permit, mutate, permit_error, to_json};
 use super::problem::ApiError;
 use super::writer::job;
 
+/// Who submits applications and follows them.
+const DESKS: &[Role] = &[Role::Officer, Role::Registrar];
+/// Who decides applications.
+const REGISTRAR: &[Role] = &[Role::Registrar];
+/// Who creates tokens.
+const ADMIN: &[Role] = &[Role::Admin];
+
+/// An application just submitted: its state only, never its data.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Submitted {
+    /// The application's id (`ap_…`).
+    pub id: String,
+    /// Always `submitted`.
+    #[schema(example = "submitted")]
+    pub state: &'static str,
+    /// When.
+    pub submitted_at: String,
+}
+
+problems!(
+    /// What `POST /v1/applications` refuses.
+    SubmitProblems: api::READ, api::AUTH, api::JSON_BODY, api::WRITE, api::IDEMPOTENT,
+    &[(422, &["invalid_permit"])],
+);
+
 /// `POST /v1/applications` (officer, registrar).
+#[utoipa::path(
+    post,
+    path = "/v1/applications",
+    operation_id = "submitApplication",
+    summary = "Submit an application",
+    request_body = PermitInput,
+    params(api::Idempotency),
+    responses((status = 201, description = "Submitted; the answer holds no personal data", body = Submitted), SubmitProblems),
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(api::roles(DESKS)))),
+)]
 pub async fn submit(
     State(state): State<AppState>,
     caller: Result<Caller, ApiError>,
@@ -30,7 +69,7 @@ pub async fn submit(
 ) -> Result<Response, ApiError> {
     // The body is read even when the caller is refused, so that the connection stays usable.
     let caller = caller?;
-    caller.require(&[Role::Officer, Role::Registrar])?;
+    caller.require(DESKS)?;
     let body = body?;
     Permit::from_input(&body.value).map_err(permit_error)?;
     let input_json = serde_json::to_string(&body.value).map_err(ApiError::internal)?;
@@ -48,19 +87,80 @@ pub async fn submit(
         .execute(&mut *w.tx)
         .await?;
         w.audit(&c.id, "application.submit", Some(&id), json!({})).await?;
-        Ok((StatusCode::CREATED, json!({ "id": id, "state": "submitted", "submittedAt": UnixTime(w.now).to_string() })))
+        let answer = Submitted { id, state: "submitted", submitted_at: UnixTime(w.now).to_string() };
+        Ok((StatusCode::CREATED, to_json(&answer)?))
     })}))
     .await
 }
 
+/// An application as its readers see it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicationView {
+    /// The application's id.
+    pub id: String,
+    /// `submitted`, `approved` or `rejected`.
+    pub state: String,
+    /// When it was submitted.
+    pub submitted_at: String,
+    /// When it was decided.
+    #[schema(required = true)]
+    pub decided_at: Option<String>,
+    /// The permit its approval issued.
+    #[schema(required = true)]
+    pub permit_id: Option<String>,
+    /// Why it was decided, as a code of a fixed list.
+    #[schema(required = true)]
+    pub reason_code: Option<ReasonCodeView>,
+    /// The registrar only: the registrar's own words (`null` when none were given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    pub reason: Option<Option<String>>,
+    /// The registrar only: the permit data submitted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = PermitInput, nullable = false)]
+    pub permit: Option<Value>,
+}
+
+/// A reason code with its titles.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReasonCodeView {
+    /// One of the reason codes (`other` for a code no longer listed).
+    pub code: &'static str,
+    /// In English.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub title: Option<&'static str>,
+    /// In Thai.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub title_th: Option<&'static str>,
+}
+
+problems!(
+    /// What `GET /v1/applications/{id}` refuses.
+    GetProblems: api::READ, api::AUTH, &[(404, &["not_found"])],
+);
+
 /// `GET /v1/applications/{id}`: officers see the state and the reason code
 /// only; the registrar also sees the data and the reason in full.
+#[utoipa::path(
+    get,
+    path = "/v1/applications/{id}",
+    operation_id = "getApplication",
+    summary = "An application's state (officers never see its data)",
+    params(ApplicationId),
+    responses((status = 200, description = "The application", body = ApplicationView), GetProblems),
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(api::roles(DESKS)))),
+)]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    caller.require(&[Role::Officer, Role::Registrar])?;
+    Path(ApplicationId { id }): Path<ApplicationId>,
+) -> Result<Json<ApplicationView>, ApiError> {
+    caller.require(DESKS)?;
     let row = sqlx::query(
         "SELECT id, state, submitted_at, decided_at, permit_id, reason, input_json, reason_code FROM applications \
          WHERE id = $1",
@@ -70,18 +170,20 @@ pub async fn get(
     .await?
     .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found"))?;
     let decided: Option<i64> = row.try_get(3)?;
-    let mut v = json!({
-        "id": row.try_get::<String, _>(0)?,
-        "state": row.try_get::<String, _>(1)?,
-        "submittedAt": UnixTime(row.try_get(2)?).to_string(),
-        "decidedAt": decided.map(|d| UnixTime(d).to_string()),
-        "permitId": row.try_get::<Option<String>, _>(4)?,
-        "reasonCode": row.try_get::<Option<String>, _>(7)?.as_deref().map(reason_code_view),
-    });
+    let mut v = ApplicationView {
+        id: row.try_get(0)?,
+        state: row.try_get(1)?,
+        submitted_at: UnixTime(row.try_get(2)?).to_string(),
+        decided_at: decided.map(|d| UnixTime(d).to_string()),
+        permit_id: row.try_get(4)?,
+        reason_code: row.try_get::<Option<String>, _>(7)?.as_deref().map(reason_code_view),
+        reason: None,
+        permit: None,
+    };
     if caller.role == Role::Registrar {
-        v["reason"] = row.try_get::<Option<String>, _>(5)?.into();
+        v.reason = Some(row.try_get(5)?);
         let input: String = row.try_get(6)?;
-        v["permit"] = serde_json::from_str(&input).map_err(ApiError::internal)?;
+        v.permit = Some(serde_json::from_str(&input).map_err(ApiError::internal)?);
     }
     Ok(Json(v))
 }
@@ -99,9 +201,9 @@ pub const REASON_CODES: &[(&str, &str, &str)] = &[
 ];
 
 /// The body of a decision.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct Decision {
+pub struct Decision {
     /// The registrar's own words (the registrar and the audit log read them).
     #[serde(default)]
     reason: Option<String>,
@@ -110,29 +212,110 @@ struct Decision {
     reason_code: Option<String>,
 }
 
-fn reason_code_view(code: &str) -> Value {
+fn reason_code_view(code: &str) -> ReasonCodeView {
     match REASON_CODES.iter().find(|(c, _, _)| *c == code) {
-        Some((c, en, th)) => json!({ "code": c, "title": en, "titleTh": th }),
-        None => json!({ "code": "other" }),
+        Some((c, en, th)) => ReasonCodeView { code: c, title: Some(en), title_th: Some(th) },
+        None => ReasonCodeView { code: "other", title: None, title_th: None },
     }
 }
 
-/// `POST /v1/applications/{id}/approve` · `/reject` (registrar).
-pub async fn decide(
+/// What a decision did.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Decided {
+    /// The application's id.
+    pub id: String,
+    /// `approved` or `rejected`.
+    pub state: &'static str,
+    /// The permit an approval issued.
+    #[schema(required = true)]
+    pub permit_id: Option<String>,
+    /// Approval: the permit issued.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub permit: Option<IssuedPermit>,
+}
+
+/// The `{id}` of an application's path.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct ApplicationId {
+    /// The application's id (`ap_…`).
+    pub id: String,
+}
+
+problems!(
+    /// What `POST /v1/applications/{id}/approve` refuses.
+    ApproveProblems: api::READ, api::AUTH, api::JSON_BODY, api::WRITE, api::IDEMPOTENT,
+    &[(404, &["not_found"]), (409, &["application_decided", "permit_number_in_use"]), (422, &["invalid_permit"])],
+);
+
+/// `POST /v1/applications/{id}/approve` (registrar): issues the permit.
+#[utoipa::path(
+    post,
+    path = "/v1/applications/{id}/approve",
+    operation_id = "approveApplication",
+    summary = "Approve: issues the permit",
+    params(ApplicationId, api::Idempotency),
+    request_body(content = Decision, description = "Optional: the registrar's words; `reasonCode` is `approved`"),
+    responses((status = 201, description = "Approved: `permit` is the permit issued", body = Decided), ApproveProblems),
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(api::roles(REGISTRAR)))),
+)]
+pub async fn approve(
     State(state): State<AppState>,
     caller: Result<Caller, ApiError>,
-    Path((id, verb)): Path<(String, String)>,
+    Path(ApplicationId { id }): Path<ApplicationId>,
+    headers: HeaderMap,
+    body: Result<JsonBody<Value>, ApiError>,
+) -> Result<Response, ApiError> {
+    decide(state, caller, id, true, headers, body).await
+}
+
+problems!(
+    /// What `POST /v1/applications/{id}/reject` refuses.
+    RejectProblems: api::READ, api::AUTH, api::JSON_BODY, api::WRITE, api::IDEMPOTENT,
+    &[(404, &["not_found"]), (409, &["application_decided"])],
+);
+
+/// `POST /v1/applications/{id}/reject` (registrar).
+#[utoipa::path(
+    post,
+    path = "/v1/applications/{id}/reject",
+    operation_id = "rejectApplication",
+    summary = "Reject",
+    params(ApplicationId, api::Idempotency),
+    request_body(
+        content = Decision,
+        description = "Optional: the registrar's words, and a `reasonCode` other than `approved` (default `other`)",
+    ),
+    responses((status = 200, description = "Rejected", body = Decided), RejectProblems),
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(api::roles(REGISTRAR)))),
+)]
+pub async fn reject(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(ApplicationId { id }): Path<ApplicationId>,
+    headers: HeaderMap,
+    body: Result<JsonBody<Value>, ApiError>,
+) -> Result<Response, ApiError> {
+    decide(state, caller, id, false, headers, body).await
+}
+
+/// `POST /v1/applications/{id}/approve` · `/reject` (registrar): the decision's rules, then the write.
+async fn decide(
+    state: AppState,
+    caller: Result<Caller, ApiError>,
+    id: String,
+    approve: bool,
     headers: HeaderMap,
     body: Result<JsonBody<Value>, ApiError>,
 ) -> Result<Response, ApiError> {
     // The body is read even when the caller is refused, so that the connection stays usable.
     let caller = caller?;
-    let approve = match verb.as_str() {
-        "approve" => true,
-        "reject" => false,
-        _ => return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found")),
-    };
-    caller.require(&[Role::Registrar])?;
+    let verb = if approve { "approve" } else { "reject" };
+    caller.require(REGISTRAR)?;
     let body = body?;
     let d: Decision = parse_json(&body.raw)?;
     if let Some(r) = &d.reason {
@@ -180,7 +363,7 @@ pub async fn decide(
                 } else {
                     ("rejected", None)
                 };
-                let permit_id = permit.as_ref().and_then(|p| p["id"].as_str()).map(str::to_string);
+                let permit_id = permit.as_ref().map(|p| p.id.clone());
                 sqlx::query(
                     "UPDATE applications SET state = $1, decided_at = $2, permit_id = $3, reason = $4, \
                      reason_code = $5 WHERE id = $6",
@@ -200,11 +383,8 @@ pub async fn decide(
                     json!({ "reason": d.reason, "reasonCode": reason_code, "permit": permit_id }),
                 )
                 .await?;
-                let mut answer = json!({ "id": id, "state": next, "permitId": permit_id });
-                if let Some(p) = permit {
-                    answer["permit"] = p;
-                }
-                Ok((if approve { StatusCode::CREATED } else { StatusCode::OK }, answer))
+                let answer = Decided { id, state: next, permit_id, permit };
+                Ok((if approve { StatusCode::CREATED } else { StatusCode::OK }, to_json(&answer)?))
             })
         }),
     )
@@ -212,12 +392,16 @@ pub async fn decide(
 }
 
 /// The body of `POST /v1/tokens`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
+    /// The role the token speaks for.
+    #[schema(value_type = api::RoleName)]
     role: String,
+    /// Employers: the 13-digit juristic ID; partners: comma-separated industrial-estate codes; others: none.
     #[serde(default)]
     scope: Option<String>,
+    /// What the token is for (1 to 100 characters).
     #[serde(default)]
     label: Option<String>,
     /// Days until it expires (default: the registry's `--token-days`).
@@ -225,7 +409,39 @@ pub struct NewToken {
     expires_in_days: Option<u32>,
 }
 
+/// A token just created: the secret is shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedToken {
+    /// The token's id (`tok_…`).
+    pub id: String,
+    /// Its role.
+    pub role: &'static str,
+    /// Its scope.
+    #[schema(required = true)]
+    pub scope: Option<String>,
+    /// The secret (`dwp_…`), shown once.
+    pub token: String,
+    /// When it expires.
+    pub expires_at: String,
+}
+
+problems!(
+    /// What `POST /v1/tokens` refuses.
+    CreateTokenProblems: api::READ, api::AUTH, api::JSON_BODY, api::WRITE, &[(422, &["invalid_scope"])],
+);
+
 /// `POST /v1/tokens` (admin): a new API token, shown once.
+#[utoipa::path(
+    post,
+    path = "/v1/tokens",
+    operation_id = "createToken",
+    summary = "Create an API token (shown once)",
+    request_body = NewToken,
+    responses((status = 201, description = "The token", body = CreatedToken), CreateTokenProblems),
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(api::roles(ADMIN)))),
+)]
 pub async fn create_token(
     State(state): State<AppState>,
     caller: Result<Caller, ApiError>,
@@ -234,7 +450,7 @@ pub async fn create_token(
 ) -> Result<Response, ApiError> {
     // The body is read even when the caller is refused, so that the connection stays usable.
     let caller = caller?;
-    caller.require(&[Role::Admin])?;
+    caller.require(ADMIN)?;
     let body = body?;
     let t = &body.value;
     let bad = |f: &str, d: String| {
@@ -271,13 +487,9 @@ pub async fn create_token(
                     super::auth::create_token(w, &c.id, role, scope.as_deref(), label.as_deref(), expires)
                         .await
                         .map_err(ApiError::internal)?;
-                Ok((
-                    StatusCode::CREATED,
-                    json!({
-                        "id": id, "role": role.as_str(), "scope": scope, "token": token,
-                        "expiresAt": UnixTime(expires).to_string(),
-                    }),
-                ))
+                let answer =
+                    CreatedToken { id, role: role.as_str(), scope, token, expires_at: UnixTime(expires).to_string() };
+                Ok((StatusCode::CREATED, to_json(&answer)?))
             })
         }),
     )

@@ -9,11 +9,14 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::json;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
+use utoipa::ToSchema;
 
 use super::AppState;
+use super::api::{self, problems};
 use super::problem::ApiError;
 use super::store::WriteTx;
 use dwp_verifier::time::UnixTime;
@@ -181,16 +184,41 @@ pub async fn revoke(w: &mut WriteTx, actor: &str, id: &str) -> Result<bool, sqlx
     Ok(true)
 }
 
+/// A token as listed: never its secret or its hash.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenView {
+    /// The token's id.
+    pub id: String,
+    /// Its role.
+    pub role: String,
+    /// Its scope.
+    #[schema(required = true)]
+    pub scope: Option<String>,
+    /// What it is for.
+    #[schema(required = true)]
+    pub label: Option<String>,
+    /// When it was created.
+    pub created_at: String,
+    /// When it expires.
+    #[schema(required = true)]
+    pub expires_at: Option<String>,
+    /// When it was revoked.
+    #[schema(required = true)]
+    pub revoked_at: Option<String>,
+    /// `live`, `expired` or `revoked`.
+    pub state: &'static str,
+}
+
 /// Every token: id, role, scope, label, times and state; never a secret or its hash.
-pub async fn list(db: &super::store::Db, now: i64) -> Result<Value, sqlx::Error> {
+pub async fn list(db: &super::store::Db, now: i64) -> Result<Vec<TokenView>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT id, role, scope, label, created_at, expires_at, revoked_at FROM tokens ORDER BY created_at, id",
     )
     .fetch_all(&db.pool)
     .await?;
-    let tokens = rows
-        .iter()
-        .map(|r| -> Result<Value, sqlx::Error> {
+    rows.iter()
+        .map(|r| -> Result<TokenView, sqlx::Error> {
             let expires: Option<i64> = r.try_get(5)?;
             let revoked: Option<i64> = r.try_get(6)?;
             let state = match (revoked, expires) {
@@ -198,35 +226,86 @@ pub async fn list(db: &super::store::Db, now: i64) -> Result<Value, sqlx::Error>
                 (None, Some(e)) if e <= now => "expired",
                 _ => "live",
             };
-            Ok(json!({
-                "id": r.try_get::<String, _>(0)?,
-                "role": r.try_get::<String, _>(1)?,
-                "scope": r.try_get::<Option<String>, _>(2)?,
-                "label": r.try_get::<Option<String>, _>(3)?,
-                "createdAt": UnixTime(r.try_get(4)?).to_string(),
-                "expiresAt": expires.map(|e| UnixTime(e).to_string()),
-                "revokedAt": revoked.map(|e| UnixTime(e).to_string()),
-                "state": state,
-            }))
+            Ok(TokenView {
+                id: r.try_get(0)?,
+                role: r.try_get(1)?,
+                scope: r.try_get(2)?,
+                label: r.try_get(3)?,
+                created_at: UnixTime(r.try_get(4)?).to_string(),
+                expires_at: expires.map(|e| UnixTime(e).to_string()),
+                revoked_at: revoked.map(|e| UnixTime(e).to_string()),
+                state,
+            })
         })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Value::Array(tokens))
+        .collect()
 }
+
+/// Who manages tokens.
+const ADMIN: &[Role] = &[Role::Admin];
+
+/// Every token.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenList {
+    /// The tokens, oldest first.
+    pub tokens: Vec<TokenView>,
+}
+
+problems!(
+    /// What `GET /v1/tokens` refuses.
+    ListTokensProblems: api::READ, api::AUTH,
+);
 
 /// `GET /v1/tokens` (admin).
-pub async fn list_tokens(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
-    caller.require(&[Role::Admin])?;
-    Ok(Json(json!({ "tokens": list(&state.db, state.now().0).await? })))
+#[utoipa::path(
+    get,
+    path = "/v1/tokens",
+    operation_id = "listTokens",
+    summary = "List API tokens: ids, roles, scopes, expiry (never a secret)",
+    responses((status = 200, description = "Every token", body = TokenList), ListTokensProblems),
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(api::roles(ADMIN)))),
+)]
+pub async fn list_tokens(State(state): State<AppState>, caller: Caller) -> Result<Json<TokenList>, ApiError> {
+    caller.require(ADMIN)?;
+    Ok(Json(TokenList { tokens: list(&state.db, state.now().0).await? }))
 }
 
+/// A token just revoked.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RevokedToken {
+    /// The token's id.
+    pub id: String,
+    /// Always `revoked`.
+    #[schema(example = "revoked")]
+    pub state: &'static str,
+    /// When.
+    pub revoked_at: String,
+}
+
+problems!(
+    /// What `DELETE /v1/tokens/{id}` refuses.
+    RevokeTokenProblems: api::READ, api::AUTH, api::WRITE, api::IDEMPOTENT, &[(404, &["token_not_found"])],
+);
+
 /// `DELETE /v1/tokens/{id}` (admin): revoked at once; the next request with it is refused.
+#[utoipa::path(
+    delete,
+    path = "/v1/tokens/{id}",
+    operation_id = "revokeToken",
+    summary = "Revoke an API token at once",
+    params(("id" = String, Path, description = "The token's id (`tok_…`)"), api::Idempotency),
+    responses((status = 200, description = "Revoked", body = RevokedToken), RevokeTokenProblems),
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(api::roles(ADMIN)))),
+)]
 pub async fn revoke_token(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    caller.require(&[Role::Admin])?;
+    caller.require(ADMIN)?;
     let actor = caller.id.clone();
     let route = format!("DELETE /v1/tokens/{id}");
     super::permits::mutate(
@@ -238,10 +317,8 @@ pub async fn revoke_token(
         super::writer::job(move |w| {
             Box::pin(async move {
                 if revoke(w, &actor, &id).await? {
-                    Ok((
-                        StatusCode::OK,
-                        json!({ "id": id, "state": "revoked", "revokedAt": UnixTime(w.now).to_string() }),
-                    ))
+                    let answer = RevokedToken { id, state: "revoked", revoked_at: UnixTime(w.now).to_string() };
+                    Ok((StatusCode::OK, super::permits::to_json(&answer)?))
                 } else {
                     Err(ApiError::new(StatusCode::NOT_FOUND, "token_not_found").detail("no live token has this id"))
                 }

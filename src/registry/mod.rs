@@ -6,6 +6,7 @@
 //! Rules are not here: transitions and index allocation are pure functions of
 //! `dwp_issuer::lifecycle`; this module authenticates, stores and answers.
 
+pub mod api;
 pub mod applications;
 pub mod audit;
 pub mod auth;
@@ -29,16 +30,19 @@ use anyhow::{Context, Result, bail};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use serde_json::{Value, json};
+use axum::routing::get;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use dwp_issuer::keys::KeyPair;
 use dwp_verifier::credential::KeyRef;
 use dwp_verifier::time::UnixTime;
 
+use self::api::problems;
 use self::auth::Role;
 use self::health::Health;
 use self::problem::ApiError;
@@ -117,136 +121,53 @@ impl AppState {
     }
 }
 
-/// One endpoint: method, path, who may call it, what it does. The router and
-/// `/openapi.json` are both built from this table.
-pub struct Route {
-    /// HTTP method.
-    pub method: &'static str,
-    /// Path template.
-    pub path: &'static str,
-    /// Roles allowed; empty means public.
-    pub roles: &'static [Role],
-    /// One line.
-    pub summary: &'static str,
+/// The router and its OpenAPI description, both from the handlers' own
+/// declarations (`#[utoipa::path]`): a route cannot be served undocumented, nor
+/// documented unserved. `web` is the built verifier page, if any.
+fn routes(web: Option<&Path>) -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(api::Frame::openapi())
+        .routes(routes!(permits::issue, permits::list))
+        .routes(routes!(permits::get))
+        .routes(routes!(permits::qr_png))
+        .routes(routes!(permits::suspend))
+        .routes(routes!(permits::reinstate))
+        .routes(routes!(permits::revoke))
+        .routes(routes!(permits::renew))
+        .routes(routes!(permits::change_employer))
+        .routes(routes!(applications::submit))
+        .routes(routes!(applications::get))
+        .routes(routes!(applications::approve))
+        .routes(routes!(applications::reject))
+        .routes(routes!(applications::create_token, auth::list_tokens))
+        .routes(routes!(auth::revoke_token))
+        .routes(routes!(audit::list))
+        .routes(routes!(audit::verify))
+        .routes(routes!(publish::bundle))
+        .routes(routes!(publish::status_list))
+        .routes(routes!(publish::did_document))
+        .routes(routes!(publish::trust_list))
+        .routes(routes!(publish::dwp_context))
+        .routes(routes!(openapi_json))
+        .routes(routes!(publish::healthz))
+        .routes(routes!(health::readyz))
+        .merge(verify_page(web))
 }
 
-const REG: &[Role] = &[Role::Registrar];
+/// The OpenAPI 3.1 description, `/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes(None).into_openapi()
+}
 
-/// Every endpoint.
-pub const ROUTES: &[Route] = &[
-    Route { method: "post", path: "/v1/permits", roles: REG, summary: "Issue a permit (Idempotency-Key honoured)" },
-    Route {
-        method: "get",
-        path: "/v1/permits",
-        roles: &[Role::Registrar, Role::Auditor],
-        summary: "List permits: ids, states and status indices",
-    },
-    Route {
-        method: "get",
-        path: "/v1/permits/{id}",
-        roles: &[Role::Registrar, Role::Auditor, Role::Employer, Role::Partner],
-        summary: "A permit, its state and history (employers: own workers; partners: their estates)",
-    },
-    Route {
-        method: "get",
-        path: "/v1/permits/{id}/qr.png",
-        roles: &[Role::Registrar, Role::Auditor, Role::Employer, Role::Partner],
-        summary: "The permit's QR code as PNG, for printing",
-    },
-    Route { method: "post", path: "/v1/permits/{id}/suspend", roles: REG, summary: "Suspend (reason required)" },
-    Route { method: "post", path: "/v1/permits/{id}/reinstate", roles: REG, summary: "Lift a suspension" },
-    Route { method: "post", path: "/v1/permits/{id}/revoke", roles: REG, summary: "Revoke for good" },
-    Route {
-        method: "post",
-        path: "/v1/permits/{id}/renew",
-        roles: REG,
-        summary: "Issue a renewal; the old permit is retired",
-    },
-    Route {
-        method: "post",
-        path: "/v1/permits/{id}/change-employer",
-        roles: REG,
-        summary: "Issue for a new employer; the old permit is retired",
-    },
-    Route {
-        method: "post",
-        path: "/v1/applications",
-        roles: &[Role::Officer, Role::Registrar],
-        summary: "Submit an application",
-    },
-    Route {
-        method: "get",
-        path: "/v1/applications/{id}",
-        roles: &[Role::Officer, Role::Registrar],
-        summary: "An application's state (officers never see its data)",
-    },
-    Route { method: "post", path: "/v1/applications/{id}/approve", roles: REG, summary: "Approve: issues the permit" },
-    Route { method: "post", path: "/v1/applications/{id}/reject", roles: REG, summary: "Reject" },
-    Route { method: "post", path: "/v1/tokens", roles: &[Role::Admin], summary: "Create an API token (shown once)" },
-    Route {
-        method: "get",
-        path: "/v1/tokens",
-        roles: &[Role::Admin],
-        summary: "List API tokens: ids, roles, scopes, expiry (never a secret)",
-    },
-    Route { method: "delete", path: "/v1/tokens/{id}", roles: &[Role::Admin], summary: "Revoke an API token at once" },
-    Route {
-        method: "get",
-        path: "/v1/audit",
-        roles: &[Role::Auditor],
-        summary: "The hash-chained audit log, a page at a time",
-    },
-    Route { method: "get", path: "/v1/audit/verify", roles: &[Role::Auditor], summary: "Recompute the audit chain" },
-    Route {
-        method: "get",
-        path: "/v1/bundle",
-        roles: &[],
-        summary: "The verifier bundle: trust list, every status list, pinned contexts",
-    },
-    Route {
-        method: "get",
-        path: "/status/{purpose}/{list}",
-        roles: &[],
-        summary: "A signed BitstringStatusListCredential (ETag, gzip)",
-    },
-    Route { method: "get", path: "/.well-known/did.json", roles: &[], summary: "The issuer's DID document" },
-    Route { method: "get", path: "/trust-list", roles: &[], summary: "The signed trust list" },
-    Route { method: "get", path: "/contexts/dwp/v1", roles: &[], summary: "The DWP JSON-LD context" },
-    Route { method: "get", path: "/openapi.json", roles: &[], summary: "This description" },
-    Route { method: "get", path: "/healthz", roles: &[], summary: "Liveness and database check" },
-    Route {
-        method: "get",
-        path: "/readyz",
-        roles: &[],
-        summary: "Readiness: 503 while writes fail, the clock is behind, or stored status disagrees with the audit log",
-    },
-    Route { method: "get", path: "/verify/", roles: &[], summary: "The offline verifier page (WASM), when built" },
-];
-
-/// The OpenAPI 3.1 description, built from [`ROUTES`].
-pub fn openapi() -> Value {
-    let mut paths = serde_json::Map::new();
-    for r in ROUTES {
-        let entry = paths.entry(r.path.to_string()).or_insert_with(|| json!({}));
-        let mut op = json!({
-            "summary": r.summary,
-            "responses": {
-                "200": { "description": "OK" },
-                "default": { "description": "An RFC 9457 problem", "content": { "application/problem+json": {} } },
-            },
-        });
-        if !r.roles.is_empty() {
-            op["security"] = json!([{ "bearer": [] }]);
-            op["x-roles"] = r.roles.iter().map(|x| x.as_str()).collect::<Vec<_>>().into();
-        }
-        entry[r.method] = op;
-    }
-    json!({
-        "openapi": "3.1.0",
-        "info": { "title": "Digital Work Permit registry", "version": env!("CARGO_PKG_VERSION") },
-        "components": { "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } } },
-        "paths": paths,
-    })
+/// `GET /openapi.json`.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    operation_id = "openapi",
+    summary = "This description",
+    responses((status = 200, description = "The OpenAPI document", body = api::OpenApiDocument), publish::FixedProblems),
+)]
+async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(openapi())
 }
 
 async fn fallback() -> ApiError {
@@ -279,15 +200,33 @@ fn web_dir() -> Option<std::path::PathBuf> {
     dir.join("index.html").is_file().then_some(dir)
 }
 
+problems!(
+    /// What `GET /verify/` refuses.
+    VerifyPageProblems: &[(404, &["not_found"])],
+);
+
+/// `GET /verify/`, when the page is not built.
+#[utoipa::path(
+    get,
+    path = "/verify/",
+    operation_id = "verifierPage",
+    summary = "The offline verifier page (WASM), when built",
+    responses(
+        (status = 200, description = "The page (its files are served below /verify/)", content_type = "text/html",
+            body = inline(api::Html)),
+        VerifyPageProblems,
+    ),
+)]
 async fn verify_page_missing() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found")
         .detail("the verifier page is not built here: run `npm --prefix web install && node web/build.mjs`")
 }
 
-/// The router.
-pub fn app(state: AppState) -> Router {
-    let verify_page: Router = match &state.web {
-        Some(dir) => Router::new().nest_service(
+/// The verifier page: the files of `web` below `/verify/`, else a problem. It is
+/// files, not a handler, so that its one operation is added to the description here.
+fn verify_page(web: Option<&Path>) -> OpenApiRouter<AppState> {
+    let mut router = match web {
+        Some(dir) => OpenApiRouter::default().nest_service(
             "/verify",
             tower::ServiceBuilder::new()
                 .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(
@@ -296,33 +235,25 @@ pub fn app(state: AppState) -> Router {
                 ))
                 .service(tower_http::services::ServeDir::new(dir).append_index_html_on_directories(true)),
         ),
-        None => {
-            Router::new().route("/verify", get(verify_page_missing)).route("/verify/{*rest}", get(verify_page_missing))
-        }
+        None => OpenApiRouter::default()
+            .route("/verify", get(verify_page_missing))
+            .route("/verify/{*rest}", get(verify_page_missing)),
     };
-    Router::new()
-        .route("/v1/permits", post(permits::issue).get(permits::list))
-        .route("/v1/permits/{id}", get(permits::get))
-        .route("/v1/permits/{id}/qr.png", get(permits::qr_png))
-        .route("/v1/permits/{id}/{action}", post(permits::act))
-        .route("/v1/applications", post(applications::submit))
-        .route("/v1/applications/{id}", get(applications::get))
-        .route("/v1/applications/{id}/{verb}", post(applications::decide))
-        .route("/v1/tokens", post(applications::create_token).get(auth::list_tokens))
-        .route("/v1/tokens/{id}", axum::routing::delete(auth::revoke_token))
-        .route("/v1/audit", get(audit::list))
-        .route("/v1/audit/verify", get(audit::verify))
-        .route("/v1/bundle", get(publish::bundle))
-        .route("/status/{purpose}/{list}", get(publish::status_list))
-        .route("/.well-known/did.json", get(publish::did_document))
-        .route("/trust-list", get(publish::trust_list))
-        .route("/contexts/dwp/v1", get(publish::dwp_context))
-        .route("/openapi.json", get(|| async { axum::Json(openapi()) }))
-        .route("/healthz", get(publish::healthz))
-        .route("/readyz", get(health::readyz))
+    type Page = __path_verify_page_missing;
+    router.get_openapi_mut().paths.add_path_operation(
+        <Page as utoipa::Path>::path(),
+        <Page as utoipa::Path>::methods(),
+        <Page as utoipa::Path>::operation(),
+    );
+    router
+}
+
+/// The router.
+pub fn app(state: AppState) -> Router {
+    let (router, _) = routes(state.web.as_deref()).split_for_parts();
+    router
         .fallback(fallback)
         .with_state(state)
-        .merge(verify_page)
         // Read from the inside out: the body cap, the timeout, problem+json for axum's own refusals, gzip.
         .layer(DefaultBodyLimit::max(body::MAX_BODY_BYTES))
         .layer(RequestBodyLimitLayer::new(body::MAX_BODY_BYTES))
@@ -592,7 +523,7 @@ pub fn list_tokens_cli(data: &Path, json: bool) -> Result<std::process::ExitCode
     runtime.block_on(async {
         let db = open_db(data).await?;
         let now = Clock::system().now().0;
-        let tokens = auth::list(&db, now).await?;
+        let tokens = serde_json::to_value(auth::list(&db, now).await?)?;
         if json {
             println!("{}", serde_json::to_string_pretty(&tokens)?);
             return Ok(std::process::ExitCode::SUCCESS);

@@ -5,11 +5,12 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use utoipa::{IntoParams, ToSchema};
 
 use dwp_issuer::lifecycle::{self, Action, PermitState};
 use dwp_issuer::sign;
@@ -18,6 +19,7 @@ use dwp_verifier::permit::{EmployerInput, OccupationInput, Permit, PermitError, 
 use dwp_verifier::time::UnixTime;
 
 use super::AppState;
+use super::api::{self, SignedCredential, problems};
 use super::auth::{Caller, Role, random_id};
 use super::body::{JsonBody, parse_json};
 use super::problem::ApiError;
@@ -31,6 +33,13 @@ const DRAWS_PER_SHARD: usize = 16;
 
 const PERMIT_COLUMNS: &str = "id, lineage, predecessor, successor, permit_number, state, shard, status_index, \
     revoked_bit, suspended_bit, valid_until, employer, estate, input_json, payload, credential_json, created_at, updated_at";
+
+/// Who issues permits and acts on them.
+const REGISTRAR: &[Role] = &[Role::Registrar];
+/// Who reads a permit (employers: their own workers; partners: their estates).
+const READERS: &[Role] = &[Role::Registrar, Role::Auditor, Role::Employer, Role::Partner];
+/// Who lists permits.
+const LISTERS: &[Role] = &[Role::Registrar, Role::Auditor];
 
 /// A permit refused by the rules of the format, as a problem naming the field.
 pub fn permit_error(e: PermitError) -> ApiError {
@@ -79,6 +88,11 @@ fn json_response(status: StatusCode, body: String, extra: &[(&'static str, &'sta
         resp.headers_mut().insert(*k, header::HeaderValue::from_static(v));
     }
     resp
+}
+
+/// A typed answer as the JSON value a write job returns.
+pub fn to_json<T: Serialize>(answer: &T) -> Result<Value, ApiError> {
+    serde_json::to_value(answer).map_err(ApiError::internal)
 }
 
 /// Runs a mutation through the group-commit writer, with `Idempotency-Key`
@@ -188,7 +202,7 @@ pub async fn insert_permit(
     permit: Permit,
     reason: Option<&str>,
     predecessor: Option<(&str, &str)>,
-) -> Result<Value, ApiError> {
+) -> Result<IssuedPermit, ApiError> {
     if UnixTime(w.now) > permit.valid_until() {
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_permit")
             .field("validUntil")
@@ -250,28 +264,109 @@ pub async fn insert_permit(
         .await?;
     add_event(w, &id, "issue", reason, &caller.id, pred.as_deref(), audit_seq).await?;
     let credential: Value = serde_json::from_str(&issued.credential_json).map_err(ApiError::internal)?;
-    Ok(json!({
-        "id": id,
-        "state": "active",
-        "permitNumber": input.permit_number,
-        "lineage": lineage,
-        "predecessor": pred,
-        "payload": issued.payload,
-        "credential": credential,
-        "status": { "shard": status.shard, "index": status.index },
-        "links": links(&id, i64::from(status.shard)),
-    }))
-}
-
-fn links(id: &str, shard: i64) -> Value {
-    json!({
-        "self": format!("/v1/permits/{id}"),
-        "revocationList": format!("/status/revocation/{shard}"),
-        "suspensionList": format!("/status/suspension/{shard}"),
+    Ok(IssuedPermit {
+        links: Links::new(&id, i64::from(status.shard)),
+        id,
+        state: PermitState::Active.as_str(),
+        permit_number: input.permit_number,
+        lineage,
+        predecessor: pred,
+        payload: issued.payload,
+        credential,
+        status: IssuedStatus { shard: status.shard, index: status.index },
     })
 }
 
+/// A permit just issued.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IssuedPermit {
+    /// The permit's id (`wp_…`).
+    pub id: String,
+    /// Always `active`.
+    #[schema(example = "active")]
+    pub state: &'static str,
+    /// The permit number.
+    pub permit_number: String,
+    /// The id of the first permit of the worker's line (this one's, unless renewed or moved).
+    pub lineage: String,
+    /// The permit this one replaces (renewal, change of employer).
+    #[schema(required = true)]
+    pub predecessor: Option<String>,
+    /// The QR payload (`DWP1:…`).
+    pub payload: String,
+    /// The signed credential.
+    #[schema(value_type = SignedCredential)]
+    pub credential: Value,
+    /// Where its status is published.
+    pub status: IssuedStatus,
+    /// Where to read it and its status lists.
+    pub links: Links,
+}
+
+/// A new permit's place in the status lists.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IssuedStatus {
+    /// The status list (shard) number.
+    pub shard: u32,
+    /// The index in that list.
+    pub index: u32,
+}
+
+/// A permit's status bits as stored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PermitStatus {
+    /// The status list (shard) number.
+    pub shard: i64,
+    /// The index in that list.
+    pub index: i64,
+    /// The revocation bit.
+    pub revoked: bool,
+    /// The suspension bit.
+    pub suspended: bool,
+}
+
+/// Where a permit and its status lists are read.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Links {
+    /// The permit.
+    #[serde(rename = "self")]
+    pub this: String,
+    /// Its revocation list.
+    pub revocation_list: String,
+    /// Its suspension list.
+    pub suspension_list: String,
+}
+
+impl Links {
+    fn new(id: &str, shard: i64) -> Links {
+        Links {
+            this: format!("/v1/permits/{id}"),
+            revocation_list: format!("/status/revocation/{shard}"),
+            suspension_list: format!("/status/suspension/{shard}"),
+        }
+    }
+}
+
+problems!(
+    /// What `POST /v1/permits` refuses.
+    IssueProblems: api::READ, api::AUTH, api::JSON_BODY, api::WRITE, api::IDEMPOTENT,
+    &[(409, &["permit_number_in_use"]), (422, &["invalid_permit"])],
+);
+
 /// `POST /v1/permits` (registrar).
+#[utoipa::path(
+    post,
+    path = "/v1/permits",
+    operation_id = "issuePermit",
+    summary = "Issue a permit (Idempotency-Key honoured)",
+    request_body = PermitInput,
+    params(api::Idempotency),
+    responses((status = 201, description = "The permit, signed and stored", body = IssuedPermit), IssueProblems),
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(api::roles(REGISTRAR)))),
+)]
 pub async fn issue(
     State(state): State<AppState>,
     caller: Result<Caller, ApiError>,
@@ -280,7 +375,7 @@ pub async fn issue(
 ) -> Result<Response, ApiError> {
     // The body is read even when the caller is refused, so that the connection stays usable.
     let caller = caller?;
-    caller.require(&[Role::Registrar])?;
+    caller.require(REGISTRAR)?;
     let body = body?;
     let permit = Permit::from_input(&body.value).map_err(permit_error)?;
     let st = state.clone();
@@ -292,7 +387,9 @@ pub async fn issue(
         "POST /v1/permits",
         &body.raw,
         job(move |w| {
-            Box::pin(async move { Ok((StatusCode::CREATED, insert_permit(&st, w, &c, permit, None, None).await?)) })
+            Box::pin(async move {
+                Ok((StatusCode::CREATED, to_json(&insert_permit(&st, w, &c, permit, None, None).await?)?))
+            })
         }),
     )
     .await
@@ -361,23 +458,23 @@ fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found")
 }
 
-async fn view(state: &AppState, row: &Row_) -> Result<Value, ApiError> {
+async fn view(state: &AppState, row: &Row_) -> Result<PermitView, ApiError> {
     let events =
         sqlx::query("SELECT n, at, action, reason, actor, related FROM permit_events WHERE permit_id = $1 ORDER BY n")
             .bind(&row.id)
             .fetch_all(&state.db.pool)
             .await?;
-    let history: Vec<Value> = events
+    let history: Vec<HistoryEvent> = events
         .iter()
-        .map(|e| -> Result<Value, sqlx::Error> {
-            Ok(json!({
-                "n": e.try_get::<i64, _>(0)?,
-                "at": UnixTime(e.try_get(1)?).to_string(),
-                "action": e.try_get::<String, _>(2)?,
-                "reason": e.try_get::<Option<String>, _>(3)?,
-                "actor": e.try_get::<String, _>(4)?,
-                "related": e.try_get::<Option<String>, _>(5)?,
-            }))
+        .map(|e| -> Result<HistoryEvent, sqlx::Error> {
+            Ok(HistoryEvent {
+                n: e.try_get(0)?,
+                at: UnixTime(e.try_get(1)?).to_string(),
+                action: e.try_get(2)?,
+                reason: e.try_get(3)?,
+                actor: e.try_get(4)?,
+                related: e.try_get(5)?,
+            })
         })
         .collect::<Result<_, _>>()?;
     let lineage = sqlx::query("SELECT id FROM permits WHERE lineage = $1 ORDER BY created_at, id")
@@ -394,24 +491,119 @@ async fn view(state: &AppState, row: &Row_) -> Result<Value, ApiError> {
         PermitState::Active | PermitState::Suspended if expired => "expired",
         s => s.as_str(),
     };
-    Ok(json!({
-        "id": row.id,
-        "state": row.state.as_str(),
-        "effectiveState": effective,
-        "expired": expired,
-        "permitNumber": row.permit_number,
-        "permit": input,
-        "payload": row.payload,
-        "credential": credential,
-        "status": { "shard": row.shard, "index": row.index, "revoked": row.revoked, "suspended": row.suspended },
-        "lineage": { "id": row.lineage, "permits": lineage },
-        "predecessor": row.predecessor,
-        "successor": row.successor,
-        "createdAt": UnixTime(row.created_at).to_string(),
-        "updatedAt": UnixTime(row.updated_at).to_string(),
-        "history": history,
-        "links": links(&row.id, row.shard),
-    }))
+    Ok(PermitView {
+        id: row.id.clone(),
+        state: row.state.as_str(),
+        effective_state: effective,
+        expired,
+        permit_number: row.permit_number.clone(),
+        permit: input,
+        payload: row.payload.clone(),
+        credential,
+        status: PermitStatus { shard: row.shard, index: row.index, revoked: row.revoked, suspended: row.suspended },
+        lineage: Lineage { id: row.lineage.clone(), permits: lineage },
+        predecessor: row.predecessor.clone(),
+        successor: row.successor.clone(),
+        created_at: UnixTime(row.created_at).to_string(),
+        updated_at: UnixTime(row.updated_at).to_string(),
+        history,
+        links: Links::new(&row.id, row.shard),
+    })
+}
+
+/// A permit as its readers see it: its state, data, credential and history.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PermitView {
+    /// The permit's id.
+    pub id: String,
+    /// The stored state: `active`, `suspended`, `revoked` or `superseded`.
+    pub state: &'static str,
+    /// The state, or `expired` for a live permit past its validity.
+    pub effective_state: &'static str,
+    /// Whether its validity has ended.
+    pub expired: bool,
+    /// The permit number.
+    pub permit_number: String,
+    /// The permit's data, as submitted.
+    #[schema(value_type = PermitInput)]
+    pub permit: Value,
+    /// The QR payload (`DWP1:…`).
+    pub payload: String,
+    /// The signed credential.
+    #[schema(value_type = SignedCredential)]
+    pub credential: Value,
+    /// Where its status is published, and the bits.
+    pub status: PermitStatus,
+    /// The worker's line of permits.
+    pub lineage: Lineage,
+    /// The permit this one replaced.
+    #[schema(required = true)]
+    pub predecessor: Option<String>,
+    /// The permit that replaced this one.
+    #[schema(required = true)]
+    pub successor: Option<String>,
+    /// When it was issued.
+    pub created_at: String,
+    /// When it last changed.
+    pub updated_at: String,
+    /// Every action on it, in order.
+    pub history: Vec<HistoryEvent>,
+    /// Where to read it and its status lists.
+    pub links: Links,
+}
+
+/// A worker's line of permits (renewals, changes of employer).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Lineage {
+    /// The id of the first permit of the line.
+    pub id: String,
+    /// Every permit of the line, oldest first.
+    pub permits: Vec<String>,
+}
+
+/// One action in a permit's history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryEvent {
+    /// Its number, from 1.
+    pub n: i64,
+    /// When.
+    pub at: String,
+    /// `issue`, `suspend`, `reinstate`, `revoke`, `renew` or `change-employer`.
+    pub action: String,
+    /// Why.
+    #[schema(required = true)]
+    pub reason: Option<String>,
+    /// The token that acted.
+    pub actor: String,
+    /// The permit it issued or came from.
+    #[schema(required = true)]
+    pub related: Option<String>,
+}
+
+/// What an employer reads of a permit its worker left for another employer.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EndedPermit {
+    /// The permit's id.
+    pub id: String,
+    /// Always `ended`.
+    #[schema(example = "ended")]
+    pub state: &'static str,
+    /// When it ended.
+    pub ended_at: String,
+    /// What that means.
+    pub detail: &'static str,
+}
+
+/// The answer of `GET /v1/permits/{id}`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum PermitRead {
+    /// The permit.
+    Permit(Box<PermitView>),
+    /// The permit, as a former employer reads it.
+    Ended(EndedPermit),
 }
 
 /// Whether `caller` may read this permit. Roles that may never read permits
@@ -436,33 +628,64 @@ async fn moved_away(state: &AppState, caller: &Caller, row: &Row_) -> Result<boo
     Ok(employer.as_deref() != caller.scope.as_deref())
 }
 
+problems!(
+    /// What `GET /v1/permits/{id}` and its QR code refuse.
+    ReadProblems: api::READ, api::AUTH, &[(404, &["not_found"])],
+);
+
 /// `GET /v1/permits/{id}`.
+#[utoipa::path(
+    get,
+    path = "/v1/permits/{id}",
+    operation_id = "getPermit",
+    summary = "A permit, its state and history (employers: own workers; partners: their estates)",
+    params(PermitId),
+    responses(
+        (status = 200, description = "The permit; a former employer reads only that it ended", body = PermitRead),
+        ReadProblems,
+    ),
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(api::roles(READERS)))),
+)]
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    caller.require(&[Role::Registrar, Role::Auditor, Role::Employer, Role::Partner])?;
+    Path(PermitId { id }): Path<PermitId>,
+) -> Result<Json<PermitRead>, ApiError> {
+    caller.require(READERS)?;
     // Scoped callers get the same 404 for "absent" and "not yours".
     let row = fetch_row(&state.db.pool, &id).await?.filter(|r| may_read(&caller, r)).ok_or_else(not_found)?;
     if moved_away(&state, &caller, &row).await? {
-        return Ok(Json(json!({
-            "id": row.id,
-            "state": "ended",
-            "endedAt": UnixTime(row.updated_at).to_string(),
-            "detail": "this permit ended for this employer",
+        return Ok(Json(PermitRead::Ended(EndedPermit {
+            id: row.id,
+            state: "ended",
+            ended_at: UnixTime(row.updated_at).to_string(),
+            detail: "this permit ended for this employer",
         })));
     }
-    Ok(Json(view(&state, &row).await?))
+    Ok(Json(PermitRead::Permit(Box::new(view(&state, &row).await?))))
 }
 
 /// `GET /v1/permits/{id}/qr.png`: the permit's QR code, for printing (same readers as the permit).
+#[utoipa::path(
+    get,
+    path = "/v1/permits/{id}/qr.png",
+    operation_id = "getPermitQr",
+    summary = "The permit's QR code as PNG, for printing",
+    params(PermitId),
+    responses(
+        (status = 200, description = "The QR code", content_type = "image/png", body = inline(api::Png)),
+        ReadProblems,
+    ),
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(api::roles(READERS)))),
+)]
 pub async fn qr_png(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    Path(PermitId { id }): Path<PermitId>,
 ) -> Result<Response, ApiError> {
-    caller.require(&[Role::Registrar, Role::Auditor, Role::Employer, Role::Partner])?;
+    caller.require(READERS)?;
     let row = fetch_row(&state.db.pool, &id).await?.filter(|r| may_read(&caller, r)).ok_or_else(not_found)?;
     if moved_away(&state, &caller, &row).await? {
         return Err(not_found());
@@ -473,22 +696,70 @@ pub async fn qr_png(
 }
 
 /// `?after=&limit=` for listings.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    /// The last id of the previous page (`next`).
     #[serde(default)]
     after: Option<String>,
+    /// Permits per page: 1 to 5000 (default 500).
     #[serde(default)]
     limit: Option<i64>,
 }
 
+/// A page of permits.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PermitList {
+    /// The permits, by id.
+    pub permits: Vec<PermitListItem>,
+    /// The `after` of the next page, when the page is full.
+    #[schema(required = true)]
+    pub next: Option<String>,
+}
+
+/// A permit in a listing: no personal data.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PermitListItem {
+    /// The permit's id.
+    pub id: String,
+    /// The stored state.
+    pub state: String,
+    /// The status list (shard) number.
+    pub shard: i64,
+    /// The index in that list.
+    pub index: i64,
+    /// The permit number.
+    pub permit_number: String,
+    /// The end of its validity.
+    pub valid_until: String,
+    /// The id of the first permit of its line.
+    pub lineage: String,
+}
+
+problems!(
+    /// What `GET /v1/permits` refuses.
+    ListProblems: api::READ, api::AUTH, &[(400, &["invalid_query"])],
+);
+
 /// `GET /v1/permits` (registrar, auditor): ids, states and status indices, no personal data.
+#[utoipa::path(
+    get,
+    path = "/v1/permits",
+    operation_id = "listPermits",
+    summary = "List permits: ids, states and status indices",
+    params(ListQuery),
+    responses((status = 200, description = "A page of permits", body = PermitList), ListProblems),
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(api::roles(LISTERS)))),
+)]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Value>, ApiError> {
-    caller.require(&[Role::Registrar, Role::Auditor])?;
+) -> Result<Json<PermitList>, ApiError> {
+    caller.require(LISTERS)?;
     let Query(q) = q.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query").detail(e.body_text()))?;
     let limit = q.limit.unwrap_or(500).clamp(1, 5000);
     let rows = sqlx::query(
@@ -499,28 +770,28 @@ pub async fn list(
     .bind(limit)
     .fetch_all(&state.db.pool)
     .await?;
-    let items: Vec<Value> = rows
+    let permits: Vec<PermitListItem> = rows
         .iter()
-        .map(|r| -> Result<Value, sqlx::Error> {
-            Ok(json!({
-                "id": r.try_get::<String, _>(0)?,
-                "state": r.try_get::<String, _>(1)?,
-                "shard": r.try_get::<i64, _>(2)?,
-                "index": r.try_get::<i64, _>(3)?,
-                "permitNumber": r.try_get::<String, _>(4)?,
-                "validUntil": UnixTime(r.try_get(5)?).to_string(),
-                "lineage": r.try_get::<String, _>(6)?,
-            }))
+        .map(|r| -> Result<PermitListItem, sqlx::Error> {
+            Ok(PermitListItem {
+                id: r.try_get(0)?,
+                state: r.try_get(1)?,
+                shard: r.try_get(2)?,
+                index: r.try_get(3)?,
+                permit_number: r.try_get(4)?,
+                valid_until: UnixTime(r.try_get(5)?).to_string(),
+                lineage: r.try_get(6)?,
+            })
         })
         .collect::<Result<_, _>>()?;
-    let next = if items.len() as i64 == limit { items.last().map(|v| v["id"].clone()) } else { None };
-    Ok(Json(json!({ "permits": items, "next": next })))
+    let next = if permits.len() as i64 == limit { permits.last().map(|p| p.id.clone()) } else { None };
+    Ok(Json(PermitList { permits, next }))
 }
 
 // ---------------------------------------------------------------- actions
 
 /// The body of a lifecycle action.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ActionBody {
     /// Why (kept in the history and the audit log).
@@ -581,18 +852,217 @@ fn successor_input(old: &PermitInput, action: Action, b: &ActionBody, now: UnixT
     Ok(next)
 }
 
-/// `POST /v1/permits/{id}/{action}` (registrar).
-pub async fn act(
+/// What a lifecycle action did.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionResult {
+    /// The permit's id.
+    pub id: String,
+    /// Its state now.
+    pub state: &'static str,
+    /// Its state before.
+    pub previous_state: &'static str,
+    /// Its status bits now.
+    pub status: PermitStatus,
+    /// Where to read it and its status lists.
+    pub links: Links,
+    /// Renewal and change of employer: the new permit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub successor: Option<IssuedPermit>,
+}
+
+/// Every stored state of a permit.
+const STATES: [PermitState; 4] =
+    [PermitState::Active, PermitState::Suspended, PermitState::Revoked, PermitState::Superseded];
+
+// A new state does not compile here until it is in `STATES`.
+const _: fn(PermitState) = |s| match s {
+    PermitState::Active | PermitState::Suspended | PermitState::Revoked | PermitState::Superseded => {}
+};
+
+/// The problem answers of an action: those of every write, and the conflicts
+/// the lifecycle rules give for it in any state, expired or not.
+fn action_problems(
+    action: Action,
+) -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::response::Response>> {
+    let now = UnixTime(0);
+    let conflicts = STATES
+        .into_iter()
+        .flat_map(|state| {
+            [UnixTime(1), UnixTime(-1)].map(|valid_until| lifecycle::apply(state, action, valid_until, now))
+        })
+        .filter_map(|t| t.err().map(|e| (409, e.code())));
+    let issues = lifecycle::apply(PermitState::Active, action, UnixTime(1), now).is_ok_and(|t| t.issues_successor);
+    let successor = issues.then_some((422, "invalid_permit"));
+    let fixed = [api::READ, api::AUTH, api::JSON_BODY, api::WRITE, api::IDEMPOTENT, &[(404, &["not_found"])]];
+    api::problem_responses(api::refusals(&fixed).chain(conflicts).chain(successor))
+}
+
+/// Declares the problem answers of each action.
+macro_rules! action_problems {
+    ($($name:ident: $action:expr;)*) => {
+        $(
+            #[doc = concat!("What `", stringify!($action), "` refuses.")]
+            pub struct $name;
+
+            impl utoipa::IntoResponses for $name {
+                fn responses(
+                ) -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::response::Response>> {
+                    action_problems($action)
+                }
+            }
+        )*
+    };
+}
+
+action_problems! {
+    SuspendProblems: Action::Suspend;
+    ReinstateProblems: Action::Reinstate;
+    RevokeProblems: Action::Revoke;
+    RenewProblems: Action::Renew;
+    ChangeEmployerProblems: Action::ChangeEmployer;
+}
+
+/// The `{id}` of a permit's path.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+pub struct PermitId {
+    /// The permit's id (`wp_…`).
+    pub id: String,
+}
+
+/// `POST /v1/permits/{id}/suspend` (registrar).
+#[utoipa::path(
+    post,
+    path = "/v1/permits/{id}/suspend",
+    operation_id = "suspendPermit",
+    summary = "Suspend (reason required)",
+    params(PermitId, api::Idempotency),
+    request_body(content = ActionBody, description = "The reason only"),
+    responses((status = 200, description = "Suspended", body = ActionResult), SuspendProblems),
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(api::roles(REGISTRAR)))),
+)]
+pub async fn suspend(
     State(state): State<AppState>,
     caller: Result<Caller, ApiError>,
-    Path((id, action)): Path<(String, String)>,
+    Path(PermitId { id }): Path<PermitId>,
+    headers: HeaderMap,
+    body: Result<JsonBody<Value>, ApiError>,
+) -> Result<Response, ApiError> {
+    act(state, caller, id, Action::Suspend, headers, body).await
+}
+
+/// `POST /v1/permits/{id}/reinstate` (registrar).
+#[utoipa::path(
+    post,
+    path = "/v1/permits/{id}/reinstate",
+    operation_id = "reinstatePermit",
+    summary = "Lift a suspension",
+    params(PermitId, api::Idempotency),
+    request_body(content = ActionBody, description = "The reason only"),
+    responses((status = 200, description = "Reinstated", body = ActionResult), ReinstateProblems),
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(api::roles(REGISTRAR)))),
+)]
+pub async fn reinstate(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(PermitId { id }): Path<PermitId>,
+    headers: HeaderMap,
+    body: Result<JsonBody<Value>, ApiError>,
+) -> Result<Response, ApiError> {
+    act(state, caller, id, Action::Reinstate, headers, body).await
+}
+
+/// `POST /v1/permits/{id}/revoke` (registrar).
+#[utoipa::path(
+    post,
+    path = "/v1/permits/{id}/revoke",
+    operation_id = "revokePermit",
+    summary = "Revoke for good",
+    params(PermitId, api::Idempotency),
+    request_body(content = ActionBody, description = "The reason only"),
+    responses((status = 200, description = "Revoked", body = ActionResult), RevokeProblems),
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(api::roles(REGISTRAR)))),
+)]
+pub async fn revoke(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(PermitId { id }): Path<PermitId>,
+    headers: HeaderMap,
+    body: Result<JsonBody<Value>, ApiError>,
+) -> Result<Response, ApiError> {
+    act(state, caller, id, Action::Revoke, headers, body).await
+}
+
+/// `POST /v1/permits/{id}/renew` (registrar).
+#[utoipa::path(
+    post,
+    path = "/v1/permits/{id}/renew",
+    operation_id = "renewPermit",
+    summary = "Issue a renewal; the old permit is retired",
+    params(PermitId, api::Idempotency),
+    request_body(content = ActionBody, description = "The reason and the new validity (`validUntil`, `validFrom`)"),
+    responses(
+        (status = 201, description = "Renewed: `successor` is the new permit", body = ActionResult),
+        RenewProblems,
+    ),
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(api::roles(REGISTRAR)))),
+)]
+pub async fn renew(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(PermitId { id }): Path<PermitId>,
+    headers: HeaderMap,
+    body: Result<JsonBody<Value>, ApiError>,
+) -> Result<Response, ApiError> {
+    act(state, caller, id, Action::Renew, headers, body).await
+}
+
+/// `POST /v1/permits/{id}/change-employer` (registrar).
+#[utoipa::path(
+    post,
+    path = "/v1/permits/{id}/change-employer",
+    operation_id = "changeEmployer",
+    summary = "Issue for a new employer; the old permit is retired",
+    params(PermitId, api::Idempotency),
+    request_body(
+        content = ActionBody,
+        description = "The reason, the new validity and the new employer; workplace and occupation stay unless given",
+    ),
+    responses(
+        (status = 201, description = "Moved: `successor` is the new permit", body = ActionResult),
+        ChangeEmployerProblems,
+    ),
+    security(("bearer" = [])),
+    extensions(("x-roles" = json!(api::roles(REGISTRAR)))),
+)]
+pub async fn change_employer(
+    State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
+    Path(PermitId { id }): Path<PermitId>,
+    headers: HeaderMap,
+    body: Result<JsonBody<Value>, ApiError>,
+) -> Result<Response, ApiError> {
+    act(state, caller, id, Action::ChangeEmployer, headers, body).await
+}
+
+/// `POST /v1/permits/{id}/{action}` (registrar): the action's rules, then the write.
+async fn act(
+    state: AppState,
+    caller: Result<Caller, ApiError>,
+    id: String,
+    action: Action,
     headers: HeaderMap,
     body: Result<JsonBody<Value>, ApiError>,
 ) -> Result<Response, ApiError> {
     // The body is read even when the caller is refused, so that the connection stays usable.
     let caller = caller?;
-    let action = Action::parse(&action).ok_or_else(not_found)?;
-    caller.require(&[Role::Registrar])?;
+    caller.require(REGISTRAR)?;
     let body = body?;
     let b: ActionBody = parse_json(&body.raw)?;
     check_reason(&b.reason)?;
@@ -633,7 +1103,7 @@ pub async fn act(
             Some(p) => Some(insert_permit(&st, w, &c, p, Some(&b.reason), Some((&row.lineage, &row.id))).await?),
             None => None,
         };
-        let new_id = new.as_ref().and_then(|v| v["id"].as_str()).map(str::to_string);
+        let new_id = new.as_ref().map(|p| p.id.clone());
         if let Some(n) = &new_id {
             sqlx::query("UPDATE permits SET successor = $1 WHERE id = $2").bind(n).bind(&row.id).execute(&mut *w.tx).await?;
         }
@@ -646,20 +1116,16 @@ pub async fn act(
             )
             .await?;
         add_event(w, &row.id, action.as_str(), Some(&b.reason), &c.id, new_id.as_deref(), audit_seq).await?;
-        let mut answer = json!({
-            "id": row.id,
-            "state": t.next.as_str(),
-            "previousState": row.state.as_str(),
-            "status": { "shard": row.shard, "index": row.index, "revoked": t.revoked_bit, "suspended": t.suspended_bit },
-            "links": links(&row.id, row.shard),
-        });
-        let code = if let Some(n) = new {
-            answer["successor"] = n;
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
+        let code = if new.is_some() { StatusCode::CREATED } else { StatusCode::OK };
+        let answer = ActionResult {
+            links: Links::new(&row.id, row.shard),
+            id: row.id,
+            state: t.next.as_str(),
+            previous_state: row.state.as_str(),
+            status: PermitStatus { shard: row.shard, index: row.index, revoked: t.revoked_bit, suspended: t.suspended_bit },
+            successor: new,
         };
-        Ok((code, answer))
+        Ok((code, to_json(&answer)?))
     })}))
     .await
 }

@@ -3,7 +3,8 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 
 /// An HTTP error answered as `application/problem+json`.
 #[derive(Debug)]
@@ -125,6 +126,10 @@ pub fn title(code: &str) -> (&'static str, &'static str) {
             ("The registry could not store this; retry later", "ระบบไม่สามารถบันทึกข้อมูลได้ โปรดลองใหม่ภายหลัง")
         }
         "clock_behind" => ("The registry's clock is wrong; retry later", "นาฬิกาของระบบคลาดเคลื่อน โปรดลองใหม่ภายหลัง"),
+        "status_disagrees_with_audit" => (
+            "Stored status disagrees with the audit log; the list is not signed",
+            "สถานะที่บันทึกไม่ตรงกับบันทึกการตรวจสอบ จึงไม่ลงนามรายการสถานะ",
+        ),
         "token_not_found" => ("No such token", "ไม่พบโทเค็นนี้"),
         "over_capacity" => {
             ("The registry is at its connection limit; retry shortly", "ระบบรับการเชื่อมต่อเต็มแล้ว โปรดลองใหม่อีกครั้ง")
@@ -133,29 +138,59 @@ pub fn title(code: &str) -> (&'static str, &'static str) {
     }
 }
 
+/// An RFC 9457 problem document, as answered (`application/problem+json`).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Problem {
+    /// `https://dwp.doe.go.th/problems/{code}`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// What went wrong, in English.
+    pub title: &'static str,
+    /// What went wrong, in Thai.
+    pub title_th: &'static str,
+    /// The HTTP status.
+    pub status: u16,
+    /// The stable machine code.
+    pub code: String,
+    /// A human-readable explanation (never internal state).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub detail: Option<String>,
+    /// The request field at fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub field: Option<String>,
+}
+
+impl Problem {
+    /// The problem for a status and code, with an optional explanation.
+    pub fn new(status: StatusCode, code: &str, detail: Option<String>) -> Problem {
+        let (title, title_th) = title(code);
+        Problem {
+            kind: format!("https://dwp.doe.go.th/problems/{code}"),
+            title,
+            title_th,
+            status: status.as_u16(),
+            code: code.to_string(),
+            detail,
+            field: None,
+        }
+    }
+}
+
 /// The problem document for a status and code, with an optional explanation.
 pub fn document(status: StatusCode, code: &str, detail: Option<String>) -> Value {
-    let (en, th) = title(code);
-    let mut body = json!({
-        "type": format!("https://dwp.doe.go.th/problems/{code}"),
-        "title": en,
-        "titleTh": th,
-        "status": status.as_u16(),
-        "code": code,
-    });
-    if let Some(d) = detail {
-        body["detail"] = d.into();
-    }
-    body
+    // invariant: a problem is strings and a number; it always serializes.
+    serde_json::to_value(Problem::new(status, code, detail)).unwrap_or(Value::Null)
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut body = document(self.status, self.code, self.detail);
-        if let Some(f) = self.field {
-            body["field"] = f.into();
-        }
-        let mut resp = (self.status, body.to_string()).into_response();
+        let problem = Problem { field: self.field, ..Problem::new(self.status, self.code, self.detail) };
+        // invariant: a problem is strings and a number; it always serializes.
+        let body = serde_json::to_string(&problem).unwrap_or_default();
+        let mut resp = (self.status, body).into_response();
         let headers = resp.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         if let Some(secs) = self.retry_after {
@@ -165,5 +200,61 @@ impl IntoResponse for ApiError {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"dwp\""));
         }
         resp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every code a registry module answers with has its own title: a new code without
+    /// one would otherwise be shown as "Internal error".
+    #[test]
+    fn every_code_answered_has_a_title() {
+        let sources = [
+            include_str!("api.rs"),
+            include_str!("applications.rs"),
+            include_str!("audit.rs"),
+            include_str!("auth.rs"),
+            include_str!("body.rs"),
+            include_str!("health.rs"),
+            include_str!("listen.rs"),
+            include_str!("mod.rs"),
+            include_str!("permits.rs"),
+            include_str!("problem.rs"),
+            include_str!("publish.rs"),
+            include_str!("writer.rs"),
+        ];
+        let fallback = title("no such code");
+        let mut codes = Vec::new();
+        for text in sources {
+            for (at, _) in text.match_indices("ApiError::new(") {
+                let rest = &text[at..];
+                let Some(open) = rest.find('"') else { continue };
+                let Some(close) = rest[open + 1..].find('"') else { continue };
+                let code = &rest[open + 1..open + 1 + close];
+                if !code.is_empty() && code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_') {
+                    codes.push(code.to_string());
+                }
+            }
+        }
+        assert!(codes.len() > 20, "codes found: {codes:?}");
+        for code in codes.iter().filter(|c| *c != "internal_error") {
+            assert_ne!(title(code), fallback, "{code} has no title");
+        }
+        // The lifecycle's refusals, every one the rules can give.
+        use dwp_issuer::lifecycle::{Action, PermitState, apply};
+        use dwp_verifier::time::UnixTime;
+        for state in ["active", "suspended", "revoked", "superseded"].into_iter().filter_map(PermitState::parse) {
+            for action in
+                ["suspend", "reinstate", "revoke", "renew", "change-employer"].into_iter().filter_map(Action::parse)
+            {
+                for until in [UnixTime(1), UnixTime(-1)] {
+                    if let Err(e) = apply(state, action, until, UnixTime(0)) {
+                        assert_ne!(title(e.code()), fallback, "{} has no title", e.code());
+                    }
+                }
+            }
+        }
     }
 }

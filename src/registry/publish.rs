@@ -8,8 +8,10 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use sqlx::Row;
+use utoipa::ToSchema;
 
 use dwp_issuer::status::{ListInfo, sign_status_list};
 use dwp_verifier::credential::StatusPurpose;
@@ -17,6 +19,7 @@ use dwp_verifier::status::Bitstring;
 use dwp_verifier::time::UnixTime;
 
 use super::AppState;
+use super::api::{self, DidDocument, JsonLdContext, StatusListCredential, TrustList, problems};
 use super::health;
 use super::permits::LIST_ENTRIES;
 use super::problem::ApiError;
@@ -187,7 +190,29 @@ async fn sign_afresh(
     Ok(Published::new(purpose, shard, sequence, now, body))
 }
 
+problems!(
+    /// What `GET /status/{purpose}/{list}` refuses.
+    StatusListProblems: api::READ, &[(404, &["not_found"]), (503, &["clock_behind", "status_disagrees_with_audit"])],
+);
+
 /// `GET /status/{purpose}/{list}`: the signed `BitstringStatusListCredential`.
+#[utoipa::path(
+    get,
+    path = "/status/{purpose}/{list}",
+    operation_id = "getStatusList",
+    summary = "A signed BitstringStatusListCredential (ETag, gzip)",
+    params(
+        ("purpose" = inline(api::StatusPurposeName), Path, description = "The list's purpose"),
+        ("list" = u32, Path, description = "The list (shard) number"),
+        ("If-None-Match" = Option<String>, Header, description = "An ETag of this list: 304 while it is current"),
+    ),
+    responses(
+        (status = 200, description = "The signed list", content_type = "application/vc", body = StatusListCredential,
+            headers(("ETag" = String, description = "Changes with every new signature"))),
+        (status = 304, description = "The list matching If-None-Match is current"),
+        StatusListProblems,
+    ),
+)]
 pub async fn status_list(
     State(state): State<AppState>,
     Path((purpose, list)): Path<(String, String)>,
@@ -218,23 +243,94 @@ fn json_text(content_type: &'static str, body: String) -> Response {
     ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=300")], body).into_response()
 }
 
+problems!(
+    /// What the fixed documents refuse: nothing but our own failure.
+    FixedProblems: api::INTERNAL,
+);
+
 /// `GET /.well-known/did.json`.
+#[utoipa::path(
+    get,
+    path = "/.well-known/did.json",
+    operation_id = "getDidDocument",
+    summary = "The issuer's DID document",
+    responses(
+        (status = 200, description = "The DID document", content_type = "application/did+json", body = DidDocument),
+        FixedProblems,
+    ),
+)]
 pub async fn did_document(State(state): State<AppState>) -> Response {
     json_text("application/did+json", state.did_document.clone())
 }
 
 /// `GET /trust-list`.
+#[utoipa::path(
+    get,
+    path = "/trust-list",
+    operation_id = "getTrustList",
+    summary = "The signed trust list",
+    responses((status = 200, description = "The trust list", body = TrustList), FixedProblems),
+)]
 pub async fn trust_list(State(state): State<AppState>) -> Response {
     json_text("application/json", state.trust_list.clone())
 }
 
 /// `GET /contexts/dwp/v1`.
+#[utoipa::path(
+    get,
+    path = "/contexts/dwp/v1",
+    operation_id = "getDwpContext",
+    summary = "The DWP JSON-LD context",
+    responses(
+        (status = 200, description = "The context", content_type = "application/ld+json", body = JsonLdContext),
+        FixedProblems,
+    ),
+)]
 pub async fn dwp_context() -> Response {
     json_text("application/ld+json", dwp_issuer::contexts::DWP_V1.to_string())
 }
 
+/// Everything an offline verifier needs, in one file.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifierBundle {
+    /// Always `DwpVerifierBundle`.
+    #[serde(rename = "type")]
+    #[schema(example = "DwpVerifierBundle")]
+    pub kind: &'static str,
+    /// The bundle format's version, 1.
+    pub version: u32,
+    /// When it was put together.
+    pub issued: String,
+    /// The issuer DID.
+    pub issuer: String,
+    /// The signed trust list.
+    #[schema(value_type = TrustList)]
+    pub trust_list: Value,
+    /// The issuer's DID document.
+    #[schema(value_type = DidDocument)]
+    pub did_document: Value,
+    /// Every signed status list.
+    #[schema(value_type = Vec<StatusListCredential>)]
+    pub status_lists: Vec<Value>,
+    /// The pinned JSON-LD contexts: URL to document text.
+    pub contexts: std::collections::BTreeMap<String, String>,
+}
+
+problems!(
+    /// What `GET /v1/bundle` refuses.
+    BundleProblems: api::READ, &[(503, &["clock_behind", "status_disagrees_with_audit"])],
+);
+
 /// `GET /v1/bundle`: everything an offline verifier needs, in one file.
-pub async fn bundle(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(
+    get,
+    path = "/v1/bundle",
+    operation_id = "getBundle",
+    summary = "The verifier bundle: trust list, every status list, pinned contexts",
+    responses((status = 200, description = "The bundle", body = VerifierBundle), BundleProblems),
+)]
+pub async fn bundle(State(state): State<AppState>) -> Result<Json<VerifierBundle>, ApiError> {
     let rows = sqlx::query("SELECT shard, purpose FROM status_lists ORDER BY shard, purpose")
         .fetch_all(&state.db.pool)
         .await?;
@@ -254,28 +350,65 @@ pub async fn bundle(State(state): State<AppState>) -> Result<Json<Value>, ApiErr
             Err(e) => return Err(e),
         }
     }
-    let contexts: serde_json::Map<String, Value> = dwp_issuer::contexts::ALL
-        .iter()
-        .map(|(url, text)| (url.to_string(), Value::String(text.to_string())))
-        .collect();
-    Ok(Json(json!({
-        "type": "DwpVerifierBundle",
-        "version": 1,
-        "issued": state.now().to_string(),
-        "issuer": state.did,
-        "trustList": serde_json::from_str::<Value>(&state.trust_list).map_err(ApiError::internal)?,
-        "didDocument": serde_json::from_str::<Value>(&state.did_document).map_err(ApiError::internal)?,
-        "statusLists": lists,
-        "contexts": contexts,
-    })))
+    let contexts = dwp_issuer::contexts::ALL.iter().map(|(url, text)| (url.to_string(), text.to_string())).collect();
+    Ok(Json(VerifierBundle {
+        kind: "DwpVerifierBundle",
+        version: 1,
+        issued: state.now().to_string(),
+        issuer: state.did.clone(),
+        trust_list: serde_json::from_str(&state.trust_list).map_err(ApiError::internal)?,
+        did_document: serde_json::from_str(&state.did_document).map_err(ApiError::internal)?,
+        status_lists: lists,
+        contexts,
+    }))
 }
 
+/// The liveness answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Healthz {
+    /// Always `ok`.
+    #[schema(example = "ok")]
+    pub status: &'static str,
+    /// `sqlite` or `postgres`.
+    pub database: &'static str,
+    /// The issuer DID.
+    pub issuer: String,
+    /// SQLite only: the settings durability depends on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub sqlite: Option<SqliteSettings>,
+}
+
+/// The SQLite settings durability depends on.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SqliteSettings {
+    /// The journal mode (`wal`).
+    pub journal_mode: String,
+    /// `full`, or the number SQLite reports.
+    pub synchronous: String,
+}
+
+problems!(
+    /// What `GET /healthz` refuses.
+    HealthzProblems: api::READ,
+);
+
 /// `GET /healthz`.
-pub async fn healthz(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
-    let mut body = json!({ "status": "ok", "database": state.db.engine.as_str(), "issuer": state.did });
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    operation_id = "healthz",
+    summary = "Liveness and database check",
+    responses((status = 200, description = "Alive, and the database answers", body = Healthz), HealthzProblems),
+)]
+pub async fn healthz(State(state): State<AppState>) -> Result<Json<Healthz>, ApiError> {
+    let mut body =
+        Healthz { status: "ok", database: state.db.engine.as_str(), issuer: state.did.clone(), sqlite: None };
     if state.db.engine == super::store::Engine::Sqlite {
         let (mode, sync) = state.db.sqlite_settings().await?;
-        body["sqlite"] = json!({ "journalMode": mode, "synchronous": if sync == 2 { "full".to_string() } else { sync.to_string() } });
+        let synchronous = if sync == 2 { "full".to_string() } else { sync.to_string() };
+        body.sqlite = Some(SqliteSettings { journal_mode: mode, synchronous });
     } else {
         sqlx::query("SELECT 1").execute(&state.db.pool).await?;
     }

@@ -12,6 +12,7 @@ mod hardening;
 mod inproc;
 mod keys;
 mod negatives;
+mod openapi;
 mod permits;
 mod photos;
 mod qr_images;

@@ -27,6 +27,7 @@ pub const MINIMUM_WORKING_AGE: u8 = 15;
 
 /// A permit as submitted, field for field as in `PERMIT.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PermitInput {
     /// Permit number, e.g. `WP-2569-21-000123`.
@@ -51,6 +52,7 @@ pub struct PermitInput {
 
 /// The worker, as submitted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WorkerInput {
     /// Name in Latin script as in the identity document.
@@ -71,6 +73,7 @@ pub struct WorkerInput {
 
 /// The identity document, as submitted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DocumentInput {
     /// `passport`, `certificate_of_identity`, `travel_document`, `border_pass` or `non_thai_id_card`.
@@ -84,6 +87,7 @@ pub struct DocumentInput {
 
 /// The employer, as submitted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EmployerInput {
     /// 13-digit juristic person ID with its check digit.
@@ -94,6 +98,7 @@ pub struct EmployerInput {
 
 /// The place of work, as submitted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WorkplaceInput {
     /// ISO 3166-2:TH code, e.g. `TH-21`.
@@ -105,6 +110,7 @@ pub struct WorkplaceInput {
 
 /// The occupation, as submitted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct OccupationInput {
     /// ISCO-08 unit group, four digits.

@@ -1,0 +1,466 @@
+//! `/openapi.json` against the registry's real answers. The document is read
+//! from a running registry; every operation it lists is then called for real,
+//! with a success and its refusals (no token, a wrong role, an unknown id, a bad
+//! body…), and every answer is validated with a JSON Schema validator against
+//! the schema the document gives for that operation, status and media type.
+
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Value, json};
+
+use crate::server::{Engine, Opts, Resp, Server, sample_permit};
+
+const OWN_EMPLOYER: &str = "0215559001234";
+const OTHER_EMPLOYER: &str = "0105536012346";
+/// The roles a token can have.
+const ROLES: [&str; 7] = ["admin", "registrar", "officer", "employer", "partner", "inspector", "auditor"];
+
+/// An operation: method (lower case, as in the document) and path template.
+type Op = (String, String);
+
+/// The document, and what was checked against it.
+struct Api {
+    doc: Value,
+    validators: RefCell<BTreeMap<String, jsonschema::Validator>>,
+    /// Each operation's statuses seen, and validated.
+    seen: RefCell<BTreeMap<Op, BTreeSet<u16>>>,
+    validated: Cell<usize>,
+}
+
+fn is_json(media: &str) -> bool {
+    media == "application/json" || media == "application/vc" || media.ends_with("+json")
+}
+
+impl Api {
+    fn new(doc: Value) -> Api {
+        Api { doc, validators: RefCell::default(), seen: RefCell::default(), validated: Cell::new(0) }
+    }
+
+    fn operations(&self) -> Vec<(Op, &Value)> {
+        let paths = self.doc["paths"].as_object().expect("paths");
+        paths
+            .iter()
+            .flat_map(|(path, item)| {
+                item.as_object().expect("path item").iter().map(|(m, op)| ((m.clone(), path.clone()), op))
+            })
+            .collect()
+    }
+
+    fn operation(&self, method: &str, template: &str) -> &Value {
+        let op = &self.doc["paths"][template][method.to_lowercase()];
+        assert!(op.is_object(), "{method} {template} is not in the document");
+        op
+    }
+
+    fn roles(&self, method: &str, template: &str) -> Vec<String> {
+        let roles = self.operation(method, template)["x-roles"].as_array().cloned().unwrap_or_default();
+        roles.iter().map(|r| r.as_str().expect("a role name").to_string()).collect()
+    }
+
+    /// Validates one real answer against the document.
+    fn check(&self, method: &str, template: &str, r: &Resp) {
+        let what = format!("{method} {template} → {}", r.status);
+        let op = self.operation(method, template);
+        let response = &op["responses"][r.status.to_string()];
+        assert!(response.is_object(), "{what}: the document lists no such answer; the body is {}", r.body);
+        let media = r.header("content-type").unwrap_or("").split(';').next().unwrap_or("").trim().to_string();
+        match response.get("content") {
+            None => assert!(r.body.is_empty(), "{what}: a body the document does not list: {}", r.body),
+            Some(content) => {
+                let schema = &content[&media]["schema"];
+                assert!(schema.is_object(), "{what}: media type {media:?} is not documented ({content})");
+                if is_json(&media) {
+                    let body: Value =
+                        serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("{what}: not JSON ({e}): {}", r.body));
+                    let key = format!("{what} {media}");
+                    let mut validators = self.validators.borrow_mut();
+                    let validator = validators.entry(key).or_insert_with(|| {
+                        // The operation's schema as the root, beside the document's components, so
+                        // that its `#/components/schemas/...` references resolve.
+                        let mut root = schema.clone();
+                        root["components"] = self.doc["components"].clone();
+                        jsonschema::options()
+                            .with_draft(jsonschema::Draft::Draft202012)
+                            .build(&root)
+                            .unwrap_or_else(|e| panic!("{what}: the schema does not compile: {e}"))
+                    });
+                    let errors: Vec<String> =
+                        validator.iter_errors(&body).map(|e| format!("{e} at {}", e.instance_path())).collect();
+                    assert!(
+                        errors.is_empty(),
+                        "{what}: the answer does not match the document: {errors:#?}\n{}",
+                        r.body
+                    );
+                } else {
+                    assert_eq!(schema["contentMediaType"], media.as_str(), "{what}");
+                    if media == "image/png" {
+                        assert!(r.body.get(1..4) == Some("PNG") || r.body.contains("PNG"), "{what}: not a PNG");
+                    }
+                }
+            }
+        }
+        if r.status == 503 && ["storage_unavailable", "clock_behind"].contains(&r.code().as_str()) {
+            assert!(r.header("retry-after").is_some(), "{what}: no Retry-After");
+            assert!(response["headers"]["Retry-After"].is_object(), "{what}: Retry-After is not documented");
+        }
+        self.validated.set(self.validated.get() + 1);
+        self.seen.borrow_mut().entry((method.to_lowercase(), template.to_string())).or_default().insert(r.status);
+    }
+}
+
+/// The document's own promises: a body schema for every POST, a parameter for every
+/// `{x}` of a path, a schema for every answer with a body, roles for every secured operation.
+fn check_document(api: &Api) {
+    assert_eq!(api.doc["openapi"], "3.1.0");
+    assert_eq!(api.doc["components"]["securitySchemes"]["bearer"], json!({ "type": "http", "scheme": "bearer" }));
+    for problem in ["type", "title", "titleTh", "status", "code", "detail", "field"] {
+        assert!(api.doc["components"]["schemas"]["Problem"]["properties"][problem].is_object(), "Problem.{problem}");
+    }
+    let mut ids = BTreeSet::new();
+    for ((method, path), op) in api.operations() {
+        let what = format!("{method} {path}");
+        assert!(ids.insert(op["operationId"].as_str().expect("operationId").to_string()), "{what}: operationId twice");
+        assert!(op["summary"].as_str().is_some_and(|s| !s.is_empty()), "{what}: summary");
+        if method == "post" {
+            let body = &op["requestBody"]["content"]["application/json"]["schema"];
+            assert!(body.is_object(), "{what}: no request body schema");
+        }
+        let params = op["parameters"].as_array().cloned().unwrap_or_default();
+        for name in path.split('/').filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}'))) {
+            let param = params.iter().find(|p| p["in"] == "path" && p["name"] == name);
+            let param = param.unwrap_or_else(|| panic!("{what}: no path parameter {name}"));
+            assert_eq!(param["required"], true, "{what}: {name}");
+            assert!(param["schema"].is_object(), "{what}: {name} has no schema");
+        }
+        let responses = op["responses"].as_object().expect("responses");
+        assert!(responses.keys().any(|s| s.starts_with('2')), "{what}: no success");
+        for (status, response) in responses {
+            if status == "304" {
+                continue;
+            }
+            let content = response["content"].as_object();
+            let schemas = content.into_iter().flatten().filter(|(_, media)| media["schema"].is_object()).count();
+            assert!(schemas > 0, "{what} {status}: no response schema");
+        }
+        let secured = op["security"] == json!([{ "bearer": [] }]);
+        let roles = api.roles(&method, &path);
+        assert_eq!(secured, !roles.is_empty(), "{what}: security and x-roles disagree");
+        if secured {
+            for status in ["401", "403"] {
+                assert!(responses.contains_key(status), "{what}: a secured operation without {status}");
+            }
+        }
+        if method == "post" || method == "delete" {
+            let header = &responses.get("503").unwrap_or_else(|| panic!("{what}: a write without 503"))["headers"];
+            assert!(header["Retry-After"].is_object(), "{what}: 503 without Retry-After");
+        }
+    }
+}
+
+/// A registry, its tokens by role, and the document to hold it to.
+struct Run<'a> {
+    s: &'a Server,
+    api: &'a Api,
+    tokens: BTreeMap<&'static str, String>,
+}
+
+impl Run<'_> {
+    fn send(
+        &self,
+        method: &str,
+        template: &str,
+        path: &str,
+        who: Option<&str>,
+        body: Option<(&str, &[u8])>,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let token = who.map(|w| self.tokens.get(w).map(String::as_str).unwrap_or(w));
+        let r = self.s.request(method, path, token, body, headers);
+        if (200..300).contains(&r.status)
+            && let Some(role) = who.filter(|w| self.tokens.contains_key(w))
+        {
+            let roles = self.api.roles(method, template);
+            assert!(roles.is_empty() || roles.iter().any(|r| r == role), "{method} {path}: {role} is not in x-roles");
+        }
+        self.api.check(method, template, &r);
+        r
+    }
+
+    fn get(&self, template: &str, path: &str, who: Option<&str>) -> Resp {
+        self.send("GET", template, path, who, None, &[])
+    }
+
+    fn post(&self, template: &str, path: &str, who: Option<&str>, body: &Value) -> Resp {
+        self.send("POST", template, path, who, Some(("application/json", body.to_string().as_bytes())), &[])
+    }
+
+    /// Expects a status (and a problem code, for refusals).
+    fn expect(&self, r: &Resp, status: u16, code: &str) -> Value {
+        assert_eq!((r.status, r.code().as_str()), (status, code), "{}", r.body);
+        r.json()
+    }
+}
+
+fn new_token(run: &mut Run<'_>, role: &'static str, scope: Option<&str>) {
+    let r = run.post("/v1/tokens", "/v1/tokens", Some("admin"), &json!({ "role": role, "scope": scope }));
+    let token = run.expect(&r, 201, "")["token"].as_str().expect("token").to_string();
+    run.tokens.insert(role, token);
+}
+
+/// Calls every operation of the document on one registry.
+fn scenario(s: &Server, api: &Api) {
+    let mut run = Run { s, api, tokens: BTreeMap::from([("admin", s.admin.clone())]) };
+    // Tokens.
+    for (role, scope) in [
+        ("registrar", None),
+        ("officer", None),
+        ("auditor", None),
+        ("inspector", None),
+        ("employer", Some(OWN_EMPLOYER)),
+        ("partner", Some("ESIE")),
+    ] {
+        new_token(&mut run, role, scope);
+    }
+    let run = run;
+    let t = "/v1/tokens";
+    let admin = Some("admin");
+    run.expect(&run.post(t, t, admin, &json!({ "role": "wizard" })), 422, "invalid_scope");
+    run.expect(&run.post(t, t, admin, &json!({ "role": "employer" })), 422, "invalid_scope");
+    run.expect(&run.post(t, t, admin, &json!({ "role": "auditor", "expiresInDays": 0 })), 422, "invalid_field");
+    run.expect(&run.post(t, t, admin, &json!({ "role": 1 })), 422, "invalid_field");
+    run.expect(&run.send("POST", t, t, admin, Some(("text/plain", b"{}")), &[]), 415, "unsupported_media_type");
+    run.expect(&run.send("POST", t, t, admin, Some(("application/json", b"{")), &[]), 400, "malformed_json");
+    let spare = run.expect(&run.post(t, t, admin, &json!({ "role": "inspector", "label": "spare" })), 201, "");
+    let spare = format!("/v1/tokens/{}", spare["id"].as_str().expect("id"));
+    let listed = run.expect(&run.get(t, t, admin), 200, "");
+    assert!(listed["tokens"].as_array().is_some_and(|l| l.len() >= 8));
+    let tid = "/v1/tokens/{id}";
+    run.expect(
+        &run.send("DELETE", tid, &spare, admin, None, &[("idempotency-key", "")]),
+        400,
+        "invalid_idempotency_key",
+    );
+    run.expect(&run.send("DELETE", tid, &spare, admin, None, &[]), 200, "");
+    run.expect(&run.send("DELETE", tid, &spare, admin, None, &[]), 404, "token_not_found");
+
+    // Permits.
+    let reg = Some("registrar");
+    let p = "/v1/permits";
+    let issued = run.expect(&run.post(p, p, reg, &sample_permit(1)), 201, "");
+    let id = |v: &Value| v["id"].as_str().expect("id").to_string();
+    let p1 = id(&issued);
+    let shard = issued["status"]["shard"].as_u64().expect("shard");
+    let p2 = id(&run.expect(&run.post(p, p, reg, &sample_permit(2)), 201, ""));
+    let p3 = id(&run.expect(&run.post(p, p, reg, &sample_permit(3)), 201, ""));
+    run.expect(&run.post(p, p, reg, &sample_permit(1)), 409, "permit_number_in_use");
+    let mut bad = sample_permit(4);
+    bad["employer"]["juristicId"] = json!("0215559001235");
+    run.expect(&run.post(p, p, reg, &bad), 422, "invalid_permit");
+    let mut unknown = sample_permit(4);
+    unknown["salary"] = json!(1);
+    run.expect(&run.post(p, p, reg, &unknown), 422, "invalid_field");
+    let keyed = |n: usize| {
+        let body = sample_permit(n).to_string();
+        run.send("POST", p, p, reg, Some(("application/json", body.as_bytes())), &[("idempotency-key", "k-1")])
+    };
+    run.expect(&keyed(5), 201, "");
+    run.expect(&keyed(6), 422, "idempotency_key_reused");
+    let big = vec![b' '; 64 * 1024 + 1];
+    let r =
+        s.request_alone("POST", p, run.tokens.get("registrar").map(String::as_str), Some(("application/json", &big)));
+    api.check("POST", p, &r);
+    run.expect(&r, 413, "body_too_large");
+    let page = run.expect(&run.get(p, "/v1/permits?limit=1", reg), 200, "");
+    assert!(page["next"].is_string(), "a full page names the next");
+    run.expect(&run.get(p, "/v1/permits", Some("auditor")), 200, "");
+    run.expect(&run.get(p, "/v1/permits?limit=many", reg), 400, "invalid_query");
+
+    let pid = "/v1/permits/{id}";
+    for who in ["registrar", "auditor", "employer", "partner"] {
+        run.expect(&run.get(pid, &format!("/v1/permits/{p1}"), Some(who)), 200, "");
+    }
+    run.expect(&run.get(pid, "/v1/permits/wp_none", reg), 404, "not_found");
+    let qr = "/v1/permits/{id}/qr.png";
+    run.expect(&run.get(qr, &format!("/v1/permits/{p1}/qr.png"), reg), 200, "");
+    run.expect(&run.get(qr, "/v1/permits/wp_none/qr.png", reg), 404, "not_found");
+
+    let on = |permit: &str, action: &str, body: Value| {
+        run.post(&format!("/v1/permits/{{id}}/{action}"), &format!("/v1/permits/{permit}/{action}"), reg, &body)
+    };
+    let reason = || json!({ "reason": "a test of the description" });
+    run.expect(&on(&p1, "suspend", reason()), 200, "");
+    run.expect(&on(&p1, "suspend", reason()), 409, "already_suspended");
+    run.expect(
+        &on(&p1, "renew", json!({ "reason": "x", "validUntil": "2030-01-01T00:00:00Z" })),
+        409,
+        "permit_suspended",
+    );
+    run.expect(&on(&p1, "reinstate", reason()), 200, "");
+    run.expect(&on(&p1, "reinstate", reason()), 409, "not_suspended");
+    run.expect(
+        &on(&p1, "renew", json!({ "reason": "x", "validUntil": "2001-01-01T00:00:00Z" })),
+        422,
+        "invalid_permit",
+    );
+    let renewed =
+        run.expect(&on(&p1, "renew", json!({ "reason": "x", "validUntil": "2030-01-01T00:00:00Z" })), 201, "");
+    let p1b = id(&renewed["successor"]);
+    run.expect(&on(&p1, "suspend", reason()), 409, "permit_superseded");
+    let moved = json!({
+        "reason": "a new employer",
+        "validUntil": "2030-01-01T00:00:00Z",
+        "employer": { "juristicId": OTHER_EMPLOYER, "name": "X Co., Ltd." },
+    });
+    run.expect(&on(&p1b, "change-employer", moved), 201, "");
+    let ended = run.expect(&run.get(pid, &format!("/v1/permits/{p1b}"), Some("employer")), 200, "");
+    assert_eq!(ended["state"], "ended", "the former employer reads only that it ended");
+    run.expect(&on(&p2, "revoke", reason()), 200, "");
+    run.expect(&on(&p2, "revoke", reason()), 409, "permit_revoked");
+    run.expect(&on(&p3, "suspend", json!({})), 422, "invalid_field");
+    run.expect(
+        &on(&p3, "suspend", json!({ "reason": "x", "validUntil": "2030-01-01T00:00:00Z" })),
+        422,
+        "invalid_field",
+    );
+    // Not an operation: the router's fallback.
+    let registrar = run.tokens.get("registrar").map(String::as_str);
+    run.expect(&s.post(&format!("/v1/permits/{p3}/explode"), registrar, &reason()), 404, "not_found");
+    run.expect(&on("wp_none", "revoke", reason()), 404, "not_found");
+
+    // Applications.
+    let a = "/v1/applications";
+    let officer = Some("officer");
+    let a1 = id(&run.expect(&run.post(a, a, officer, &sample_permit(11)), 201, ""));
+    let a2 = id(&run.expect(&run.post(a, a, reg, &sample_permit(12)), 201, ""));
+    let a3 = id(&run.expect(&run.post(a, a, officer, &sample_permit(3)), 201, ""));
+    run.expect(&run.post(a, a, officer, &bad), 422, "invalid_permit");
+    let aid = "/v1/applications/{id}";
+    run.expect(&run.get(aid, &format!("/v1/applications/{a1}"), officer), 200, "");
+    run.expect(&run.get(aid, "/v1/applications/ap_none", officer), 404, "not_found");
+    let verb = |app: &str, verb: &str, body: Value| {
+        run.post(&format!("/v1/applications/{{id}}/{verb}"), &format!("/v1/applications/{app}/{verb}"), reg, &body)
+    };
+    run.expect(&verb(&a1, "approve", json!({ "reasonCode": "not_eligible" })), 422, "invalid_field");
+    run.expect(&verb(&a1, "approve", json!({ "reason": "complete" })), 201, "");
+    run.expect(&verb(&a1, "reject", json!({})), 409, "application_decided");
+    run.expect(&verb(&a2, "reject", json!({ "reasonCode": "documents_incomplete" })), 200, "");
+    run.expect(&verb(&a3, "approve", json!({})), 409, "permit_number_in_use");
+    run.expect(&s.post(&format!("/v1/applications/{a2}/maybe"), registrar, &json!({})), 404, "not_found");
+    run.expect(&verb("ap_none", "approve", json!({})), 404, "not_found");
+    for who in ["officer", "registrar"] {
+        for app in [&a1, &a2] {
+            run.expect(&run.get(aid, &format!("/v1/applications/{app}"), Some(who)), 200, "");
+        }
+    }
+
+    // The audit log.
+    let auditor = Some("auditor");
+    let log = run.expect(&run.get("/v1/audit", "/v1/audit?limit=2", auditor), 200, "");
+    assert!(log["next"].is_i64(), "a full page names the next");
+    run.expect(&run.get("/v1/audit", "/v1/audit", auditor), 200, "");
+    run.expect(&run.get("/v1/audit", "/v1/audit?after=x", auditor), 400, "invalid_query");
+    let verified = run.expect(&run.get("/v1/audit/verify", "/v1/audit/verify", auditor), 200, "");
+    assert_eq!(verified["valid"], true);
+
+    // What verifiers read.
+    let status = "/status/{purpose}/{list}";
+    let list = run.expect(&run.get(status, &format!("/status/revocation/{shard}"), None), 200, "");
+    assert_eq!(list["credentialSubject"]["statusPurpose"], "revocation");
+    let first = s.get(&format!("/status/suspension/{shard}"), None);
+    let etag = first.header("etag").expect("ETag").to_string();
+    let again =
+        run.send("GET", status, &format!("/status/suspension/{shard}"), None, None, &[("if-none-match", &etag)]);
+    run.expect(&again, 304, "");
+    run.expect(&run.get(status, "/status/other/1", None), 404, "not_found");
+    run.expect(&run.get(status, "/status/revocation/999", None), 404, "not_found");
+    for path in [
+        "/v1/bundle",
+        "/.well-known/did.json",
+        "/trust-list",
+        "/contexts/dwp/v1",
+        "/openapi.json",
+        "/healthz",
+        "/readyz",
+    ] {
+        run.expect(&run.get(path, path, None), 200, "");
+    }
+    let page = run.get("/verify/", "/verify/", None);
+    assert!(page.status == 200 || page.code() == "not_found", "{}", page.body);
+
+    // Every secured operation: no token, a token that is not one, and every role it does not admit.
+    let ids =
+        [("/v1/permits/{id}", p3.as_str()), ("/v1/applications/{id}", a2.as_str()), ("/v1/tokens/{id}", "tok_none")];
+    for ((method, template), _) in api.operations() {
+        let roles = api.roles(&method, &template);
+        if roles.is_empty() {
+            continue;
+        }
+        let mut path = template.clone();
+        for (prefix, value) in ids {
+            if template.starts_with(prefix) {
+                path = path.replace("{id}", value);
+            }
+        }
+        let method = method.to_uppercase();
+        let body: Option<(&str, &[u8])> = (method == "POST").then_some(("application/json", b"{}"));
+        let bad_token = "dwp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+        run.expect(&run.send(&method, &template, &path, None, body, &[]), 401, "missing_token");
+        run.expect(&run.send(&method, &template, &path, Some(bad_token), body, &[]), 401, "invalid_token");
+        for role in ROLES.iter().filter(|r| !roles.iter().any(|x| x == *r)) {
+            run.expect(&run.send(&method, &template, &path, Some(*role), body, &[]), 403, "forbidden");
+        }
+    }
+}
+
+/// The registry on `engine`, its verifier page built (an `index.html`) or not.
+fn registry(engine: Engine, page: bool) -> (Server, tempfile::TempDir) {
+    let web = tempfile::tempdir().expect("tempdir");
+    std::fs::write(web.path().join("index.html"), "<!doctype html><title>verify</title>").expect("index.html");
+    let dir = if page { web.path().to_path_buf() } else { web.path().join("absent") };
+    let env = vec![("DWP_WEB_DIR".to_string(), dir.display().to_string())];
+    (Server::start_opts(engine, Opts { env, ..Opts::default() }), web)
+}
+
+#[test]
+fn every_answer_of_every_operation_matches_the_document() {
+    let mut operations = 0;
+    let mut validated = 0;
+    let mut seen: BTreeMap<Op, BTreeSet<u16>> = BTreeMap::new();
+    let mut listed: Option<BTreeMap<Op, BTreeSet<u16>>> = None;
+    for (engine, page) in [(Engine::Sqlite, true), (Engine::Postgres, false)] {
+        let (s, _web) = registry(engine, page);
+        let r = s.get("/openapi.json", None);
+        assert_eq!(r.status, 200);
+        let api = Api::new(r.json());
+        check_document(&api);
+        api.check("GET", "/openapi.json", &r);
+        scenario(&s, &api);
+        let statuses: BTreeMap<Op, BTreeSet<u16>> = api
+            .operations()
+            .into_iter()
+            .map(|(op, v)| {
+                let statuses =
+                    v["responses"].as_object().expect("responses").keys().map(|k| k.parse().expect("status"));
+                (op, statuses.collect())
+            })
+            .collect();
+        assert!(listed.as_ref().is_none_or(|l| *l == statuses), "the document is the same on every engine");
+        operations = statuses.len();
+        listed = Some(statuses);
+        validated += api.validated.get();
+        for (op, statuses) in api.seen.take() {
+            seen.entry(op).or_default().extend(statuses);
+        }
+    }
+    let listed = listed.expect("a document");
+    for (op, statuses) in &listed {
+        let got = seen.get(op).cloned().unwrap_or_default();
+        assert!(got.iter().any(|s| (200..300).contains(s)), "{op:?}: never answered with success ({got:?})");
+        if statuses.iter().any(|s| (400..500).contains(s)) {
+            assert!(got.iter().any(|s| (400..500).contains(s)), "{op:?}: never refused ({got:?})");
+        }
+    }
+    assert!(operations >= 27, "{operations} operations");
+    println!("openapi: {operations} operations; {validated} real answers validated against the document");
+}
