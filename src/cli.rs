@@ -79,6 +79,9 @@ pub enum Command {
         /// The authority named in the trust list of keys generated on first start.
         #[command(flatten)]
         authority: AuthorityArgs,
+        /// How log lines (one per request, on stderr) are written.
+        #[arg(long, value_enum, default_value = "text")]
+        log_format: crate::registry::observe::LogFormat,
         /// Days a new API token lives unless its creator says otherwise (1 to 3650).
         #[arg(long, default_value_t = crate::registry::DEFAULT_TOKEN_DAYS)]
         token_days: u32,
@@ -398,6 +401,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             listen,
             did,
             authority,
+            log_format,
             token_days,
             header_timeout_secs,
             idle_timeout_secs,
@@ -418,6 +422,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 authority: authority.authority()?,
                 token_days,
                 limits,
+                log_format,
             };
             crate::registry::serve(config)
         }

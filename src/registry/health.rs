@@ -40,7 +40,7 @@ impl Health {
         if let Ok(mut p) = self.problems.lock()
             && p.insert((code, subject.to_string()), detail.clone()).is_none()
         {
-            eprintln!("error: not ready: {code} {subject}: {detail}");
+            tracing::error!(code, subject, detail = %detail, "not ready");
         }
     }
 
@@ -54,7 +54,7 @@ impl Health {
         if let Ok(mut p) = self.problems.lock()
             && p.remove(&(code, subject.to_string())).is_some()
         {
-            eprintln!("ready again: {code} {subject} cleared");
+            tracing::info!(code, subject, "ready again");
         }
     }
 
@@ -117,7 +117,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
         })
         .collect();
     if let Err(e) = sqlx::query("SELECT 1").execute(&state.db.pool).await {
-        eprintln!("error: readyz: the database does not answer: {e}");
+        tracing::error!(error = %e, "readyz: the database does not answer");
         problems.push(NotReady {
             code: "database_unreachable",
             subject: None,

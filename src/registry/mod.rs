@@ -14,6 +14,7 @@ pub mod body;
 pub mod health;
 pub mod keyset;
 pub mod listen;
+pub mod observe;
 pub mod permits;
 pub mod preflight;
 pub mod problem;
@@ -259,6 +260,8 @@ pub fn app(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(body::MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(axum::middleware::map_response(problem_responses))
+        // The request id, the request's log line, the cause of a 500 (before gzip: it reads problem bodies).
+        .layer(axum::middleware::from_fn(observe::requests))
         .layer(CompressionLayer::new().gzip(true))
         // Nothing is cached unless its handler says so: most answers carry personal data.
         .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(
@@ -421,6 +424,8 @@ pub struct ServeConfig {
     pub token_days: u32,
     /// Connection limits.
     pub limits: listen::Limits,
+    /// How log lines are written.
+    pub log_format: observe::LogFormat,
 }
 
 /// `dwp serve`: serves until SIGTERM or ctrl-c, within the connection `limits`. The listener is
@@ -430,7 +435,8 @@ pub struct ServeConfig {
 ///
 /// The runtime, the keys, the database or the listening socket could not be set up.
 pub fn serve(config: ServeConfig) -> Result<std::process::ExitCode> {
-    let ServeConfig { data, listen, did, authority, token_days, limits } = config;
+    let ServeConfig { data, listen, did, authority, token_days, limits, log_format } = config;
+    observe::init(log_format);
     let (data, listen) = (data.as_path(), listen.as_str());
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
     let result = runtime.block_on(async {

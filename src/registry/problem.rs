@@ -1,5 +1,6 @@
 //! RFC 9457 problem details. Every refusal has a stable machine `code`; a 500
-//! says nothing about its cause (the cause goes to the server's log).
+//! says nothing about its cause (the cause goes to the server's log, with the
+//! request id that the body carries).
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -14,12 +15,14 @@ pub struct ApiError {
     detail: Option<String>,
     field: Option<String>,
     retry_after: Option<u32>,
+    /// What went wrong inside, for the log only (see [`super::observe::InternalCause`]).
+    cause: Option<String>,
 }
 
 impl ApiError {
     /// A refusal with a status and a stable code.
     pub fn new(status: StatusCode, code: &'static str) -> Self {
-        ApiError { status, code, detail: None, field: None, retry_after: None }
+        ApiError { status, code, detail: None, field: None, retry_after: None, cause: None }
     }
 
     /// 503 `storage_unavailable`: nothing was stored; the same request may be retried.
@@ -54,10 +57,15 @@ impl ApiError {
         self
     }
 
-    /// 500: logs the cause, answers nothing about it.
+    /// 500: answers nothing about the cause; the request's log line carries it.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
-        eprintln!("error: internal: {cause:#}");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error")
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error").cause(format!("{cause:#}"))
+    }
+
+    /// Records what went wrong inside, for the log (never the answer).
+    pub fn cause(mut self, cause: impl Into<String>) -> Self {
+        self.cause = Some(cause.into());
+        self
     }
 
     /// The stable code.
@@ -86,10 +94,7 @@ impl From<sqlx::Error> for ApiError {
             | E::ColumnIndexOutOfBounds { .. }
             | E::TypeNotFound { .. }
             | E::RowNotFound => ApiError::internal(format!("database: {e}")),
-            e => {
-                eprintln!("error: storage: {e}");
-                ApiError::storage_unavailable()
-            }
+            e => ApiError::storage_unavailable().cause(format!("storage: {e}")),
         }
     }
 }
@@ -161,6 +166,10 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub field: Option<String>,
+    /// The request's id (`X-Request-Id`), to quote when reporting the problem.
+    #[serde(rename = "requestId", skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub request_id: Option<String>,
 }
 
 impl Problem {
@@ -175,6 +184,7 @@ impl Problem {
             code: code.to_string(),
             detail,
             field: None,
+            request_id: None,
         }
     }
 }
@@ -191,6 +201,9 @@ impl IntoResponse for ApiError {
         // invariant: a problem is strings and a number; it always serializes.
         let body = serde_json::to_string(&problem).unwrap_or_default();
         let mut resp = (self.status, body).into_response();
+        if let Some(cause) = self.cause {
+            resp.extensions_mut().insert(super::observe::InternalCause(cause));
+        }
         let headers = resp.headers_mut();
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         if let Some(secs) = self.retry_after {

@@ -276,7 +276,7 @@ async fn run_batch(db: &Db, now: i64, health: &Health, not_before: i64, batch: V
             }
         }
         Err(cause) => {
-            eprintln!("error: a batch of {size} writes was rolled back and each answered 503: {cause}");
+            tracing::error!(size, cause = %cause, "a batch of writes was rolled back; each answered 503");
             record(health, Err(Failure::Storage(cause)));
             for (reply, _) in answers {
                 let _ = reply.send(Err(ApiError::storage_unavailable()));
