@@ -45,7 +45,10 @@ pub struct KeySet {
 /// An exclusive lock on a data directory, held while a process starts there
 /// (keys, schema, issuer record), so that concurrent first starts cannot
 /// interleave. Released when dropped.
-pub struct StartLock(#[allow(dead_code)] File);
+pub struct StartLock {
+    /// Held open: the lock lasts as long as the file.
+    _file: File,
+}
 
 impl StartLock {
     /// Waits for the lock of `data`.
@@ -61,7 +64,7 @@ impl StartLock {
             )
         })?;
         file.lock().with_context(|| format!("locking {}", path.display()))?;
-        Ok(StartLock(file))
+        Ok(StartLock { _file: file })
     }
 }
 
