@@ -245,3 +245,34 @@ fn more_idle_sockets_than_descriptors_do_not_stop_healthz() {
     assert_eq!(still_open, 0, "{still_open} of {SOCKETS} half-open sockets still open after {bound:?}");
     assert!(healthz <= bound, "/healthz answered after {healthz:?}, over {bound:?}");
 }
+
+/// A client that sends an oversized body whole before it reads — as Python's urllib does — reads the
+/// 413 problem the registry answered on the Content-Length, instead of a reset connection.
+#[test]
+fn an_oversized_body_sent_whole_still_reads_its_413() {
+    let s = Server::start(Engine::Sqlite);
+    let reg = s.token("registrar", None);
+    let mut stream = TcpStream::connect(s.addr()).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(20))).expect("timeout");
+    stream.set_write_timeout(Some(Duration::from_secs(20))).expect("timeout");
+    let size = 5 << 20;
+    let head = format!(
+        "POST /v1/permits HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {reg}\r\n\
+         Content-Type: application/json\r\nContent-Length: {size}\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).expect("head");
+    let chunk = vec![b' '; 64 << 10];
+    let mut sent = 0;
+    while sent < size {
+        match stream.write_all(&chunk) {
+            Ok(()) => sent += chunk.len(),
+            Err(e) => panic!("the registry cut the connection after {sent} of {size} bytes: {e}"),
+        }
+    }
+    let mut answer = Vec::new();
+    let read = stream.read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer);
+    assert!(read.is_ok(), "reading the answer: {read:?} ({text})");
+    assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+    assert!(text.contains("\"code\":\"body_too_large\""), "{text}");
+}
