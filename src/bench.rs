@@ -25,6 +25,7 @@ use dwp_verifier::trust::TrustList;
 use dwp_verifier::verify::verify;
 
 use crate::demo::{SAMPLE_PERMIT, WORST_PERMIT};
+use crate::issuance::LIST_ENTRIES;
 
 const ROUNDS: usize = 15;
 const PER_ROUND: u32 = 400;
@@ -95,7 +96,7 @@ fn batch_speedup() -> Result<f64> {
     let vm = key.id.clone().unwrap_or_default();
     let now = UnixTime(created.0 + 3600);
     let mut payloads = Vec::new();
-    let mut revoked = Bitstring::zeroed(131_072);
+    let mut revoked = Bitstring::zeroed(LIST_ENTRIES as usize);
     for i in 0..BATCH_PAYLOADS {
         let mut input: serde_json::Value = serde_json::from_str(SAMPLE_PERMIT)?;
         input["permitNumber"] = format!("WP-2569-21-{i:06}").into();
@@ -108,7 +109,7 @@ fn batch_speedup() -> Result<f64> {
     }
     let mut lists = Vec::new();
     for (purpose, bits) in
-        [(StatusPurpose::Revocation, &revoked), (StatusPurpose::Suspension, &Bitstring::zeroed(131_072))]
+        [(StatusPurpose::Revocation, &revoked), (StatusPurpose::Suspension, &Bitstring::zeroed(LIST_ENTRIES as usize))]
     {
         let info = ListInfo {
             issuer: did,

@@ -13,8 +13,11 @@ use dwp_verifier::credential::StatusRef;
 use dwp_verifier::permit::Permit;
 use dwp_verifier::verify;
 
-use crate::cli::{self, ISSUER_KEY, ROOT_PUBLIC, TRUST_LIST};
 use crate::files;
+use crate::issuance::{issue_with, random_index};
+use crate::keyfiles::{ISSUER_KEY, ROOT_PUBLIC, TRUST_LIST, generate_keys, load_trust};
+use crate::registry::Clock;
+use crate::verdict::print_verdict;
 
 /// The sample permit of the format's specification.
 pub const SAMPLE_PERMIT: &str = include_str!("../wallet-spec/examples/permit-sample.json");
@@ -23,18 +26,16 @@ pub const WORST_PERMIT: &str = include_str!("../wallet-spec/examples/permit-wors
 
 /// Runs the demo in `out`.
 pub fn run(out: &Path) -> Result<ExitCode> {
-    let now = cli::now();
+    let now = Clock::system().now();
     if out.join(ISSUER_KEY).exists() {
         println!("1. Using the demo keys in {}", out.display());
     } else {
-        cli::generate_keys(out, "did:web:dwp.doe.go.th", &dwp_issuer::trust::Authority::demo(), now)?;
+        generate_keys(out, "did:web:dwp.doe.go.th", &dwp_issuer::trust::Authority::demo(), now)?;
         println!("1. Generated demo keys in {} (secret keys with mode 0600)", out.display());
     }
     let permit = Permit::from_json(SAMPLE_PERMIT).context("the sample permit")?;
-    let mut index = [0u8; 4];
-    getrandom::fill(&mut index).context("system random source")?;
-    let status = StatusRef { shard: 1, index: u32::from_le_bytes(index) % 131_072 };
-    let issued = cli::issue_with(out, permit, now, status)?;
+    let status = StatusRef { shard: 1, index: random_index().context("system random source")? };
+    let issued = issue_with(out, permit, now, status)?;
     let qr = Qr::new(&issued.payload)?;
     println!(
         "2. Signed the sample permit {}: payload {} characters, QR version {} at error correction Q",
@@ -58,12 +59,12 @@ pub fn run(out: &Path) -> Result<ExitCode> {
     println!("4. Read the PNG back with the rxing QR decoder: same payload");
 
     let root = out.join(ROOT_PUBLIC).to_string_lossy().to_string();
-    let (trust, pinned) = cli::load_trust(&out.join(TRUST_LIST), Some(&root))?;
+    let (trust, pinned) = load_trust(&out.join(TRUST_LIST), Some(&root))?;
     let verdict = verify::verify(&scanned, &trust, now);
     println!("5. Verified offline against {} (root key pinned), at {now}:\n", out.join(TRUST_LIST).display());
     let mut doc = dwp_verifier::report::document(&scanned, &verdict, &trust, None, now);
     doc["rootPinned"] = pinned.into();
-    cli::print_verdict(&doc);
+    print_verdict(&doc);
     println!(
         "\nTry: dwp verify --trust {0}/trust-list.json --root {0}/root-public-key.json --image {0}/permit.png",
         out.display()

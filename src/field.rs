@@ -12,8 +12,8 @@ use dwp_verifier::multikey;
 
 use dwp_verifier::report::local_time;
 
-use crate::cli::parse_root;
 use crate::files;
+use crate::keyfiles::parse_root;
 
 /// Loads a stored bundle for verification. Invalid status lists are kept as
 /// such (their permits get `status_list_invalid`); a warning names them.

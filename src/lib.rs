@@ -4,6 +4,11 @@
 //! (files, images, the terminal). The rules live in `dwp-verifier` and
 //! `dwp-issuer`; this crate parses input, calls them, prints, stores and serves
 //! (the registry service, [`registry`]).
+//!
+//! Only `main.rs` uses the command line ([`cli`]). What the command line shares
+//! with the registry and the other runners lives in library modules: the key
+//! folder ([`keyfiles`]), status indices and signing with it ([`issuance`]),
+//! and the verdict printed for people ([`verdict`]).
 
 #![forbid(unsafe_code)]
 
@@ -14,6 +19,9 @@ pub mod conformance;
 pub mod demo;
 pub mod field;
 pub mod files;
+pub mod issuance;
+pub mod keyfiles;
 pub mod registry;
 pub mod registry_bench;
 pub mod scan;
+pub mod verdict;

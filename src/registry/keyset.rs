@@ -18,8 +18,8 @@ use dwp_verifier::multikey;
 use dwp_verifier::time::UnixTime;
 use dwp_verifier::trust::TrustList;
 
-use crate::cli::{ISSUER_KEY, ROOT_PUBLIC, TRUST_LIST};
 use crate::files;
+use crate::keyfiles::{ISSUER_KEY, ROOT_PUBLIC, TRUST_LIST};
 
 /// The DID document's file name.
 pub const DID_DOCUMENT: &str = "did.json";
@@ -93,7 +93,7 @@ fn create(data: &Path, keys: &Path, did: &str, authority: &Authority, now: UnixT
     if staging.exists() {
         std::fs::remove_dir_all(&staging).with_context(|| format!("removing {}", staging.display()))?;
     }
-    crate::cli::generate_keys(&staging, did, authority, now)
+    crate::keyfiles::generate_keys(&staging, did, authority, now)
         .with_context(|| format!("generating the registry's keys in {}", staging.display()))?;
     if keys.exists() {
         std::fs::remove_dir(keys).with_context(|| format!("replacing the empty {}", keys.display()))?;
@@ -108,7 +108,7 @@ fn create(data: &Path, keys: &Path, did: &str, authority: &Authority, now: UnixT
 /// # Errors
 /// Naming the file that disagrees.
 pub fn check(keys: &Path) -> Result<KeySet> {
-    let (key, did) = crate::cli::load_issuer_key(keys)?;
+    let (key, did) = crate::keyfiles::load_issuer_key(keys)?;
     // invariant: load_issuer_key refuses a key without an id.
     let verification_method = key.id.clone().unwrap_or_default();
     let ours = key.public_multibase();
@@ -137,7 +137,7 @@ pub fn check(keys: &Path) -> Result<KeySet> {
         );
     }
 
-    let root = crate::cli::parse_root(&keys.join(ROOT_PUBLIC).to_string_lossy())?;
+    let root = crate::keyfiles::parse_root(&keys.join(ROOT_PUBLIC).to_string_lossy())?;
     let trust_path = keys.join(TRUST_LIST);
     let trust_list = files::read_text(&trust_path, "trust list")?;
     let trust = TrustList::verify(&trust_list, Some(&root)).with_context(|| {

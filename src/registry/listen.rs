@@ -261,51 +261,14 @@ async fn serve_connection(
     }
 }
 
-/// How long a closed connection is read after its answer, and how much of it.
-const LINGER: Duration = Duration::from_secs(5);
-/// The most read and discarded after an answer.
-const LINGER_BYTES: usize = 16 << 20;
-
-/// A duplicate of the socket's descriptor: the socket stays open when hyper
-/// drops its handle, so that what the client still sends can be read.
-fn linger_handle(stream: &TcpStream) -> Option<TcpStream> {
-    let std = socket2::SockRef::from(stream).try_clone().ok()?;
-    let std: std::net::TcpStream = std.into();
-    std.set_nonblocking(true).ok()?;
-    TcpStream::from_std(std).ok()
-}
-
 impl Drop for Watched {
     /// A connection that answered before reading its request's body (413 on
     /// the Content-Length) is drained before it closes; any other closes at once.
     fn drop(&mut self) {
-        if self.activity.linger.load(std::sync::atomic::Ordering::SeqCst)
-            && let Some(rest) = linger_handle(&self.inner)
-        {
-            tokio::spawn(drain(rest));
+        if self.activity.linger.load(std::sync::atomic::Ordering::SeqCst) {
+            super::linger::drain_after_answer(&self.inner);
         }
     }
-}
-
-/// After hyper closed the connection (its answer written, the write side shut),
-/// reads and discards what the client is still sending — an oversized body
-/// refused on its length, say — for a bounded time and size, so that closing
-/// does not reset the connection before the client has read the answer.
-async fn drain(mut stream: TcpStream) {
-    use tokio::io::AsyncReadExt as _;
-    // The answer is out: say so (hyper may not have), then read what still comes.
-    let _ = stream.shutdown().await;
-    let mut buf = vec![0u8; 64 << 10];
-    let mut read = 0usize;
-    let _ = tokio::time::timeout(LINGER, async {
-        while read < LINGER_BYTES {
-            match stream.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => read += n,
-            }
-        }
-    })
-    .await;
 }
 
 /// Where a connection is in its request/response cycle.

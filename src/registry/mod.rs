@@ -13,6 +13,7 @@ pub mod auth;
 pub mod body;
 pub mod health;
 pub mod keyset;
+pub mod linger;
 pub mod listen;
 pub mod observe;
 pub mod permits;

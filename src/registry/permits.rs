@@ -25,9 +25,8 @@ use super::body::{JsonBody, parse_json};
 use super::problem::ApiError;
 use super::store::WriteTx;
 use super::writer::{Job, Pending, job};
+use crate::issuance::{LIST_ENTRIES, random_index};
 
-/// Entries in each status list (the W3C minimum, for herd privacy).
-pub const LIST_ENTRIES: u32 = 131_072;
 /// Random draws per shard before the next shard is opened.
 const DRAWS_PER_SHARD: usize = 16;
 
@@ -123,9 +122,7 @@ async fn allocate(w: &mut WriteTx) -> Result<StatusRef, ApiError> {
         let shard = u32::try_from(w.shard).map_err(|_| ApiError::internal("shard out of range"))?;
         let mut candidates = [0u32; DRAWS_PER_SHARD];
         for c in &mut candidates {
-            let mut b = [0u8; 4];
-            getrandom::fill(&mut b).map_err(|_| ApiError::internal("the system random source failed"))?;
-            *c = u32::from_le_bytes(b) % LIST_ENTRIES;
+            *c = random_index().map_err(|_| ApiError::internal("the system random source failed"))?;
         }
         let placeholders: Vec<String> = (0..DRAWS_PER_SHARD).map(|i| format!("${}", i + 2)).collect();
         let sql = format!(

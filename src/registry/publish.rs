@@ -21,8 +21,8 @@ use dwp_verifier::time::UnixTime;
 use super::AppState;
 use super::api::{self, DidDocument, JsonLdContext, StatusListCredential, TrustList, problems};
 use super::health;
-use super::permits::LIST_ENTRIES;
 use super::problem::ApiError;
+use crate::issuance::LIST_ENTRIES;
 
 /// How long a signed list stays valid (`validUntil - validFrom`): the longest offline policy.
 pub const LIST_VALIDITY_SECS: i64 = 7 * 86_400;

@@ -11,6 +11,7 @@ mod files;
 mod hardening;
 mod inproc;
 mod keys;
+mod layout;
 mod logs;
 mod negatives;
 mod openapi;

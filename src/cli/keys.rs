@@ -1,0 +1,69 @@
+//! `dwp keys`: generating a key folder (`crate::keyfiles`), and the authority
+//! flags that `keys generate` and `serve` share.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Args, Subcommand};
+
+use dwp_issuer::trust::Authority;
+
+use crate::keyfiles::generate_keys;
+use crate::registry::Clock;
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Write issuer-key.json, root-key.json (both mode 0600), did.json, trust-list.json and root-public-key.json.
+    Generate {
+        /// The directory to write to (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// The issuer DID.
+        #[arg(long, default_value = "did:web:dwp.doe.go.th")]
+        did: String,
+        #[command(flatten)]
+        authority: AuthorityArgs,
+    },
+}
+
+/// The issuing authority's name, as the trust list gives it to verifiers.
+#[derive(Debug, Clone, Args)]
+pub struct AuthorityArgs {
+    /// The authority's name in English.
+    #[arg(long, default_value = "Department of Employment")]
+    pub authority_name: String,
+    /// The authority's name in Thai.
+    #[arg(long, default_value = "กรมการจัดหางาน")]
+    pub authority_name_th: String,
+}
+
+impl AuthorityArgs {
+    /// The authority, its names checked as permit texts are.
+    ///
+    /// # Errors
+    /// Naming the flag whose text breaks a rule.
+    pub fn authority(&self) -> Result<Authority> {
+        dwp_verifier::text::check(&self.authority_name, 200).map_err(|e| anyhow::anyhow!("--authority-name {e}"))?;
+        dwp_verifier::text::check(&self.authority_name_th, 200)
+            .map_err(|e| anyhow::anyhow!("--authority-name-th {e}"))?;
+        Ok(Authority { en: self.authority_name.clone(), th: self.authority_name_th.clone() })
+    }
+}
+
+/// Runs a `dwp keys` command.
+///
+/// # Errors
+/// When the authority's names break a rule or the keys cannot be written.
+pub fn run(cmd: KeysCommand) -> Result<ExitCode> {
+    match cmd {
+        KeysCommand::Generate { out, did, authority } => {
+            generate_keys(&out, &did, &authority.authority()?, Clock::system().now())?;
+            println!(
+                "wrote issuer-key.json, root-key.json (mode 0600), did.json, trust-list.json, root-public-key.json to {}",
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

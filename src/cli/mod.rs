@@ -1,0 +1,106 @@
+//! The `dwp` command line: argument definitions and the dispatch to one runner
+//! per subcommand. Exit codes: 0 valid/done, 1 rejected, 2 could not run.
+
+pub mod bench;
+pub mod bundle;
+pub mod expand;
+pub mod issue;
+pub mod keys;
+pub mod serve;
+pub mod tokens;
+pub mod vc;
+pub mod verify;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+
+use dwp_verifier::time::UnixTime;
+
+/// Digital Work Permit: issue, print and verify work permits as W3C Verifiable Credentials in QR codes.
+#[derive(Debug, Parser)]
+#[command(name = "dwp", version, about, long_about = None, after_help = "Exit codes: 0 valid or done, 1 rejected, 2 could not run.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate demo keys, issue the sample permit, show its QR and verify it offline.
+    Demo {
+        /// Where the demo keys and files go.
+        #[arg(long, default_value = "dwp-demo")]
+        out: PathBuf,
+    },
+    /// Issuer and root keys.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
+    /// Sign a permit (PERMIT.json) and print its DWP1: QR payload.
+    Issue(issue::IssueArgs),
+    /// Print the W3C credential (with its proof) rebuilt from a payload.
+    Expand {
+        /// The DWP1: payload.
+        payload: String,
+        /// Print the RFC 8785 canonical form (the bytes that are hashed) instead of indented JSON.
+        #[arg(long)]
+        canonical: bool,
+    },
+    /// Verify a permit offline: signature, validity and issuer trust.
+    Verify(verify::VerifyArgs),
+    /// Sign or verify any W3C VC 2.0 document with a Data Integrity EdDSA proof.
+    #[command(subcommand)]
+    Vc(vc::VcCommand),
+    /// Measure verification speed and payload sizes (prints ratios measured in one run).
+    Bench {
+        #[command(subcommand)]
+        what: Option<bench::BenchCommand>,
+    },
+    /// Run the registry service (SQLite in DIR by default; PostgreSQL when DATABASE_URL=postgres://…).
+    Serve(serve::ServeArgs),
+    /// API tokens of the registry.
+    #[command(subcommand)]
+    Tokens(tokens::TokensCommand),
+    /// The verifier bundle, for offline status checks.
+    #[command(subcommand)]
+    Bundle(bundle::BundleCommand),
+    /// Run a directory of conformance vectors (wallet-spec/vectors) and print pass/fail per vector.
+    Conformance {
+        /// The directory of vectors.
+        dir: PathBuf,
+        /// Write the vectors into DIR instead (fixed keys and times: the same files on every run).
+        #[arg(long)]
+        generate: bool,
+        /// Print each vector's outcome as a JSON line (`{"id", "actual", "pass"}`) instead of a table.
+        #[arg(long, conflicts_with = "generate")]
+        json: bool,
+    },
+}
+
+/// Reads a time argument, naming the flag when it is not one.
+fn parse_time(s: &str, what: &str) -> Result<UnixTime> {
+    UnixTime::parse(s).with_context(|| format!("{what} {s:?}"))
+}
+
+/// Runs a command.
+///
+/// # Errors
+/// When the command could not run (exit code 2).
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Demo { out } => crate::demo::run(&out),
+        Command::Keys(cmd) => keys::run(cmd),
+        Command::Issue(args) => issue::run(&args),
+        Command::Expand { payload, canonical } => expand::run(&payload, canonical),
+        Command::Verify(args) => verify::run(&args),
+        Command::Vc(cmd) => vc::run(cmd),
+        Command::Bench { what } => bench::run(what),
+        Command::Serve(args) => serve::run(args),
+        Command::Conformance { dir, generate: true, .. } => crate::conformance::generate(&dir),
+        Command::Conformance { dir, generate: false, json } => crate::conformance::run(&dir, json),
+        Command::Bundle(cmd) => bundle::run(cmd),
+        Command::Tokens(cmd) => tokens::run(cmd),
+    }
+}

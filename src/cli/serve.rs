@@ -1,0 +1,84 @@
+//! `dwp serve`: the registry service's flags, turned into its configuration.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::Args;
+
+use super::keys::AuthorityArgs;
+
+/// The flags of `dwp serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Data directory: the SQLite file and the keys (generated on first start).
+    #[arg(long, default_value = "dwp-data")]
+    pub data: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// The issuer DID for keys generated on first start (default: did:web of the listen address).
+    #[arg(long)]
+    pub did: Option<String>,
+    /// The authority named in the trust list of keys generated on first start.
+    #[command(flatten)]
+    pub authority: AuthorityArgs,
+    /// How log lines (one per request, on stderr) are written.
+    #[arg(long, value_enum, default_value = "text")]
+    pub log_format: crate::registry::observe::LogFormat,
+    /// Days a new API token lives unless its creator says otherwise (1 to 3650).
+    #[arg(long, default_value_t = crate::registry::DEFAULT_TOKEN_DAYS)]
+    pub token_days: u32,
+    /// Seconds a client has to send a whole request head (from the connection, or from the
+    /// first byte of a later request on a kept-alive connection).
+    #[arg(long, default_value_t = 10, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout_secs: u64,
+    /// Seconds a connection may stay open with no byte moving while no request is being handled
+    /// (keep-alive between requests, or a client that stops reading its response).
+    #[arg(long, default_value_t = 60, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout_secs: u64,
+    /// Connections served at once; one more gets 503 with Retry-After. Lowered if the
+    /// open-file limit is too small for it.
+    #[arg(long, default_value_t = 1024, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_connections: u64,
+    /// Seconds SIGTERM or ctrl-c waits for requests in flight before closing what is left.
+    #[arg(long, default_value_t = 10, value_name = "SECS")]
+    pub shutdown_grace_secs: u64,
+}
+
+/// Checks the flags and runs the registry until it is stopped.
+///
+/// # Errors
+/// When a flag is out of range or the registry cannot start.
+pub fn run(args: ServeArgs) -> Result<ExitCode> {
+    let ServeArgs {
+        data,
+        listen,
+        did,
+        authority,
+        log_format,
+        token_days,
+        header_timeout_secs,
+        idle_timeout_secs,
+        max_connections,
+        shutdown_grace_secs,
+    } = args;
+    crate::registry::auth::check_days(token_days).map_err(|e| anyhow::anyhow!("--token-days: {e}"))?;
+    let limits = crate::registry::listen::Limits {
+        header_read_timeout: Duration::from_secs(header_timeout_secs),
+        idle_timeout: Duration::from_secs(idle_timeout_secs),
+        max_connections: usize::try_from(max_connections).context("--max-connections")?,
+        shutdown_grace: Duration::from_secs(shutdown_grace_secs),
+    };
+    let config = crate::registry::ServeConfig {
+        did: did.unwrap_or_else(|| crate::registry::default_did(&listen)),
+        data,
+        listen,
+        authority: authority.authority()?,
+        token_days,
+        limits,
+        log_format,
+    };
+    crate::registry::serve(config)
+}

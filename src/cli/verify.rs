@@ -1,0 +1,132 @@
+//! `dwp verify`: one permit offline against a trust list or a verifier bundle,
+//! from an argument, standard input or a photo; or a whole file of them
+//! (`crate::batch`).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, ValueEnum};
+
+use dwp_verifier::codec;
+use dwp_verifier::report;
+use dwp_verifier::verify;
+
+use super::parse_time;
+use crate::keyfiles::load_trust;
+use crate::registry::Clock;
+use crate::verdict::print_verdict;
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The signed trust list (trust-list.json); not needed with --bundle.
+    #[arg(long, required_unless_present = "bundle", conflicts_with = "bundle")]
+    pub trust: Option<PathBuf>,
+    /// A verifier bundle (from `dwp bundle fetch`): trust list and status lists, for offline status checks.
+    #[arg(long)]
+    pub bundle: Option<PathBuf>,
+    /// How old status information may be: inspector 72 h, employer 7 days, immigration 1 h.
+    #[arg(long, value_enum, default_value = "inspector", requires = "bundle")]
+    pub policy: PolicyArg,
+    /// The pinned root key: z6Mk… or a JSON file with publicKeyMultibase. Without it the
+    /// trust list is checked against the key that signed it, and a warning says so.
+    #[arg(long)]
+    pub root: Option<String>,
+    /// Verify as of this instant (default: now), YYYY-MM-DDTHH:MM:SSZ.
+    #[arg(long)]
+    pub now: Option<String>,
+    /// Print the verdict as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Read the QR code from a PNG or JPEG photo or screenshot.
+    #[arg(long, conflicts_with = "payload")]
+    pub image: Option<PathBuf>,
+    /// Verify every payload of a .csv (column "payload", else the first) or .jsonl file (a string, or an
+    /// object with "payload"), with batch signature verification; needs --bundle.
+    #[arg(long, requires = "bundle", conflicts_with_all = ["payload", "image", "json"])]
+    pub batch: Option<PathBuf>,
+    /// With --batch: write one CSV row per input (verdict and reason).
+    #[arg(long, requires = "batch")]
+    pub report: Option<PathBuf>,
+    /// The DWP1: payload, or - to read it from standard input.
+    #[arg(required_unless_present_any = ["image", "batch"])]
+    pub payload: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PolicyArg {
+    Inspector,
+    Employer,
+    Immigration,
+}
+
+impl PolicyArg {
+    fn policy(self) -> verify::Policy {
+        match self {
+            PolicyArg::Inspector => verify::Policy::Inspector,
+            PolicyArg::Employer => verify::Policy::Employer,
+            PolicyArg::Immigration => verify::Policy::Immigration,
+        }
+    }
+}
+
+fn read_payload(args: &VerifyArgs) -> Result<String> {
+    if let Some(img) = &args.image {
+        return crate::scan::payload_from_image(img);
+    }
+    match args.payload.as_deref() {
+        Some("-") => {
+            use std::io::Read;
+            let mut s = String::new();
+            std::io::stdin()
+                .take(codec::MAX_PAYLOAD_CHARS as u64 * 4)
+                .read_to_string(&mut s)
+                .context("reading standard input")?;
+            Ok(s.trim().to_string())
+        }
+        Some(p) => Ok(p.trim().to_string()),
+        None => bail!("give a payload, - for standard input, or --image FILE"),
+    }
+}
+
+/// Verifies and prints the verdict: 0 valid, 1 rejected.
+///
+/// # Errors
+/// When an input cannot be read (exit code 2).
+pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
+    let now = match &args.now {
+        Some(n) => parse_time(n, "--now")?,
+        None => Clock::system().now(),
+    };
+    if let (Some(batch), Some(bundle)) = (&args.batch, &args.bundle) {
+        return crate::batch::run(
+            batch,
+            bundle,
+            args.root.as_deref(),
+            args.policy.policy(),
+            now,
+            args.report.as_deref(),
+        );
+    }
+    let payload = read_payload(args)?;
+    let (verdict, trust, pinned, policy) = match (&args.bundle, &args.trust) {
+        (Some(path), _) => {
+            let (bundle, pinned) = crate::field::load_bundle(path, args.root.as_deref())?;
+            let policy = args.policy.policy();
+            (verify::verify_with_bundle(&payload, &bundle, policy, now), bundle.trust().clone(), pinned, Some(policy))
+        }
+        (None, Some(trust)) => {
+            let (trust, pinned) = load_trust(trust, args.root.as_deref())?;
+            (verify::verify(&payload, &trust, now), trust, pinned, None)
+        }
+        (None, None) => bail!("give --trust FILE or --bundle FILE"),
+    };
+    let mut doc = report::document(&payload, &verdict, &trust, policy, now);
+    doc["rootPinned"] = pinned.into();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        print_verdict(&doc);
+    }
+    Ok(if verdict.is_ok() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}

@@ -1,0 +1,104 @@
+//! The layout of `src/`, read from the source tree: only `main.rs` reaches
+//! into the command line, and no file grows past one idea.
+
+use std::path::{Path, PathBuf};
+
+/// The most lines a file under `src/` may have, its `#[cfg(test)]` module aside.
+const MAX_LINES: usize = 450;
+
+/// Files over [`MAX_LINES`] today, waiting to be split. A file leaves this list
+/// when it is split; nothing new joins it.
+const OVER_THE_LIMIT: &[&str] =
+    &["conformance.rs", "registry/applications.rs", "registry/mod.rs", "registry/permits.rs"];
+
+fn src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+/// Every `.rs` file under `dir`, as (path relative to `src/`, text).
+fn rust_files(dir: &Path, out: &mut Vec<(String, String)>) {
+    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("reading {}: {e}", dir.display())) {
+        let path = entry.expect("directory entry").path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+            let rel = path.strip_prefix(src()).expect("under src/").to_string_lossy().replace('\\', "/");
+            out.push((rel, text));
+        }
+    }
+}
+
+fn sources() -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    assert!(files.iter().any(|(p, _)| p == "main.rs"), "no src/main.rs found under {}", src().display());
+    files.sort();
+    files
+}
+
+/// Whether `text` names the `cli` module: a path through it, or a `crate::{…}` group listing it.
+fn names_cli(text: &str) -> bool {
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let path = ["crate::cli", "dwp::cli", "super::cli"].iter().any(|p| {
+        compact.match_indices(p).any(|(at, _)| {
+            // `crate::client` is another module.
+            compact[at + p.len()..].chars().next().is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
+        })
+    });
+    if path {
+        return true;
+    }
+    compact.match_indices("crate::{").any(|(at, _)| {
+        let group = &compact[at + "crate::{".len()..];
+        let group = &group[..group.find('}').unwrap_or(group.len())];
+        group.split(',').any(|item| item == "cli" || item.starts_with("cli::"))
+    })
+}
+
+#[test]
+fn only_main_imports_the_command_line() {
+    let offenders: Vec<String> = sources()
+        .into_iter()
+        .filter(|(path, _)| path != "main.rs" && !path.starts_with("cli/"))
+        .filter(|(_, text)| names_cli(text))
+        .map(|(path, _)| format!("src/{path}"))
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "only src/main.rs may use the command line (src/cli/); move what these need into a library module: {offenders:?}"
+    );
+}
+
+#[test]
+fn names_cli_sees_paths_and_groups() {
+    assert!(names_cli("use crate::cli::{ISSUER_KEY};"));
+    assert!(names_cli("let k = crate :: cli :: load_issuer_key(dir)?;"));
+    assert!(names_cli("use crate::{cli, files};"));
+    assert!(names_cli("dwp::cli::run(cli)"));
+    assert!(!names_cli("use crate::{client, files};\nuse crate::client::Agent;\nfn create_token_cli() {}"));
+}
+
+/// Lines of `text` before its `#[cfg(test)]` module, if any.
+fn lines_outside_tests(text: &str) -> usize {
+    text.lines().take_while(|l| !l.starts_with("#[cfg(test)]")).count()
+}
+
+#[test]
+fn no_new_file_over_the_line_limit() {
+    let files = sources();
+    let over: Vec<(String, usize)> = files
+        .iter()
+        .map(|(path, text)| (path.clone(), lines_outside_tests(text)))
+        .filter(|(_, n)| *n > MAX_LINES)
+        .collect();
+    let new: Vec<String> = over
+        .iter()
+        .filter(|(p, _)| !OVER_THE_LIMIT.contains(&p.as_str()))
+        .map(|(p, n)| format!("src/{p} ({n} lines)"))
+        .collect();
+    assert!(new.is_empty(), "files over {MAX_LINES} lines outside their tests; find the second idea in each: {new:?}");
+    let stale: Vec<&str> =
+        OVER_THE_LIMIT.iter().copied().filter(|allowed| !over.iter().any(|(p, _)| p == allowed)).collect();
+    assert!(stale.is_empty(), "split or gone, take them off OVER_THE_LIMIT: {stale:?}");
+}
