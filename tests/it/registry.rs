@@ -3,7 +3,7 @@
 //! the role × endpoint matrix, hostile input and the audit chain.
 
 use std::io::Read;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine as _;
 use serde_json::{Value, json};
@@ -74,17 +74,13 @@ fn status_of(p: &Value) -> (u64, u64) {
     (p["status"]["shard"].as_u64().expect("shard"), p["status"]["index"].as_u64().expect("index"))
 }
 
-/// Polls until the served list shows `want` at `index`, for at most one second.
-fn visible_within_a_second(s: &Server, purpose: &str, shard: u64, index: u64, want: bool) -> u64 {
-    let start = Instant::now();
-    loop {
-        let (seq, bits) = fetch_list(s, purpose, shard);
-        if bit(&bits, index) == want {
-            return seq;
-        }
-        assert!(start.elapsed() < Duration::from_secs(1), "{purpose} bit {index} not {want} within 1 s");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+/// The served list shows `want` at `index` on the first fetch after the acknowledged change:
+/// an acknowledged change is committed, and a list whose sequence moved is signed afresh.
+/// (How long that takes is `dwp bench registry`'s figure, not a test's.)
+fn visible_at_once(s: &Server, purpose: &str, shard: u64, index: u64, want: bool) -> u64 {
+    let (seq, bits) = fetch_list(s, purpose, shard);
+    assert_eq!(bit(&bits, index), want, "{purpose} bit {index} on the first fetch after the change");
+    seq
 }
 
 fn lifecycle(engine: Engine) {
@@ -109,7 +105,7 @@ fn lifecycle(engine: Engine) {
     let r = s.act(&reg, &id, "suspend", &reason);
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json()["state"], "suspended");
-    let seq1 = visible_within_a_second(&s, "suspension", shard, index, true);
+    let seq1 = visible_at_once(&s, "suspension", shard, index, true);
     assert!(seq1 > seq0, "the sequence grows: {seq0} → {seq1}");
     assert_eq!(s.act(&reg, &id, "suspend", &reason).code(), "already_suspended");
     assert_eq!(
@@ -118,11 +114,11 @@ fn lifecycle(engine: Engine) {
     );
     let r = s.act(&reg, &id, "reinstate", &json!({ "reason": "resolved" }));
     assert_eq!(r.status, 200, "{}", r.body);
-    let seq2 = visible_within_a_second(&s, "suspension", shard, index, false);
+    let seq2 = visible_at_once(&s, "suspension", shard, index, false);
     assert!(seq2 > seq1);
     let r = s.act(&reg, &id, "revoke", &json!({ "reason": "fraudulent application" }));
     assert_eq!(r.json()["state"], "revoked");
-    visible_within_a_second(&s, "revocation", shard, index, true);
+    visible_at_once(&s, "revocation", shard, index, true);
     for (action, body) in [
         ("reinstate", json!({ "reason": "x" })),
         ("renew", json!({ "reason": "x", "validUntil": "2030-11-23T23:59:59Z" })),
@@ -142,7 +138,7 @@ fn lifecycle(engine: Engine) {
     let renewed_id = renewed["id"].as_str().expect("successor id").to_string();
     assert_eq!(renewed["credential"]["validUntil"], "2030-11-23T23:59:59Z");
     let (s1, i1) = status_of(&first);
-    visible_within_a_second(&s, "revocation", s1, i1, true);
+    visible_at_once(&s, "revocation", s1, i1, true);
     let (s2, i2) = status_of(renewed);
     assert_ne!((s1, i1), (s2, i2), "a new index for the new credential");
     let moved = s.act(
