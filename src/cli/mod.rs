@@ -68,13 +68,10 @@ pub enum Command {
     Bundle(bundle::BundleCommand),
     /// Run a directory of conformance vectors (wallet-spec/vectors) and print pass/fail per vector.
     Conformance {
-        /// The directory of vectors.
+        /// The directory of vectors (written by `cargo run -p xtask -- vectors`).
         dir: PathBuf,
-        /// Write the vectors into DIR instead (fixed keys and times: the same files on every run).
-        #[arg(long)]
-        generate: bool,
         /// Print each vector's outcome as a JSON line (`{"id", "actual", "pass"}`) instead of a table.
-        #[arg(long, conflicts_with = "generate")]
+        #[arg(long)]
         json: bool,
     },
 }
@@ -98,8 +95,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Vc(cmd) => vc::run(cmd),
         Command::Bench { what } => bench::run(what),
         Command::Serve(args) => serve::run(args),
-        Command::Conformance { dir, generate: true, .. } => crate::conformance::generate(&dir),
-        Command::Conformance { dir, generate: false, json } => crate::conformance::run(&dir, json),
+        Command::Conformance { dir, json } => crate::conformance::run(&dir, json),
         Command::Bundle(cmd) => bundle::run(cmd),
         Command::Tokens(cmd) => tokens::run(cmd),
     }
