@@ -8,8 +8,7 @@ const MAX_LINES: usize = 450;
 
 /// Files over [`MAX_LINES`] today, waiting to be split. A file leaves this list
 /// when it is split; nothing new joins it.
-const OVER_THE_LIMIT: &[&str] =
-    &["conformance.rs", "registry/applications.rs", "registry/mod.rs", "registry/permits.rs"];
+const OVER_THE_LIMIT: &[&str] = &["conformance.rs"];
 
 fn src() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
