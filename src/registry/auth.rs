@@ -2,23 +2,19 @@
 //! random bytes); only its SHA-256 is stored, and it is shown once. Every
 //! token expires, and any can be revoked at once; both are audited.
 
-use axum::Json;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::FromRequestParts;
+use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
-use utoipa::ToSchema;
 
-use super::AppState;
-use super::api::{self, problems};
+pub use super::ids::random_id;
+
+use super::db::{self, WriteTx};
 use super::problem::ApiError;
-use super::store::WriteTx;
+use super::state::AppState;
 use dwp_verifier::time::UnixTime;
 
 /// Who a token speaks for.
@@ -106,16 +102,6 @@ pub fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A fresh random identifier: `prefix` + 26 base32 characters (128 bits).
-pub fn random_id(prefix: &str) -> anyhow::Result<String> {
-    let mut b = [0u8; 16];
-    getrandom::fill(&mut b).map_err(|_| anyhow::anyhow!("the system random source failed"))?;
-    const ALPHABET: &[u8; 32] = b"abcdefghijklmnopqrstuvwxyz234567";
-    let n = u128::from_be_bytes(b);
-    let s: String = (0..26).map(|i| ALPHABET[((n >> (i * 5)) & 31) as usize] as char).collect();
-    Ok(format!("{prefix}{s}"))
-}
-
 /// The longest a token may live, in days.
 pub const MAX_TOKEN_DAYS: u32 = 3650;
 
@@ -145,18 +131,9 @@ pub async fn create_token(
     getrandom::fill(&mut secret).map_err(|_| anyhow::anyhow!("the system random source failed"))?;
     let token = format!("dwp_{}", URL_SAFE_NO_PAD.encode(secret));
     let id = random_id("tok_")?;
-    sqlx::query(
-        "INSERT INTO tokens (id, hash, role, scope, label, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(&id)
-    .bind(token_hash(&token))
-    .bind(role.as_str())
-    .bind(scope.map(str::to_string))
-    .bind(label.map(str::to_string))
-    .bind(w.now)
-    .bind(expires_at)
-    .execute(&mut *w.tx)
-    .await?;
+    let hash = token_hash(&token);
+    let row = db::tokens::NewToken { id: &id, hash: &hash, role: role.as_str(), scope, label, expires_at };
+    db::tokens::insert(w, &row).await?;
     w.audit(
         actor,
         "token.create",
@@ -172,160 +149,11 @@ pub async fn revoke(w: &mut WriteTx, actor: &str, id: &str) -> Result<bool, sqlx
     if id.len() > 64 {
         return Ok(false);
     }
-    let done = sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
-        .bind(w.now)
-        .bind(id)
-        .execute(&mut *w.tx)
-        .await?;
-    if done.rows_affected() == 0 {
+    if !db::tokens::revoke(w, id).await? {
         return Ok(false);
     }
     w.audit(actor, "token.revoke", Some(id), json!({})).await?;
     Ok(true)
-}
-
-/// A token as listed: never its secret or its hash.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct TokenView {
-    /// The token's id.
-    pub id: String,
-    /// Its role.
-    pub role: String,
-    /// Its scope.
-    #[schema(required = true)]
-    pub scope: Option<String>,
-    /// What it is for.
-    #[schema(required = true)]
-    pub label: Option<String>,
-    /// When it was created.
-    pub created_at: String,
-    /// When it expires.
-    #[schema(required = true)]
-    pub expires_at: Option<String>,
-    /// When it was revoked.
-    #[schema(required = true)]
-    pub revoked_at: Option<String>,
-    /// `live`, `expired` or `revoked`.
-    pub state: &'static str,
-}
-
-/// Every token: id, role, scope, label, times and state; never a secret or its hash.
-pub async fn list(db: &super::store::Db, now: i64) -> Result<Vec<TokenView>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT id, role, scope, label, created_at, expires_at, revoked_at FROM tokens ORDER BY created_at, id",
-    )
-    .fetch_all(&db.pool)
-    .await?;
-    rows.iter()
-        .map(|r| -> Result<TokenView, sqlx::Error> {
-            let expires: Option<i64> = r.try_get(5)?;
-            let revoked: Option<i64> = r.try_get(6)?;
-            let state = match (revoked, expires) {
-                (Some(_), _) => "revoked",
-                (None, Some(e)) if e <= now => "expired",
-                _ => "live",
-            };
-            Ok(TokenView {
-                id: r.try_get(0)?,
-                role: r.try_get(1)?,
-                scope: r.try_get(2)?,
-                label: r.try_get(3)?,
-                created_at: UnixTime(r.try_get(4)?).to_string(),
-                expires_at: expires.map(|e| UnixTime(e).to_string()),
-                revoked_at: revoked.map(|e| UnixTime(e).to_string()),
-                state,
-            })
-        })
-        .collect()
-}
-
-/// Who manages tokens.
-const ADMIN: &[Role] = &[Role::Admin];
-
-/// Every token.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TokenList {
-    /// The tokens, oldest first.
-    pub tokens: Vec<TokenView>,
-}
-
-problems!(
-    /// What `GET /v1/tokens` refuses.
-    ListTokensProblems: api::READ, api::AUTH,
-);
-
-/// `GET /v1/tokens` (admin).
-#[utoipa::path(
-    get,
-    path = "/v1/tokens",
-    operation_id = "listTokens",
-    summary = "List API tokens: ids, roles, scopes, expiry (never a secret)",
-    responses((status = 200, description = "Every token", body = TokenList), ListTokensProblems),
-    security(("bearer" = [])),
-    extensions(("x-roles" = json!(api::roles(ADMIN)))),
-)]
-pub async fn list_tokens(State(state): State<AppState>, caller: Caller) -> Result<Json<TokenList>, ApiError> {
-    caller.require(ADMIN)?;
-    Ok(Json(TokenList { tokens: list(&state.db, state.now().0).await? }))
-}
-
-/// A token just revoked.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct RevokedToken {
-    /// The token's id.
-    pub id: String,
-    /// Always `revoked`.
-    #[schema(example = "revoked")]
-    pub state: &'static str,
-    /// When.
-    pub revoked_at: String,
-}
-
-problems!(
-    /// What `DELETE /v1/tokens/{id}` refuses.
-    RevokeTokenProblems: api::READ, api::AUTH, api::WRITE, api::IDEMPOTENT, &[(404, &["token_not_found"])],
-);
-
-/// `DELETE /v1/tokens/{id}` (admin): revoked at once; the next request with it is refused.
-#[utoipa::path(
-    delete,
-    path = "/v1/tokens/{id}",
-    operation_id = "revokeToken",
-    summary = "Revoke an API token at once",
-    params(("id" = String, Path, description = "The token's id (`tok_…`)"), api::Idempotency),
-    responses((status = 200, description = "Revoked", body = RevokedToken), RevokeTokenProblems),
-    security(("bearer" = [])),
-    extensions(("x-roles" = json!(api::roles(ADMIN)))),
-)]
-pub async fn revoke_token(
-    State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    caller.require(ADMIN)?;
-    let actor = caller.id.clone();
-    let route = format!("DELETE /v1/tokens/{id}");
-    super::permits::mutate(
-        &state,
-        &caller,
-        &headers,
-        &route,
-        b"",
-        super::writer::job(move |w| {
-            Box::pin(async move {
-                if revoke(w, &actor, &id).await? {
-                    let answer = RevokedToken { id, state: "revoked", revoked_at: UnixTime(w.now).to_string() };
-                    Ok((StatusCode::OK, super::permits::to_json(&answer)?))
-                } else {
-                    Err(ApiError::new(StatusCode::NOT_FOUND, "token_not_found").detail("no live token has this id"))
-                }
-            })
-        }),
-    )
-    .await
 }
 
 /// The authenticated caller.
@@ -382,20 +210,14 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = bearer(parts)?;
-        let row = sqlx::query(
-            "SELECT id, role, scope FROM tokens WHERE hash = $1 AND revoked_at IS NULL \
-             AND (expires_at IS NULL OR expires_at > $2)",
-        )
-        .bind(token_hash(token))
-        .bind(state.now().0)
-        .fetch_optional(&state.db.pool)
-        .await?
-        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token"))?;
-        let role: String = row.try_get(1)?;
+        let row = db::tokens::live_by_hash(&state.db, &token_hash(token), state.now().0)
+            .await?
+            .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token"))?;
+        let role = row.role;
         Ok(Caller {
-            id: row.try_get(0)?,
+            id: row.id,
             role: Role::parse(&role).ok_or_else(|| ApiError::internal(format!("stored role {role:?} unknown")))?,
-            scope: row.try_get(2)?,
+            scope: row.scope,
         })
     }
 }
@@ -422,14 +244,5 @@ mod tests {
         assert_eq!(check_days(MAX_TOKEN_DAYS), Ok(i64::from(MAX_TOKEN_DAYS) * 86_400));
         assert!(check_days(0).is_err());
         assert!(check_days(MAX_TOKEN_DAYS + 1).is_err());
-    }
-
-    #[test]
-    fn ids_are_random_and_well_formed() {
-        let a = random_id("p_").expect("id");
-        let b = random_id("p_").expect("id");
-        assert_ne!(a, b);
-        assert_eq!(a.len(), 28);
-        assert!(a[2..].bytes().all(|c| c.is_ascii_lowercase() || (b'2'..=b'7').contains(&c)));
     }
 }

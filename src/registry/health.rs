@@ -1,19 +1,10 @@
 //! What keeps the registry from doing its work, as `/readyz` reports it: writes
 //! that fail, a clock behind the last signature, stored status that disagrees
 //! with the audited history. Each problem is logged once when it starts and
-//! once when it ends.
+//! once when it ends. The answers themselves are in `routes::health`.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
-
-use axum::Json;
-use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use serde::Serialize;
-use utoipa::ToSchema;
-
-use super::AppState;
 
 /// Writes fail (the storage refused a statement or a commit).
 pub const STORAGE: &str = "storage_unavailable";
@@ -70,65 +61,6 @@ impl Health {
             .map(|p| p.iter().map(|((c, s), d)| (*c, s.clone(), d.clone())).collect())
             .unwrap_or_default()
     }
-}
-
-/// Whether the registry can do its work.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Readiness {
-    /// Whether writes and signatures can succeed.
-    pub ready: bool,
-    /// What keeps it from working.
-    pub problems: Vec<NotReady>,
-}
-
-/// One thing that keeps the registry from working.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct NotReady {
-    /// `storage_unavailable`, `clock_behind`, `status_disagrees_with_audit` or `database_unreachable`.
-    pub code: &'static str,
-    /// The status list concerned (`null` for the whole registry); absent for `database_unreachable`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<String>)]
-    pub subject: Option<Option<String>>,
-    /// What is wrong.
-    pub detail: String,
-}
-
-/// `GET /readyz`: 200 when writes and signatures can succeed, else 503 naming each problem.
-#[utoipa::path(
-    get,
-    path = "/readyz",
-    operation_id = "readyz",
-    summary = "Readiness: 503 while writes fail, the clock is behind, or stored status disagrees with the audit log",
-    responses(
-        (status = 200, description = "Ready", body = Readiness),
-        (status = 503, description = "Not ready: each problem named", body = Readiness),
-    ),
-)]
-pub async fn readyz(State(state): State<AppState>) -> Response {
-    let mut problems: Vec<NotReady> = state
-        .health
-        .problems()
-        .into_iter()
-        .map(|(code, subject, detail)| NotReady {
-            code,
-            subject: Some((!subject.is_empty()).then_some(subject)),
-            detail,
-        })
-        .collect();
-    if let Err(e) = sqlx::query("SELECT 1").execute(&state.db.pool).await {
-        tracing::error!(error = %e, "readyz: the database does not answer");
-        problems.push(NotReady {
-            code: "database_unreachable",
-            subject: None,
-            detail: "the database does not answer".to_string(),
-        });
-    }
-    let ready = problems.is_empty();
-    let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    let mut resp = (status, Json(Readiness { ready, problems })).into_response();
-    resp.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
-    resp
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use super::auth::random_id;
+use super::ids::random_id;
 
 /// The header a request id travels in.
 pub const REQUEST_ID: &str = "x-request-id";

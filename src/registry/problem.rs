@@ -226,17 +226,25 @@ mod tests {
     fn every_code_answered_has_a_title() {
         let sources = [
             include_str!("api.rs"),
-            include_str!("applications.rs"),
-            include_str!("audit.rs"),
             include_str!("auth.rs"),
             include_str!("body.rs"),
             include_str!("health.rs"),
             include_str!("listen.rs"),
             include_str!("mod.rs"),
-            include_str!("permits.rs"),
             include_str!("problem.rs"),
-            include_str!("publish.rs"),
             include_str!("writer.rs"),
+            include_str!("routes/mod.rs"),
+            include_str!("routes/applications.rs"),
+            include_str!("routes/audit.rs"),
+            include_str!("routes/health.rs"),
+            include_str!("routes/permits/mod.rs"),
+            include_str!("routes/permits/actions.rs"),
+            include_str!("routes/permits/issue.rs"),
+            include_str!("routes/permits/read.rs"),
+            include_str!("routes/publish.rs"),
+            include_str!("routes/tokens.rs"),
+            include_str!("routes/web.rs"),
+            include_str!("routes/write.rs"),
         ];
         let fallback = title("no such code");
         let mut codes = Vec::new();

@@ -18,14 +18,12 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use serde_json::Value;
-use sqlx::Row;
 use tokio::sync::{mpsc, oneshot};
 
-use super::Clock;
-use super::auth::Caller;
+use super::clock::Clock;
+use super::db::{self, Db, WriteTx};
 use super::health::{self, Health};
 use super::problem::ApiError;
-use super::store::{Db, WriteTx};
 use dwp_verifier::time::UnixTime;
 
 /// What a job answers: a status and a JSON body.
@@ -50,8 +48,8 @@ pub type Answer = Result<(StatusCode, String, bool), ApiError>;
 pub struct Pending {
     /// The mutation.
     pub job: Job,
-    /// Who asked (idempotency keys are per token).
-    pub caller: Caller,
+    /// The id of the token that asked (idempotency keys are per token).
+    pub token: String,
     /// `Idempotency-Key`, if sent.
     pub key: Option<String>,
     /// SHA-256 of the route and body.
@@ -121,17 +119,10 @@ async fn begin(db: &Db, now: i64, not_before: i64) -> Result<WriteTx, Failure> {
     Ok(w)
 }
 
-async fn probe_rows(w: &mut WriteTx) -> Result<(), sqlx::Error> {
-    let pad = "x".repeat(4096);
-    sqlx::query("INSERT INTO write_probe (id, pad) VALUES (1, $1)").bind(pad).execute(&mut *w.tx).await?;
-    sqlx::query("DELETE FROM write_probe WHERE id = 1").execute(&mut *w.tx).await?;
-    Ok(())
-}
-
 /// Writes and deletes a page-sized row: the first such write that commits says writes work again.
 async fn probe(db: &Db, now: i64, health: &Health, not_before: i64) {
     let result = match begin(db, now, not_before).await {
-        Ok(mut w) => match probe_rows(&mut w).await {
+        Ok(mut w) => match db::health::probe_rows(&mut w).await {
             Ok(()) => w.commit().await.map_err(|e| Failure::Storage(format!("commit: {e}"))),
             Err(e) => {
                 w.abort().await;
@@ -158,20 +149,14 @@ fn record(health: &Health, result: Result<(), Failure>) {
 }
 
 async fn replayed(w: &mut WriteTx, token: &str, key: &str, hash: &str) -> Result<Option<Answer>, ApiError> {
-    let row = sqlx::query("SELECT request_hash, status, body FROM idempotency WHERE token_id = $1 AND idem_key = $2")
-        .bind(token)
-        .bind(key)
-        .fetch_optional(&mut *w.tx)
-        .await?;
-    let Some(row) = row else { return Ok(None) };
-    let stored: String = row.try_get(0)?;
-    if stored != hash {
+    let Some(stored) = db::idempotency::stored(w, token, key).await? else { return Ok(None) };
+    if stored.request_hash != hash {
         return Ok(Some(Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused")
             .detail("this Idempotency-Key was first used with another request; use a new key"))));
     }
-    let status: i64 = row.try_get(1)?;
+    let status = stored.status;
     let status = u16::try_from(status).ok().and_then(|s| StatusCode::from_u16(s).ok()).unwrap_or(StatusCode::OK);
-    Ok(Some(Ok((status, row.try_get(2)?, true))))
+    Ok(Some(Ok((status, stored.body, true))))
 }
 
 /// Runs one job. `Err` is a database failure (the batch is abandoned); `Ok(Err)` a refusal.
@@ -196,18 +181,7 @@ async fn run_one(
     };
     let body = value.to_string();
     if let Some(key) = &key {
-        sqlx::query(
-            "INSERT INTO idempotency (token_id, idem_key, request_hash, status, body, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&token)
-        .bind(key)
-        .bind(&hash)
-        .bind(i64::from(status.as_u16()))
-        .bind(&body)
-        .bind(w.now)
-        .execute(&mut *w.tx)
-        .await?;
+        db::idempotency::store(w, &token, key, &hash, i64::from(status.as_u16()), &body).await?;
     }
     Ok(Ok((status, body, false)))
 }
@@ -230,7 +204,7 @@ async fn run_batch(db: &Db, now: i64, health: &Health, not_before: i64, batch: V
     };
     let mut answers = Vec::with_capacity(size);
     let mut failed = None;
-    for Pending { job, caller, key, hash, reply } in batch {
+    for Pending { job, token, key, hash, reply } in batch {
         if failed.is_some() {
             // Not run: the batch is abandoned; the caller retries.
             answers.push((reply, None));
@@ -238,12 +212,12 @@ async fn run_batch(db: &Db, now: i64, health: &Health, not_before: i64, batch: V
         }
         let mark = w.mark();
         let step = async {
-            sqlx::query("SAVEPOINT job").execute(&mut *w.tx).await?;
-            let answer = run_one(&mut w, job, caller.id, key, hash).await?;
+            w.savepoint().await?;
+            let answer = run_one(&mut w, job, token, key, hash).await?;
             if answer.is_err() {
-                sqlx::query("ROLLBACK TO SAVEPOINT job").execute(&mut *w.tx).await?;
+                w.rollback_to_savepoint().await?;
             }
-            sqlx::query("RELEASE SAVEPOINT job").execute(&mut *w.tx).await?;
+            w.release_savepoint().await?;
             Ok::<Answer, ApiError>(answer)
         };
         match step.await {

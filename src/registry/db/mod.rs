@@ -1,6 +1,17 @@
-//! Storage: one SQL text for SQLite and PostgreSQL through sqlx's `Any`
-//! driver, schema by `sqlx::migrate!`. This module stores and reads; the rules
-//! (transitions, index allocation, the audit hash) live elsewhere.
+//! Storage: every SQL text of the registry, one for SQLite and PostgreSQL
+//! through sqlx's `Any` driver, schema by `sqlx::migrate!`. This module opens
+//! the database and holds the write transaction; its submodules hold the
+//! queries, by table. It stores and reads; the rules (transitions, index
+//! allocation, the audit hash) live elsewhere, and no handler writes SQL.
+
+pub mod applications;
+pub mod audit;
+pub mod health;
+pub mod idempotency;
+pub mod permits;
+pub mod preflight;
+pub mod status_lists;
+pub mod tokens;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -11,9 +22,6 @@ use sqlx::migrate::MigrateDatabase;
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Any, AnyPool, Executor, Row};
-
-use super::audit::{self, AuditEntry};
-use super::preflight;
 
 /// Which engine a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,14 +132,6 @@ impl Db {
         Ok(Db { pool, engine })
     }
 
-    /// SQLite's journal mode and synchronous level, as `/healthz` reports them.
-    pub async fn sqlite_settings(&self) -> Result<(String, i64), sqlx::Error> {
-        let mut conn = self.pool.acquire().await?;
-        let mode: String = sqlx::query("PRAGMA journal_mode").fetch_one(&mut *conn).await?.try_get(0)?;
-        let sync: i64 = sqlx::query("PRAGMA synchronous").fetch_one(&mut *conn).await?.try_get(0)?;
-        Ok((mode, sync))
-    }
-
     /// Starts a write on a connection of its own: `BEGIN` (on SQLite
     /// `BEGIN IMMEDIATE`, which takes the write lock at once), then the
     /// registry's head row, so that writers are serialized on both engines and
@@ -239,42 +239,6 @@ impl Drop for WriteTx {
 }
 
 impl WriteTx {
-    /// Appends an audit entry to the chain; returns its sequence number.
-    pub async fn audit(
-        &mut self,
-        actor: &str,
-        action: &str,
-        subject: Option<&str>,
-        detail: serde_json::Value,
-    ) -> Result<i64, sqlx::Error> {
-        let entry = AuditEntry {
-            seq: self.seq + 1,
-            at: self.now,
-            actor: actor.to_string(),
-            action: action.to_string(),
-            subject: subject.map(str::to_string),
-            detail,
-        };
-        let hash = audit::chain_hash(&self.hash, &entry);
-        sqlx::query(
-            "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(entry.seq)
-        .bind(entry.at)
-        .bind(&entry.actor)
-        .bind(&entry.action)
-        .bind(entry.subject.clone())
-        .bind(entry.detail.to_string())
-        .bind(&self.hash)
-        .bind(&hash)
-        .execute(&mut *self.tx)
-        .await?;
-        self.seq = entry.seq;
-        self.hash = hash;
-        Ok(entry.seq)
-    }
-
     /// The in-memory head, to restore when a job's savepoint is rolled back.
     pub fn mark(&self) -> (i64, String, i64) {
         (self.seq, self.hash.clone(), self.shard)
@@ -288,6 +252,21 @@ impl WriteTx {
     /// Moves to the next shard (the open one is full enough).
     pub fn open_next_shard(&mut self) {
         self.shard += 1;
+    }
+
+    /// Opens the savepoint of one job of a batch.
+    pub async fn savepoint(&mut self) -> Result<(), sqlx::Error> {
+        sqlx::query("SAVEPOINT job").execute(&mut *self.tx).await.map(drop)
+    }
+
+    /// Undoes the writes of the job since [`WriteTx::savepoint`].
+    pub async fn rollback_to_savepoint(&mut self) -> Result<(), sqlx::Error> {
+        sqlx::query("ROLLBACK TO SAVEPOINT job").execute(&mut *self.tx).await.map(drop)
+    }
+
+    /// Ends the job's savepoint, keeping what it did not undo.
+    pub async fn release_savepoint(&mut self) -> Result<(), sqlx::Error> {
+        sqlx::query("RELEASE SAVEPOINT job").execute(&mut *self.tx).await.map(drop)
     }
 
     /// Writes the head and commits. On failure the transaction is rolled back and its connection closed.

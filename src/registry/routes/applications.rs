@@ -9,26 +9,33 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sqlx::Row;
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use dwp_verifier::permit::{Permit, PermitInput};
 use dwp_verifier::time::UnixTime;
 
-use super::AppState;
-use super::api::{self, problems};
-use super::auth::{Caller, Role, random_id};
-use super::body::{JsonBody, parse_json};
-use super::permits::{IssuedPermit, check_reason, insert_permit, mutate, permit_error, to_json};
-use super::problem::ApiError;
-use super::writer::job;
+use super::permits::issue::{IssuedPermit, insert_permit};
+use super::permits::{check_reason, permit_error};
+use super::write::{mutate, to_json};
+use crate::registry::api::{self, problems};
+use crate::registry::auth::{Caller, Role, random_id};
+use crate::registry::body::{JsonBody, parse_json};
+use crate::registry::db;
+use crate::registry::problem::ApiError;
+use crate::registry::state::AppState;
+use crate::registry::writer::job;
 
 /// Who submits applications and follows them.
 const DESKS: &[Role] = &[Role::Officer, Role::Registrar];
 /// Who decides applications.
 const REGISTRAR: &[Role] = &[Role::Registrar];
-/// Who creates tokens.
-const ADMIN: &[Role] = &[Role::Admin];
+
+/// The routes of `/v1/applications`.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(submit)).routes(routes!(get)).routes(routes!(approve)).routes(routes!(reject))
+}
 
 /// An application just submitted: its state only, never its data.
 #[derive(Debug, Serialize, ToSchema)]
@@ -74,22 +81,22 @@ pub async fn submit(
     Permit::from_input(&body.value).map_err(permit_error)?;
     let input_json = serde_json::to_string(&body.value).map_err(ApiError::internal)?;
     let c = caller.clone();
-    mutate(&state, &caller, &headers, "POST /v1/applications", &body.raw, job(move |w| {
-        Box::pin(async move {
-        let id = random_id("ap_").map_err(ApiError::internal)?;
-        sqlx::query(
-            "INSERT INTO applications (id, state, submitted_by, input_json, submitted_at) VALUES ($1, 'submitted', $2, $3, $4)",
-        )
-        .bind(&id)
-        .bind(&c.id)
-        .bind(&input_json)
-        .bind(w.now)
-        .execute(&mut *w.tx)
-        .await?;
-        w.audit(&c.id, "application.submit", Some(&id), json!({})).await?;
-        let answer = Submitted { id, state: "submitted", submitted_at: UnixTime(w.now).to_string() };
-        Ok((StatusCode::CREATED, to_json(&answer)?))
-    })}))
+    mutate(
+        &state,
+        &caller,
+        &headers,
+        "POST /v1/applications",
+        &body.raw,
+        job(move |w| {
+            Box::pin(async move {
+                let id = random_id("ap_").map_err(ApiError::internal)?;
+                db::applications::insert(w, &id, &c.id, &input_json).await?;
+                w.audit(&c.id, "application.submit", Some(&id), json!({})).await?;
+                let answer = Submitted { id, state: "submitted", submitted_at: UnixTime(w.now).to_string() };
+                Ok((StatusCode::CREATED, to_json(&answer)?))
+            })
+        }),
+    )
     .await
 }
 
@@ -161,29 +168,22 @@ pub async fn get(
     Path(ApplicationId { id }): Path<ApplicationId>,
 ) -> Result<Json<ApplicationView>, ApiError> {
     caller.require(DESKS)?;
-    let row = sqlx::query(
-        "SELECT id, state, submitted_at, decided_at, permit_id, reason, input_json, reason_code FROM applications \
-         WHERE id = $1",
-    )
-    .bind(&id)
-    .fetch_optional(&state.db.pool)
-    .await?
-    .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found"))?;
-    let decided: Option<i64> = row.try_get(3)?;
+    let row = db::applications::by_id(&state.db, &id)
+        .await?
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found"))?;
     let mut v = ApplicationView {
-        id: row.try_get(0)?,
-        state: row.try_get(1)?,
-        submitted_at: UnixTime(row.try_get(2)?).to_string(),
-        decided_at: decided.map(|d| UnixTime(d).to_string()),
-        permit_id: row.try_get(4)?,
-        reason_code: row.try_get::<Option<String>, _>(7)?.as_deref().map(reason_code_view),
+        id: row.id,
+        state: row.state,
+        submitted_at: UnixTime(row.submitted_at).to_string(),
+        decided_at: row.decided_at.map(|d| UnixTime(d).to_string()),
+        permit_id: row.permit_id,
+        reason_code: row.reason_code.as_deref().map(reason_code_view),
         reason: None,
         permit: None,
     };
     if caller.role == Role::Registrar {
-        v.reason = Some(row.try_get(5)?);
-        let input: String = row.try_get(6)?;
-        v.permit = Some(serde_json::from_str(&input).map_err(ApiError::internal)?);
+        v.reason = Some(row.reason);
+        v.permit = Some(serde_json::from_str(&row.input_json).map_err(ApiError::internal)?);
     }
     Ok(Json(v))
 }
@@ -344,38 +344,30 @@ async fn decide(
         &body.raw,
         job(move |w| {
             Box::pin(async move {
-                let row = sqlx::query("SELECT state, input_json FROM applications WHERE id = $1")
-                    .bind(&id)
-                    .fetch_optional(&mut *w.tx)
+                let (app_state, input_json) = db::applications::state_in(w, &id)
                     .await?
                     .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found"))?;
-                let app_state: String = row.try_get(0)?;
                 if app_state != "submitted" {
                     return Err(
                         ApiError::new(StatusCode::CONFLICT, "application_decided").detail(format!("it is {app_state}"))
                     );
                 }
                 let (next, permit) = if approve {
-                    let input: PermitInput =
-                        serde_json::from_str(&row.try_get::<String, _>(1)?).map_err(ApiError::internal)?;
+                    let input: PermitInput = serde_json::from_str(&input_json).map_err(ApiError::internal)?;
                     let permit = Permit::from_input(&input).map_err(permit_error)?;
                     ("approved", Some(insert_permit(&st, w, &c, permit, d.reason.as_deref(), None).await?))
                 } else {
                     ("rejected", None)
                 };
                 let permit_id = permit.as_ref().map(|p| p.id.clone());
-                sqlx::query(
-                    "UPDATE applications SET state = $1, decided_at = $2, permit_id = $3, reason = $4, \
-                     reason_code = $5 WHERE id = $6",
-                )
-                .bind(next)
-                .bind(w.now)
-                .bind(permit_id.clone())
-                .bind(d.reason.clone())
-                .bind(&reason_code)
-                .bind(&id)
-                .execute(&mut *w.tx)
-                .await?;
+                let decision = db::applications::Decision {
+                    id: &id,
+                    state: next,
+                    permit_id: permit_id.clone(),
+                    reason: d.reason.clone(),
+                    reason_code: &reason_code,
+                };
+                db::applications::decide(w, decision).await?;
                 w.audit(
                     &c.id,
                     &format!("application.{verb}"),
@@ -385,111 +377,6 @@ async fn decide(
                 .await?;
                 let answer = Decided { id, state: next, permit_id, permit };
                 Ok((if approve { StatusCode::CREATED } else { StatusCode::OK }, to_json(&answer)?))
-            })
-        }),
-    )
-    .await
-}
-
-/// The body of `POST /v1/tokens`.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewToken {
-    /// The role the token speaks for.
-    #[schema(value_type = api::RoleName)]
-    role: String,
-    /// Employers: the 13-digit juristic ID; partners: comma-separated industrial-estate codes; others: none.
-    #[serde(default)]
-    scope: Option<String>,
-    /// What the token is for (1 to 100 characters).
-    #[serde(default)]
-    label: Option<String>,
-    /// Days until it expires (default: the registry's `--token-days`).
-    #[serde(default, rename = "expiresInDays")]
-    expires_in_days: Option<u32>,
-}
-
-/// A token just created: the secret is shown this once.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct CreatedToken {
-    /// The token's id (`tok_…`).
-    pub id: String,
-    /// Its role.
-    pub role: &'static str,
-    /// Its scope.
-    #[schema(required = true)]
-    pub scope: Option<String>,
-    /// The secret (`dwp_…`), shown once.
-    pub token: String,
-    /// When it expires.
-    pub expires_at: String,
-}
-
-problems!(
-    /// What `POST /v1/tokens` refuses.
-    CreateTokenProblems: api::READ, api::AUTH, api::JSON_BODY, api::WRITE, &[(422, &["invalid_scope"])],
-);
-
-/// `POST /v1/tokens` (admin): a new API token, shown once.
-#[utoipa::path(
-    post,
-    path = "/v1/tokens",
-    operation_id = "createToken",
-    summary = "Create an API token (shown once)",
-    request_body = NewToken,
-    responses((status = 201, description = "The token", body = CreatedToken), CreateTokenProblems),
-    security(("bearer" = [])),
-    extensions(("x-roles" = json!(api::roles(ADMIN)))),
-)]
-pub async fn create_token(
-    State(state): State<AppState>,
-    caller: Result<Caller, ApiError>,
-    headers: HeaderMap,
-    body: Result<JsonBody<NewToken>, ApiError>,
-) -> Result<Response, ApiError> {
-    // The body is read even when the caller is refused, so that the connection stays usable.
-    let caller = caller?;
-    caller.require(ADMIN)?;
-    let body = body?;
-    let t = &body.value;
-    let bad = |f: &str, d: String| {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_scope").field(f.to_string()).detail(d)
-    };
-    let role = Role::parse(&t.role).ok_or_else(|| {
-        bad("role", "role must be one of admin, registrar, officer, employer, partner, inspector, auditor".into())
-    })?;
-    let scope = super::auth::check_scope(role, t.scope.as_deref()).map_err(|d| bad("scope", d))?;
-    if let Some(l) = &t.label {
-        dwp_verifier::text::check(l, 100).map_err(|e| bad("label", format!("label: {e}")))?;
-    }
-    let ttl = match t.expires_in_days {
-        Some(days) => super::auth::check_days(days).map_err(|d| {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").field("expiresInDays").detail(d)
-        })?,
-        None => state.token_ttl,
-    };
-    let label = t.label.clone();
-    let c = caller.clone();
-    // Tokens are never replayed from the idempotency store: the answer holds a secret.
-    let mut no_replay = headers.clone();
-    no_replay.remove("idempotency-key");
-    mutate(
-        &state,
-        &caller,
-        &no_replay,
-        "POST /v1/tokens",
-        &body.raw,
-        job(move |w| {
-            Box::pin(async move {
-                let expires = w.now + ttl;
-                let (id, token) =
-                    super::auth::create_token(w, &c.id, role, scope.as_deref(), label.as_deref(), expires)
-                        .await
-                        .map_err(ApiError::internal)?;
-                let answer =
-                    CreatedToken { id, role: role.as_str(), scope, token, expires_at: UnixTime(expires).to_string() };
-                Ok((StatusCode::CREATED, to_json(&answer)?))
             })
         }),
     )

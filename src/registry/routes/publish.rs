@@ -10,19 +10,31 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::Value;
-use sqlx::Row;
 use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use dwp_issuer::status::{ListInfo, sign_status_list};
 use dwp_verifier::credential::StatusPurpose;
 use dwp_verifier::status::Bitstring;
 use dwp_verifier::time::UnixTime;
 
-use super::AppState;
-use super::api::{self, DidDocument, JsonLdContext, StatusListCredential, TrustList, problems};
-use super::health;
-use super::problem::ApiError;
 use crate::issuance::LIST_ENTRIES;
+use crate::registry::api::{self, DidDocument, JsonLdContext, StatusListCredential, TrustList, problems};
+use crate::registry::db;
+use crate::registry::health;
+use crate::registry::problem::ApiError;
+use crate::registry::state::AppState;
+
+/// The routes of what is published.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(bundle))
+        .routes(routes!(status_list))
+        .routes(routes!(did_document))
+        .routes(routes!(trust_list))
+        .routes(routes!(dwp_context))
+}
 
 /// How long a signed list stays valid (`validUntil - validFrom`): the longest offline policy.
 pub const LIST_VALIDITY_SECS: i64 = 7 * 86_400;
@@ -78,16 +90,10 @@ impl From<sqlx::Error> for Refusal {
 pub async fn current_list(state: &AppState, shard: u32, purpose: StatusPurpose) -> Result<Option<Published>, ApiError> {
     // The sequence is read before the bits: the bits are then at least as new as the
     // sequence they are published under, on every isolation level.
-    let row = sqlx::query(
-        "SELECT sequence, signed_sequence, signed_at, signed_json FROM status_lists WHERE shard = $1 AND purpose = $2",
-    )
-    .bind(i64::from(shard))
-    .bind(purpose.as_str())
-    .fetch_optional(&state.db.pool)
-    .await?;
+    let row = db::status_lists::get(&state.db, i64::from(shard), purpose).await?;
     let Some(row) = row else { return Ok(None) };
-    let sequence: i64 = row.try_get(0)?;
-    let stored = match (row.try_get(1)?, row.try_get(2)?, row.try_get(3)?) {
+    let sequence = row.sequence;
+    let stored = match (row.signed_sequence, row.signed_at, row.signed_json) {
         (Some(seq), Some(at), Some(body)) => Some(Published::new(purpose, shard, seq, at, body)),
         _ => None,
     };
@@ -140,7 +146,7 @@ async fn sign_afresh(
             UnixTime(floor)
         )));
     }
-    let disagree = super::audit::disagreements(&state.db, Some(i64::from(shard)), 10).await?;
+    let disagree = db::audit::disagreements(&state.db, Some(i64::from(shard)), 10).await?;
     if !disagree.is_empty() {
         let ids: Vec<&str> = disagree.iter().map(|d| d.id.as_str()).collect();
         return Err(Refusal::Audit(format!(
@@ -149,15 +155,9 @@ async fn sign_afresh(
             ids.join(", ")
         )));
     }
-    let column = match purpose {
-        StatusPurpose::Revocation => "revoked_bit",
-        StatusPurpose::Suspension => "suspended_bit",
-    };
-    let sql = format!("SELECT status_index FROM permits WHERE shard = $1 AND {column} = 1");
-    let rows = sqlx::query(&sql).bind(i64::from(shard)).fetch_all(&state.db.pool).await?;
+    let rows = db::permits::set_bits(&state.db, i64::from(shard), purpose).await?;
     let mut bits = Bitstring::zeroed(LIST_ENTRIES as usize);
-    for r in rows {
-        let i: i64 = r.try_get(0)?;
+    for i in rows {
         let i = usize::try_from(i).map_err(|_| ApiError::internal("stored status index out of range"))?;
         if !bits.set(i, true) {
             return Err(ApiError::internal("stored status index out of range").into());
@@ -176,17 +176,7 @@ async fn sign_afresh(
     let signed = sign_status_list(&info, &bits, &state.key).map_err(ApiError::internal)?;
     let body = serde_json::to_string(&signed).map_err(ApiError::internal)?;
     // Recorded before it is served: the next signature is never earlier than this one.
-    sqlx::query(
-        "UPDATE status_lists SET signed_sequence = $1, signed_at = $2, signed_json = $3 \
-         WHERE shard = $4 AND purpose = $5 AND (signed_sequence IS NULL OR signed_sequence <= $1)",
-    )
-    .bind(sequence)
-    .bind(now)
-    .bind(&body)
-    .bind(i64::from(shard))
-    .bind(purpose.as_str())
-    .execute(&state.db.pool)
-    .await?;
+    db::status_lists::record_signature(&state.db, i64::from(shard), purpose, sequence, now, &body).await?;
     Ok(Published::new(purpose, shard, sequence, now, body))
 }
 
@@ -331,13 +321,9 @@ problems!(
     responses((status = 200, description = "The bundle", body = VerifierBundle), BundleProblems),
 )]
 pub async fn bundle(State(state): State<AppState>) -> Result<Json<VerifierBundle>, ApiError> {
-    let rows = sqlx::query("SELECT shard, purpose FROM status_lists ORDER BY shard, purpose")
-        .fetch_all(&state.db.pool)
-        .await?;
+    let rows = db::status_lists::all(&state.db).await?;
     let mut lists = Vec::new();
-    for r in rows {
-        let shard: i64 = r.try_get(0)?;
-        let purpose: String = r.try_get(1)?;
+    for (shard, purpose) in rows {
         let (Ok(shard), Some(purpose)) = (u32::try_from(shard), StatusPurpose::parse(&purpose)) else {
             return Err(ApiError::internal("stored status list row out of shape"));
         };
@@ -361,56 +347,4 @@ pub async fn bundle(State(state): State<AppState>) -> Result<Json<VerifierBundle
         status_lists: lists,
         contexts,
     }))
-}
-
-/// The liveness answer.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Healthz {
-    /// Always `ok`.
-    #[schema(example = "ok")]
-    pub status: &'static str,
-    /// `sqlite` or `postgres`.
-    pub database: &'static str,
-    /// The issuer DID.
-    pub issuer: String,
-    /// SQLite only: the settings durability depends on.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
-    pub sqlite: Option<SqliteSettings>,
-}
-
-/// The SQLite settings durability depends on.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct SqliteSettings {
-    /// The journal mode (`wal`).
-    pub journal_mode: String,
-    /// `full`, or the number SQLite reports.
-    pub synchronous: String,
-}
-
-problems!(
-    /// What `GET /healthz` refuses.
-    HealthzProblems: api::READ,
-);
-
-/// `GET /healthz`.
-#[utoipa::path(
-    get,
-    path = "/healthz",
-    operation_id = "healthz",
-    summary = "Liveness and database check",
-    responses((status = 200, description = "Alive, and the database answers", body = Healthz), HealthzProblems),
-)]
-pub async fn healthz(State(state): State<AppState>) -> Result<Json<Healthz>, ApiError> {
-    let mut body =
-        Healthz { status: "ok", database: state.db.engine.as_str(), issuer: state.did.clone(), sqlite: None };
-    if state.db.engine == super::store::Engine::Sqlite {
-        let (mode, sync) = state.db.sqlite_settings().await?;
-        let synchronous = if sync == 2 { "full".to_string() } else { sync.to_string() };
-        body.sqlite = Some(SqliteSettings { journal_mode: mode, synchronous });
-    } else {
-        sqlx::query("SELECT 1").execute(&state.db.pool).await?;
-    }
-    Ok(Json(body))
 }

@@ -1,0 +1,110 @@
+//! How the registry is configured: the database URL, the data directory and
+//! its modes, the issuer DID, token lifetimes, where the verifier page is.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use super::clock::Clock;
+use super::{listen, observe};
+
+/// The verifier page's files: `DWP_WEB_DIR`, else `web/dist` when built.
+pub fn web_dir() -> Option<std::path::PathBuf> {
+    let dir = std::env::var_os("DWP_WEB_DIR").map(std::path::PathBuf::from).unwrap_or_else(|| "web/dist".into());
+    dir.join("index.html").is_file().then_some(dir)
+}
+
+/// The database URL: `DATABASE_URL`, else an SQLite file in the data directory.
+pub fn database_url(data: &Path) -> Result<String> {
+    match std::env::var("DATABASE_URL") {
+        Ok(url) if !url.trim().is_empty() => Ok(url),
+        _ => {
+            crate::files::create_private_dir(data)?;
+            let path = data.join("registry.sqlite");
+            let path = path.to_str().context("the data directory's path is not UTF-8")?;
+            Ok(format!("sqlite://{path}?mode=rwc"))
+        }
+    }
+}
+
+/// Makes the data directory private, whatever the umask: the directory and its
+/// `keys` folder 0700, every file directly in them 0600 (the SQLite database,
+/// its `-wal`, `-shm` and `-journal` files, the keys, and the public files too:
+/// they are served over HTTP, never read from here by anyone else). The
+/// directory belongs to the registry; folders other than `keys` are not
+/// entered. Returns what it had to tighten, with the mode it had.
+pub fn secure_data_dir(data: &Path) -> Result<Vec<(std::path::PathBuf, u32)>> {
+    crate::files::create_private_dir(data)?;
+    let mut tightened = Vec::new();
+    for dir in [data.to_path_buf(), data.join("keys")] {
+        if !dir.is_dir() {
+            continue;
+        }
+        tightened.extend(crate::files::restrict(&dir)?.map(|mode| (dir.clone(), mode)));
+        let entries = std::fs::read_dir(&dir).with_context(|| format!("listing {}", dir.display()))?;
+        for entry in entries {
+            let path = entry.with_context(|| format!("listing {}", dir.display()))?.path();
+            if path.symlink_metadata().is_ok_and(|m| m.is_file()) {
+                tightened.extend(crate::files::restrict(&path)?.map(|mode| (path, mode)));
+            }
+        }
+    }
+    Ok(tightened)
+}
+
+/// [`secure_data_dir`], saying on stderr what was open to other users.
+pub fn secure_data_dir_reporting(data: &Path) -> Result<()> {
+    for (path, mode) in secure_data_dir(data)? {
+        let to = if path.is_dir() { "0700" } else { "0600" };
+        eprintln!("{} was mode {mode:04o}, open to other users; changed it to {to}", path.display());
+    }
+    Ok(())
+}
+
+/// How the registry is opened: where, as whom, on which clock.
+pub struct Options<'a> {
+    /// The data directory (keys, and the SQLite file by default).
+    pub data: &'a Path,
+    /// The issuer DID for keys generated on first start.
+    pub did: &'a str,
+    /// The authority the trust list of keys generated on first start names.
+    pub authority: &'a dwp_issuer::trust::Authority,
+    /// The database.
+    pub database_url: &'a str,
+    /// The clock.
+    pub clock: Clock,
+    /// How long a new token lives unless its creator says otherwise, in seconds.
+    pub token_ttl: i64,
+}
+
+/// How long the bootstrap administrator token lives.
+pub const BOOTSTRAP_TTL_SECS: i64 = 86_400;
+/// How long a token lives by default.
+pub const DEFAULT_TOKEN_DAYS: u32 = 90;
+
+/// `did:web` for a listen address: `127.0.0.1:8080` → `did:web:127.0.0.1%3A8080`.
+pub fn default_did(listen: &str) -> String {
+    match listen.rsplit_once(':') {
+        Some((host, "0")) | Some((host, "443")) => format!("did:web:{}", host.trim_matches(['[', ']'])),
+        Some((host, port)) => format!("did:web:{}%3A{port}", host.trim_matches(['[', ']'])),
+        None => format!("did:web:{listen}"),
+    }
+}
+
+/// What `dwp serve` is told, from its flags.
+pub struct ServeConfig {
+    /// The data directory.
+    pub data: std::path::PathBuf,
+    /// The address to listen on.
+    pub listen: String,
+    /// The issuer DID for keys generated on first start.
+    pub did: String,
+    /// The authority the trust list of keys generated on first start names.
+    pub authority: dwp_issuer::trust::Authority,
+    /// Days a new token lives by default.
+    pub token_days: u32,
+    /// Connection limits.
+    pub limits: listen::Limits,
+    /// How log lines are written.
+    pub log_format: observe::LogFormat,
+}

@@ -1,0 +1,37 @@
+//! What the health answers and the writer's probe ask of the storage.
+
+use sqlx::Row;
+
+use super::{Db, WriteTx};
+
+impl Db {
+    /// SQLite's journal mode and synchronous level, as `/healthz` reports them.
+    ///
+    /// # Errors
+    /// When the database refuses.
+    pub async fn sqlite_settings(&self) -> Result<(String, i64), sqlx::Error> {
+        let mut conn = self.pool.acquire().await?;
+        let mode: String = sqlx::query("PRAGMA journal_mode").fetch_one(&mut *conn).await?.try_get(0)?;
+        let sync: i64 = sqlx::query("PRAGMA synchronous").fetch_one(&mut *conn).await?.try_get(0)?;
+        Ok((mode, sync))
+    }
+
+    /// Whether the database answers at all: `SELECT 1`.
+    ///
+    /// # Errors
+    /// When it does not.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(drop)
+    }
+}
+
+/// Writes and deletes a page-sized row, inside the write: whether writes work.
+///
+/// # Errors
+/// When the database refuses.
+pub async fn probe_rows(w: &mut WriteTx) -> Result<(), sqlx::Error> {
+    let pad = "x".repeat(4096);
+    sqlx::query("INSERT INTO write_probe (id, pad) VALUES (1, $1)").bind(pad).execute(&mut *w.tx).await?;
+    sqlx::query("DELETE FROM write_probe WHERE id = 1").execute(&mut *w.tx).await?;
+    Ok(())
+}

@@ -1,0 +1,376 @@
+//! Permits and their history as stored: the signed credential, its status
+//! index and bits, its line of renewals, and the events of its life.
+
+use sqlx::any::AnyRow;
+use sqlx::{Any, Executor, Row};
+
+use dwp_verifier::credential::StatusPurpose;
+
+use super::{Db, WriteTx};
+
+const PERMIT_COLUMNS: &str = "id, lineage, predecessor, successor, permit_number, state, shard, status_index, \
+    revoked_bit, suspended_bit, valid_until, employer, estate, input_json, payload, credential_json, created_at, updated_at";
+
+/// A stored permit row.
+pub struct PermitRow {
+    /// Its id (`wp_…`).
+    pub id: String,
+    /// The id of the first permit of its line.
+    pub lineage: String,
+    /// The permit it replaced.
+    pub predecessor: Option<String>,
+    /// The permit that replaced it.
+    pub successor: Option<String>,
+    /// The permit number.
+    pub permit_number: String,
+    /// The stored state's name.
+    pub state: String,
+    /// Its status list (shard).
+    pub shard: i64,
+    /// Its index in that list.
+    pub index: i64,
+    /// The revocation bit.
+    pub revoked: bool,
+    /// The suspension bit.
+    pub suspended: bool,
+    /// The end of its validity, Unix seconds.
+    pub valid_until: i64,
+    /// The employer's juristic ID.
+    pub employer: String,
+    /// The industrial estate of its workplace.
+    pub estate: Option<String>,
+    /// The permit data, as submitted.
+    pub input_json: String,
+    /// The QR payload.
+    pub payload: String,
+    /// The signed credential.
+    pub credential_json: String,
+    /// When it was issued.
+    pub created_at: i64,
+    /// When it last changed.
+    pub updated_at: i64,
+}
+
+fn read_row(r: &AnyRow) -> Result<PermitRow, sqlx::Error> {
+    Ok(PermitRow {
+        id: r.try_get(0)?,
+        lineage: r.try_get(1)?,
+        predecessor: r.try_get(2)?,
+        successor: r.try_get(3)?,
+        permit_number: r.try_get(4)?,
+        state: r.try_get(5)?,
+        shard: r.try_get(6)?,
+        index: r.try_get(7)?,
+        revoked: r.try_get::<i64, _>(8)? != 0,
+        suspended: r.try_get::<i64, _>(9)? != 0,
+        valid_until: r.try_get(10)?,
+        employer: r.try_get(11)?,
+        estate: r.try_get(12)?,
+        input_json: r.try_get(13)?,
+        payload: r.try_get(14)?,
+        credential_json: r.try_get(15)?,
+        created_at: r.try_get(16)?,
+        updated_at: r.try_get(17)?,
+    })
+}
+
+async fn fetch<'e, E>(exec: E, id: &str) -> Result<Option<PermitRow>, sqlx::Error>
+where
+    E: Executor<'e, Database = Any>,
+{
+    let sql = format!("SELECT {PERMIT_COLUMNS} FROM permits WHERE id = $1");
+    sqlx::query(&sql).bind(id).fetch_optional(exec).await?.as_ref().map(read_row).transpose()
+}
+
+/// The permit `id`, read outside writes.
+///
+/// # Errors
+/// When the database refuses or the row does not decode.
+pub async fn by_id(db: &Db, id: &str) -> Result<Option<PermitRow>, sqlx::Error> {
+    fetch(&db.pool, id).await
+}
+
+/// The permit `id`, read inside a write.
+///
+/// # Errors
+/// When the database refuses or the row does not decode.
+pub async fn by_id_in(w: &mut WriteTx, id: &str) -> Result<Option<PermitRow>, sqlx::Error> {
+    fetch(&mut *w.tx, id).await
+}
+
+/// Which of `candidates` are taken in `shard`.
+///
+/// # Errors
+/// When the database refuses.
+pub async fn taken_indices(w: &mut WriteTx, shard: i64, candidates: &[u32]) -> Result<Vec<i64>, sqlx::Error> {
+    let placeholders: Vec<String> = (0..candidates.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql =
+        format!("SELECT status_index FROM permits WHERE shard = $1 AND status_index IN ({})", placeholders.join(", "));
+    let mut q = sqlx::query(&sql).bind(shard);
+    for c in candidates {
+        q = q.bind(i64::from(*c));
+    }
+    q.fetch_all(&mut *w.tx).await?.iter().map(|r| r.try_get(0)).collect()
+}
+
+/// Whether a live permit (active or suspended, still valid now) has this number.
+///
+/// # Errors
+/// When the database refuses.
+pub async fn number_in_use(w: &mut WriteTx, permit_number: &str) -> Result<bool, sqlx::Error> {
+    let live = sqlx::query(
+        "SELECT id FROM permits WHERE permit_number = $1 AND state IN ('active', 'suspended') AND valid_until >= $2",
+    )
+    .bind(permit_number)
+    .bind(w.now)
+    .fetch_optional(&mut *w.tx)
+    .await?;
+    Ok(live.is_some())
+}
+
+/// A new permit's row, stored `active` with clear bits.
+pub struct NewPermit<'a> {
+    /// Its id.
+    pub id: &'a str,
+    /// The id of the first permit of its line.
+    pub lineage: &'a str,
+    /// The permit it replaces.
+    pub predecessor: Option<String>,
+    /// The permit number.
+    pub permit_number: &'a str,
+    /// Its status list (shard).
+    pub shard: i64,
+    /// Its index in that list.
+    pub index: i64,
+    /// The end of its validity, Unix seconds.
+    pub valid_until: i64,
+    /// The employer's juristic ID.
+    pub employer: &'a str,
+    /// The industrial estate of its workplace.
+    pub estate: Option<String>,
+    /// The permit data, as submitted.
+    pub input_json: &'a str,
+    /// The QR payload.
+    pub payload: &'a str,
+    /// The signed credential.
+    pub credential_json: &'a str,
+}
+
+/// Stores a new permit, issued now.
+///
+/// # Errors
+/// When the database refuses.
+pub async fn insert(w: &mut WriteTx, p: NewPermit<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO permits (id, lineage, predecessor, successor, permit_number, state, shard, status_index, \
+         revoked_bit, suspended_bit, valid_until, employer, estate, input_json, payload, credential_json, created_at, updated_at) \
+         VALUES ($1, $2, $3, NULL, $4, 'active', $5, $6, 0, 0, $7, $8, $9, $10, $11, $12, $13, $13)",
+    )
+    .bind(p.id)
+    .bind(p.lineage)
+    .bind(p.predecessor)
+    .bind(p.permit_number)
+    .bind(p.shard)
+    .bind(p.index)
+    .bind(p.valid_until)
+    .bind(p.employer)
+    .bind(p.estate)
+    .bind(p.input_json)
+    .bind(p.payload)
+    .bind(p.credential_json)
+    .bind(w.now)
+    .execute(&mut *w.tx)
+    .await?;
+    Ok(())
+}
+
+/// Sets a permit's state and status bits, now.
+///
+/// # Errors
+/// When the database refuses.
+pub async fn set_status(
+    w: &mut WriteTx,
+    id: &str,
+    state: &str,
+    revoked: bool,
+    suspended: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE permits SET state = $1, revoked_bit = $2, suspended_bit = $3, updated_at = $4 WHERE id = $5")
+        .bind(state)
+        .bind(i64::from(revoked))
+        .bind(i64::from(suspended))
+        .bind(w.now)
+        .bind(id)
+        .execute(&mut *w.tx)
+        .await?;
+    Ok(())
+}
+
+/// Links a permit to the one that replaced it.
+///
+/// # Errors
+/// When the database refuses.
+pub async fn set_successor(w: &mut WriteTx, id: &str, successor: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE permits SET successor = $1 WHERE id = $2").bind(successor).bind(id).execute(&mut *w.tx).await?;
+    Ok(())
+}
+
+/// One event of a permit's life.
+pub struct NewEvent<'a> {
+    /// The permit.
+    pub permit_id: &'a str,
+    /// What was done.
+    pub action: &'a str,
+    /// Why.
+    pub reason: Option<&'a str>,
+    /// The token that acted.
+    pub actor: &'a str,
+    /// The permit it issued or came from.
+    pub related: Option<&'a str>,
+    /// Its audit entry.
+    pub audit_seq: i64,
+}
+
+/// Appends an event, now, to a permit's history.
+///
+/// # Errors
+/// When the database refuses.
+pub async fn add_event(w: &mut WriteTx, e: NewEvent<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO permit_events (permit_id, n, at, action, reason, actor, related, audit_seq) \
+         SELECT $1, COALESCE(MAX(n), 0) + 1, $2, $3, $4, $5, $6, $7 FROM permit_events WHERE permit_id = $1",
+    )
+    .bind(e.permit_id)
+    .bind(w.now)
+    .bind(e.action)
+    .bind(e.reason.map(str::to_string))
+    .bind(e.actor)
+    .bind(e.related.map(str::to_string))
+    .bind(e.audit_seq)
+    .execute(&mut *w.tx)
+    .await?;
+    Ok(())
+}
+
+/// An event of a permit's history, as stored.
+pub struct EventRow {
+    /// Its number, from 1.
+    pub n: i64,
+    /// When, Unix seconds.
+    pub at: i64,
+    /// What was done.
+    pub action: String,
+    /// Why.
+    pub reason: Option<String>,
+    /// The token that acted.
+    pub actor: String,
+    /// The permit it issued or came from.
+    pub related: Option<String>,
+}
+
+/// A permit's history, in order.
+///
+/// # Errors
+/// When the database refuses or a row does not decode.
+pub async fn events(db: &Db, permit_id: &str) -> Result<Vec<EventRow>, sqlx::Error> {
+    let events =
+        sqlx::query("SELECT n, at, action, reason, actor, related FROM permit_events WHERE permit_id = $1 ORDER BY n")
+            .bind(permit_id)
+            .fetch_all(&db.pool)
+            .await?;
+    events
+        .iter()
+        .map(|e| {
+            Ok(EventRow {
+                n: e.try_get(0)?,
+                at: e.try_get(1)?,
+                action: e.try_get(2)?,
+                reason: e.try_get(3)?,
+                actor: e.try_get(4)?,
+                related: e.try_get(5)?,
+            })
+        })
+        .collect()
+}
+
+/// The ids of a line of permits, oldest first.
+///
+/// # Errors
+/// When the database refuses.
+pub async fn lineage(db: &Db, lineage: &str) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query("SELECT id FROM permits WHERE lineage = $1 ORDER BY created_at, id")
+        .bind(lineage)
+        .fetch_all(&db.pool)
+        .await?
+        .iter()
+        .map(|r| r.try_get::<String, _>(0))
+        .collect()
+}
+
+/// The employer of the permit `id`, if it exists.
+///
+/// # Errors
+/// When the database refuses.
+pub async fn employer_of(db: &Db, id: &str) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT employer FROM permits WHERE id = $1").bind(id).fetch_optional(&db.pool).await
+}
+
+/// A permit in a listing: no personal data.
+pub struct ListedPermit {
+    /// Its id.
+    pub id: String,
+    /// The stored state's name.
+    pub state: String,
+    /// Its status list (shard).
+    pub shard: i64,
+    /// Its index in that list.
+    pub index: i64,
+    /// The permit number.
+    pub permit_number: String,
+    /// The end of its validity, Unix seconds.
+    pub valid_until: i64,
+    /// The id of the first permit of its line.
+    pub lineage: String,
+}
+
+/// Up to `limit` permits after the id `after`, by id.
+///
+/// # Errors
+/// When the database refuses or a row does not decode.
+pub async fn page(db: &Db, after: &str, limit: i64) -> Result<Vec<ListedPermit>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT id, state, shard, status_index, permit_number, valid_until, lineage FROM permits \
+         WHERE id > $1 ORDER BY id LIMIT $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ListedPermit {
+                id: r.try_get(0)?,
+                state: r.try_get(1)?,
+                shard: r.try_get(2)?,
+                index: r.try_get(3)?,
+                permit_number: r.try_get(4)?,
+                valid_until: r.try_get(5)?,
+                lineage: r.try_get(6)?,
+            })
+        })
+        .collect()
+}
+
+/// The status indices of `shard` whose bit for `purpose` is set.
+///
+/// # Errors
+/// When the database refuses or a row does not decode.
+pub async fn set_bits(db: &Db, shard: i64, purpose: StatusPurpose) -> Result<Vec<i64>, sqlx::Error> {
+    let column = match purpose {
+        StatusPurpose::Revocation => "revoked_bit",
+        StatusPurpose::Suspension => "suspended_bit",
+    };
+    let sql = format!("SELECT status_index FROM permits WHERE shard = $1 AND {column} = 1");
+    let rows = sqlx::query(&sql).bind(shard).fetch_all(&db.pool).await?;
+    rows.iter().map(|r| r.try_get(0)).collect()
+}

@@ -1,0 +1,232 @@
+//! Opening the registry and serving it: the key set and the database, the
+//! bootstrap token, `dwp serve` until a signal, and the token commands run
+//! beside the server on the same data directory.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+
+use dwp_verifier::time::UnixTime;
+
+use super::app::app;
+use super::auth::{self, Role};
+use super::clock::Clock;
+use super::config::{
+    BOOTSTRAP_TTL_SECS, Options, ServeConfig, database_url, secure_data_dir, secure_data_dir_reporting, web_dir,
+};
+use super::db::{self, Db, Engine};
+use super::health::Health;
+use super::state::{AppState, Inner};
+use super::{keyset, listen, observe, routes, writer};
+
+/// Opens the registry: the key set (created on first start, under a lock, and
+/// checked at every start), the database, and the issuer it belongs to.
+///
+/// # Errors
+/// When the keys disagree, the database belongs to another issuer, or either cannot be read.
+pub async fn open(o: Options<'_>) -> Result<AppState> {
+    secure_data_dir_reporting(o.data)?;
+    let lock = keyset::StartLock::acquire(o.data)?;
+    let keys = keyset::open(o.data, o.did, o.authority, o.clock.now(), &lock)?;
+    // Files made since (the lock, a new key set's public files) are private too.
+    secure_data_dir(o.data)?;
+    let db = Db::open(o.database_url).await?;
+    let ours = keys.key.public_multibase();
+    let (did, recorded) = db.record_issuer(&keys.did, &ours, o.clock.now().0).await?;
+    drop(lock);
+    if did != keys.did || recorded != ours {
+        bail!(
+            "this database belongs to the issuer {did} (key {recorded}), but the keys in {} are {}'s (key {ours}): \
+             start with that issuer's keys, or use another database",
+            o.data.join("keys").display(),
+            keys.did
+        );
+    }
+    let health = Arc::new(Health::default());
+    let writer = writer::spawn(db.clone(), o.clock.clone(), health.clone(), keys.not_before.0);
+    Ok(AppState::new(Inner {
+        db,
+        key: keys.key,
+        did: keys.did,
+        verification_method: keys.verification_method,
+        key_ref: keys.key_ref,
+        not_before: keys.not_before,
+        trust_list: keys.trust_list,
+        did_document: keys.did_document,
+        writer,
+        health,
+        clock: o.clock,
+        token_ttl: o.token_ttl,
+        web: web_dir(),
+    }))
+}
+
+/// Creates the bootstrap administrator token if the registry never had an
+/// administrator; it lives [`BOOTSTRAP_TTL_SECS`]. Returns it, to be shown once.
+///
+/// # Errors
+/// When the database refuses.
+pub async fn bootstrap(state: &AppState) -> Result<Option<String>> {
+    let now = state.now().0;
+    // Counted inside the write, which holds the head row: of concurrent first starts, one creates it.
+    let mut w = state.db.begin_write(now).await?;
+    let admins = db::tokens::admin_count(&mut w).await?;
+    if admins > 0 {
+        w.abort().await;
+        return Ok(None);
+    }
+    let expires = now + BOOTSTRAP_TTL_SECS;
+    let (_, token) = auth::create_token(&mut w, "system", Role::Admin, None, Some("bootstrap"), expires).await?;
+    w.commit().await?;
+    Ok(Some(token))
+}
+
+/// `dwp serve`: serves until SIGTERM or ctrl-c, within the connection `limits`. The listener is
+/// bound before anything is created, so that a start that cannot listen leaves no token behind.
+///
+/// # Errors
+///
+/// The runtime, the keys, the database or the listening socket could not be set up.
+pub fn serve(config: ServeConfig) -> Result<std::process::ExitCode> {
+    let ServeConfig { data, listen, did, authority, token_days, limits, log_format } = config;
+    observe::init(log_format);
+    let (data, listen) = (data.as_path(), listen.as_str());
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
+    let result = runtime.block_on(async {
+        let url = database_url(data)?;
+        let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
+        let addr = listener.local_addr()?;
+        let options = Options {
+            data,
+            did: &did,
+            authority: &authority,
+            database_url: &url,
+            clock: Clock::system(),
+            token_ttl: i64::from(token_days) * 86_400,
+        };
+        let state = open(options).await?;
+        let bootstrap = bootstrap(&state).await?;
+        let where_ = match state.db.engine {
+            Engine::Sqlite => format!("sqlite ({})", data.join("registry.sqlite").display()),
+            Engine::Postgres => format!("postgres ({})", db::redact(&url)),
+        };
+        println!("DWP registry listening on http://{addr}");
+        println!("  issuer {} · database {where_}", state.did);
+        if let Some(t) = bootstrap {
+            println!("  bootstrap administrator token (shown once; keep it safe): {t}");
+            println!("  it expires in 24 h: create the administrators' own tokens with it (POST /v1/tokens)");
+        }
+        use std::io::Write as _;
+        std::io::stdout().flush().ok();
+        listen::run(listener, app(state), limits, shutdown()).await.context("serving")?;
+        Ok::<_, anyhow::Error>(std::process::ExitCode::SUCCESS)
+    });
+    // Blocking work still running (file reads for the verifier page) must not hold the exit.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    result
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        tokio::signal::ctrl_c().await.ok();
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// Opens the database of a data directory for a command beside the server.
+async fn open_db(data: &Path) -> Result<Db> {
+    secure_data_dir_reporting(data)?;
+    Db::open(&database_url(data)?).await
+}
+
+/// `dwp tokens create`.
+pub fn create_token_cli(
+    data: &Path,
+    role: &str,
+    scope: Option<&str>,
+    label: Option<&str>,
+    days: u32,
+) -> Result<std::process::ExitCode> {
+    let role = Role::parse(role).with_context(|| {
+        format!("--role {role:?}: one of admin, registrar, officer, employer, partner, inspector, auditor")
+    })?;
+    let scope = auth::check_scope(role, scope).map_err(|e| anyhow::anyhow!("--scope: {e}"))?;
+    if let Some(l) = label {
+        dwp_verifier::text::check(l, 100).map_err(|e| anyhow::anyhow!("--label {e}"))?;
+    }
+    let ttl = auth::check_days(days).map_err(|e| anyhow::anyhow!("--days: {e}"))?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let db = open_db(data).await?;
+        let now = Clock::system().now().0;
+        let mut w = db.begin_write(now).await?;
+        let (id, token) = auth::create_token(&mut w, "cli", role, scope.as_deref(), label, now + ttl).await?;
+        w.commit().await?;
+        eprintln!("created {} token {id}, valid until {}; it is shown once, below", role.as_str(), UnixTime(now + ttl));
+        println!("{token}");
+        Ok(std::process::ExitCode::SUCCESS)
+    })
+}
+
+/// `dwp tokens list`: every token, never a secret.
+pub fn list_tokens_cli(data: &Path, json: bool) -> Result<std::process::ExitCode> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let db = open_db(data).await?;
+        let now = Clock::system().now().0;
+        let tokens = serde_json::to_value(routes::tokens::list(&db, now).await?)?;
+        if json {
+            println!("{}", serde_json::to_string_pretty(&tokens)?);
+            return Ok(std::process::ExitCode::SUCCESS);
+        }
+        println!("{:<30} {:<10} {:<9} {:<20} {:<20} label / scope", "id", "role", "state", "created", "expires");
+        for t in tokens.as_array().into_iter().flatten() {
+            let s = |k: &str| t[k].as_str().unwrap_or("").to_string();
+            let extra = [s("label"), s("scope")].into_iter().filter(|x| !x.is_empty()).collect::<Vec<_>>().join(" / ");
+            println!(
+                "{:<30} {:<10} {:<9} {:<20} {:<20} {extra}",
+                s("id"),
+                s("role"),
+                s("state"),
+                s("createdAt"),
+                s("expiresAt")
+            );
+        }
+        Ok(std::process::ExitCode::SUCCESS)
+    })
+}
+
+/// `dwp tokens revoke ID`.
+pub fn revoke_token_cli(data: &Path, id: &str) -> Result<std::process::ExitCode> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let db = open_db(data).await?;
+        let now = Clock::system().now().0;
+        let mut w = db.begin_write(now).await?;
+        match auth::revoke(&mut w, "cli", id).await {
+            Ok(true) => {
+                w.commit().await?;
+                eprintln!("revoked token {id}; it is refused from now on");
+                Ok(std::process::ExitCode::SUCCESS)
+            }
+            Ok(false) => {
+                w.abort().await;
+                bail!("no live token {id:?} (see `dwp tokens list`)")
+            }
+            Err(e) => {
+                w.abort().await;
+                Err(e.into())
+            }
+        }
+    })
+}
