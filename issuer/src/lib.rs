@@ -25,5 +25,6 @@ pub mod qr;
 #[cfg(feature = "rdfc")]
 pub mod rdfc;
 pub mod sign;
+pub mod signing_time;
 pub mod status;
 pub mod trust;

@@ -24,6 +24,7 @@ use super::clock::Clock;
 use super::db::{self, Db, WriteTx};
 use super::health::{self, Health};
 use super::problem::ApiError;
+use dwp_issuer::signing_time;
 use dwp_verifier::time::UnixTime;
 
 /// What a job answers: a status and a JSON body.
@@ -102,19 +103,9 @@ enum Failure {
 /// Starts a write, refusing a clock behind the last signature or the key's window.
 async fn begin(db: &Db, now: i64, not_before: i64) -> Result<WriteTx, Failure> {
     let w = db.begin_write(now).await.map_err(|e| Failure::Storage(format!("starting a write: {e}")))?;
-    let floor = w.last_signed_at.max(not_before);
-    if now < floor {
-        let what = if not_before >= w.last_signed_at {
-            "the start of the signing key's validity"
-        } else {
-            "the registry's last signature"
-        };
+    if let Err(behind) = signing_time::check(UnixTime(now), UnixTime(w.last_signed_at), UnixTime(not_before)) {
         w.abort().await;
-        return Err(Failure::Clock(format!(
-            "the clock reads {} but {what} is {}; nothing is signed until the clock is right",
-            UnixTime(now),
-            UnixTime(floor)
-        )));
+        return Err(Failure::Clock(behind.to_string()));
     }
     Ok(w)
 }

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::server::{Engine, Opts, Server, postgres_server, sample_permit};
+use crate::server::{Engine, Opts, Server, sample_permit};
 
 /// What the clients were told, by permit number.
 #[derive(Debug, Default)]
@@ -309,7 +309,6 @@ fn psql(url: &str, sql: &str) -> Vec<String> {
 
 #[test]
 fn postgres_failed_commits_acknowledged_is_stored() {
-    let _ = postgres_server();
     let mut s = Server::start(Engine::Postgres);
     let url = s.database_url.clone().expect("postgres");
     let reg = s.token("registrar", None);

@@ -151,28 +151,8 @@ impl Db {
             return Err(e);
         }
         let mut w = WriteTx { tx: conn, open: true, now, seq: 0, hash: String::new(), shard: 0, last_signed_at: 0 };
-        let row = sqlx::query(
-            "UPDATE registry_head SET current_shard = current_shard WHERE id = 1 \
-             RETURNING audit_seq, audit_hash, current_shard, last_signed_at",
-        )
-        .fetch_one(&mut *w.tx)
-        .await;
-        let mut head = row.and_then(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get::<i64, _>(3)?)));
-        if let Ok((_, _, _, last)) = &mut head {
-            // Status lists are signed outside writes; their times count too.
-            match sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(signed_at) FROM status_lists")
-                .fetch_one(&mut *w.tx)
-                .await
-            {
-                Ok(lists) => *last = (*last).max(lists.unwrap_or(0)),
-                Err(e) => head = Err(e),
-            }
-        }
-        match head {
-            Ok((seq, hash, shard, last_signed_at)) => {
-                (w.seq, w.hash, w.shard, w.last_signed_at) = (seq, hash, shard, last_signed_at);
-                Ok(w)
-            }
+        match take_head(&mut w).await {
+            Ok(()) => Ok(w),
             Err(e) => {
                 w.abort().await;
                 Err(e)
@@ -182,14 +162,8 @@ impl Db {
 
     /// The latest time anything was signed with: the last write's, or a status list's.
     pub async fn last_signed_at(&self) -> Result<i64, sqlx::Error> {
-        let row = sqlx::query(
-            "SELECT h.last_signed_at, (SELECT MAX(signed_at) FROM status_lists) FROM registry_head h WHERE h.id = 1",
-        )
-        .fetch_one(&self.pool)
-        .await?;
-        let head: i64 = row.try_get(0)?;
-        let lists: Option<i64> = row.try_get(1)?;
-        Ok(head.max(lists.unwrap_or(0)))
+        let mut conn = self.pool.acquire().await?;
+        last_signed_at(&mut conn).await
     }
 
     /// Records the issuer on the database's first start; returns the issuer it belongs to.
@@ -210,6 +184,34 @@ impl Db {
             .context("reading the database's issuer")?;
         Ok((row.try_get(0)?, row.try_get(1)?))
     }
+}
+
+/// The latest time anything was signed with: the last write's, or a status
+/// list's (lists are signed outside writes).
+async fn last_signed_at(conn: &mut sqlx::AnyConnection) -> Result<i64, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT h.last_signed_at, (SELECT MAX(signed_at) FROM status_lists) FROM registry_head h WHERE h.id = 1",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let head: i64 = row.try_get(0)?;
+    let lists: Option<i64> = row.try_get(1)?;
+    Ok(head.max(lists.unwrap_or(0)))
+}
+
+/// Takes the registry's head row (the first statement of every write, which
+/// serializes writers) and reads the chain's head, the open shard and the last
+/// signing time into `w`.
+async fn take_head(w: &mut WriteTx) -> Result<(), sqlx::Error> {
+    let row = sqlx::query(
+        "UPDATE registry_head SET current_shard = current_shard WHERE id = 1 \
+         RETURNING audit_seq, audit_hash, current_shard",
+    )
+    .fetch_one(&mut *w.tx)
+    .await?;
+    (w.seq, w.hash, w.shard) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+    w.last_signed_at = last_signed_at(&mut w.tx).await?;
+    Ok(())
 }
 
 /// A write transaction holding the head of the audit chain, on a connection

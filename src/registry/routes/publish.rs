@@ -137,14 +137,9 @@ async fn sign_afresh(
     sequence: i64,
     now: i64,
 ) -> Result<Published, Refusal> {
-    let floor = state.db.last_signed_at().await?.max(state.not_before.0);
-    if now < floor {
-        return Err(Refusal::Clock(format!(
-            "the clock reads {} but the registry last signed at {} (or its key's window starts then); \
-             status lists keep their last signature until the clock is right",
-            UnixTime(now),
-            UnixTime(floor)
-        )));
+    let last = UnixTime(state.db.last_signed_at().await?);
+    if let Err(behind) = dwp_issuer::signing_time::check(UnixTime(now), last, state.not_before) {
+        return Err(Refusal::Clock(format!("{behind}; status lists keep their last good signature")));
     }
     let disagree = db::audit::disagreements(&state.db, Some(i64::from(shard)), 10).await?;
     if !disagree.is_empty() {
