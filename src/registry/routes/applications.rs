@@ -269,7 +269,7 @@ pub async fn approve(
     headers: HeaderMap,
     body: Result<JsonBody<Value>, ApiError>,
 ) -> Result<Response, ApiError> {
-    decide(state, caller, id, true, headers, body).await
+    decide(state, caller, id, Outcome::Approve, headers, body).await
 }
 
 problems!(
@@ -300,7 +300,44 @@ pub async fn reject(
     headers: HeaderMap,
     body: Result<JsonBody<Value>, ApiError>,
 ) -> Result<Response, ApiError> {
-    decide(state, caller, id, false, headers, body).await
+    decide(state, caller, id, Outcome::Reject, headers, body).await
+}
+
+/// What the registrar decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// Issue the permit.
+    Approve,
+    /// Refuse the application.
+    Reject,
+}
+
+impl Outcome {
+    /// The path segment and audit verb.
+    fn verb(self) -> &'static str {
+        match self {
+            Self::Approve => "approve",
+            Self::Reject => "reject",
+        }
+    }
+
+    /// The reason code recorded: the one given if it fits the outcome (only an
+    /// approval is `approved`), else `approved` / `other` by default.
+    ///
+    /// # Errors
+    /// The codes that fit, when the one given does not.
+    fn reason_code(self, given: Option<&str>) -> Result<&'static str, Vec<&'static str>> {
+        let fits = |c: &str| (c == "approved") == (self == Self::Approve);
+        match given {
+            None if self == Self::Approve => Ok("approved"),
+            None => Ok("other"),
+            Some(g) => REASON_CODES
+                .iter()
+                .map(|(c, _, _)| *c)
+                .find(|c| *c == g && fits(c))
+                .ok_or_else(|| REASON_CODES.iter().map(|(c, _, _)| *c).filter(|c| fits(c)).collect()),
+        }
+    }
 }
 
 /// `POST /v1/applications/{id}/approve` · `/reject` (registrar): the decision's rules, then the write.
@@ -308,31 +345,24 @@ async fn decide(
     state: AppState,
     caller: Result<Caller, ApiError>,
     id: String,
-    approve: bool,
+    outcome: Outcome,
     headers: HeaderMap,
     body: Result<JsonBody<Value>, ApiError>,
 ) -> Result<Response, ApiError> {
     // The body is read even when the caller is refused, so that the connection stays usable.
     let caller = caller?;
-    let verb = if approve { "approve" } else { "reject" };
+    let verb = outcome.verb();
     caller.require(REGISTRAR)?;
     let body = body?;
     let d: Decision = parse_json(&body.raw)?;
     if let Some(r) = &d.reason {
         check_reason(r)?;
     }
-    let reason_code = match (&d.reason_code, approve) {
-        (None, true) => "approved".to_string(),
-        (None, false) => "other".to_string(),
-        (Some(c), _) if REASON_CODES.iter().any(|(k, _, _)| k == c) && (c == "approved") == approve => c.clone(),
-        (Some(_), _) => {
-            let codes: Vec<&str> =
-                REASON_CODES.iter().map(|(c, _, _)| *c).filter(|c| (*c == "approved") == approve).collect();
-            return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")
-                .field("reasonCode")
-                .detail(format!("reasonCode is one of {}", codes.join(", "))));
-        }
-    };
+    let reason_code = outcome.reason_code(d.reason_code.as_deref()).map_err(|codes| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")
+            .field("reasonCode")
+            .detail(format!("reasonCode is one of {}", codes.join(", ")))
+    })?;
     let st = state.clone();
     let c = caller.clone();
     let route = format!("POST /v1/applications/{id}/{verb}");
@@ -352,7 +382,7 @@ async fn decide(
                         ApiError::new(StatusCode::CONFLICT, "application_decided").detail(format!("it is {app_state}"))
                     );
                 }
-                let (next, permit) = if approve {
+                let (next, permit) = if outcome == Outcome::Approve {
                     let input: PermitInput = serde_json::from_str(&input_json).map_err(ApiError::internal)?;
                     let permit = Permit::from_input(&input).map_err(permit_error)?;
                     ("approved", Some(insert_permit(&st, w, &c, permit, d.reason.as_deref(), None).await?))
@@ -365,7 +395,7 @@ async fn decide(
                     state: next,
                     permit_id: permit_id.clone(),
                     reason: d.reason.clone(),
-                    reason_code: &reason_code,
+                    reason_code,
                 };
                 db::applications::decide(w, decision).await?;
                 w.audit(
@@ -376,9 +406,26 @@ async fn decide(
                 )
                 .await?;
                 let answer = Decided { id, state: next, permit_id, permit };
-                Ok((if approve { StatusCode::CREATED } else { StatusCode::OK }, to_json(&answer)?))
+                let status = if outcome == Outcome::Approve { StatusCode::CREATED } else { StatusCode::OK };
+                Ok((status, to_json(&answer)?))
             })
         }),
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reason_code_fits_its_outcome() {
+        assert_eq!(Outcome::Approve.reason_code(None), Ok("approved"));
+        assert_eq!(Outcome::Reject.reason_code(None), Ok("other"));
+        assert_eq!(Outcome::Reject.reason_code(Some("identity_not_verified")), Ok("identity_not_verified"));
+        let refused = Outcome::Reject.reason_code(Some("approved")).expect_err("a rejection is not approved");
+        assert!(!refused.contains(&"approved") && refused.contains(&"other"), "{refused:?}");
+        assert_eq!(Outcome::Approve.reason_code(Some("other")), Err(vec!["approved"]));
+        assert!(Outcome::Reject.reason_code(Some("no_such_code")).is_err());
+    }
 }

@@ -158,124 +158,63 @@ action_problems! {
     ChangeEmployerProblems: Action::ChangeEmployer;
 }
 
-/// `POST /v1/permits/{id}/suspend` (registrar).
-#[utoipa::path(
-    post,
-    path = "/v1/permits/{id}/suspend",
-    operation_id = "suspendPermit",
-    summary = "Suspend (reason required)",
-    params(PermitId, api::Idempotency),
-    request_body(content = ActionBody, description = "The reason only"),
-    responses((status = 200, description = "Suspended", body = ActionResult), SuspendProblems),
-    security(("bearer" = [])),
-    extensions(("x-roles" = json!(api::roles(REGISTRAR)))),
-)]
-pub async fn suspend(
-    State(state): State<AppState>,
-    caller: Result<Caller, ApiError>,
-    Path(PermitId { id }): Path<PermitId>,
-    headers: HeaderMap,
-    body: Result<JsonBody<Value>, ApiError>,
-) -> Result<Response, ApiError> {
-    act(state, caller, id, Action::Suspend, headers, body).await
+/// One lifecycle route: its OpenAPI declaration and a handler that runs [`act`]
+/// with its action. Everything but what the macro's call names is the same for all.
+macro_rules! action_route {
+    ($(#[$doc:meta])* $name:ident, $action:expr, $path:literal, $op:literal, $summary:literal,
+     body: $body_doc:literal, answer: ($status:literal, $answer_doc:literal), $problems:ident) => {
+        $(#[$doc])*
+        #[utoipa::path(
+            post,
+            path = $path,
+            operation_id = $op,
+            summary = $summary,
+            params(PermitId, api::Idempotency),
+            request_body(content = ActionBody, description = $body_doc),
+            responses((status = $status, description = $answer_doc, body = ActionResult), $problems),
+            security(("bearer" = [])),
+            extensions(("x-roles" = json!(api::roles(REGISTRAR)))),
+        )]
+        pub async fn $name(
+            State(state): State<AppState>,
+            caller: Result<Caller, ApiError>,
+            Path(PermitId { id }): Path<PermitId>,
+            headers: HeaderMap,
+            body: Result<JsonBody<Value>, ApiError>,
+        ) -> Result<Response, ApiError> {
+            act(state, caller, id, $action, headers, body).await
+        }
+    };
 }
 
-/// `POST /v1/permits/{id}/reinstate` (registrar).
-#[utoipa::path(
-    post,
-    path = "/v1/permits/{id}/reinstate",
-    operation_id = "reinstatePermit",
-    summary = "Lift a suspension",
-    params(PermitId, api::Idempotency),
-    request_body(content = ActionBody, description = "The reason only"),
-    responses((status = 200, description = "Reinstated", body = ActionResult), ReinstateProblems),
-    security(("bearer" = [])),
-    extensions(("x-roles" = json!(api::roles(REGISTRAR)))),
-)]
-pub async fn reinstate(
-    State(state): State<AppState>,
-    caller: Result<Caller, ApiError>,
-    Path(PermitId { id }): Path<PermitId>,
-    headers: HeaderMap,
-    body: Result<JsonBody<Value>, ApiError>,
-) -> Result<Response, ApiError> {
-    act(state, caller, id, Action::Reinstate, headers, body).await
-}
-
-/// `POST /v1/permits/{id}/revoke` (registrar).
-#[utoipa::path(
-    post,
-    path = "/v1/permits/{id}/revoke",
-    operation_id = "revokePermit",
-    summary = "Revoke for good",
-    params(PermitId, api::Idempotency),
-    request_body(content = ActionBody, description = "The reason only"),
-    responses((status = 200, description = "Revoked", body = ActionResult), RevokeProblems),
-    security(("bearer" = [])),
-    extensions(("x-roles" = json!(api::roles(REGISTRAR)))),
-)]
-pub async fn revoke(
-    State(state): State<AppState>,
-    caller: Result<Caller, ApiError>,
-    Path(PermitId { id }): Path<PermitId>,
-    headers: HeaderMap,
-    body: Result<JsonBody<Value>, ApiError>,
-) -> Result<Response, ApiError> {
-    act(state, caller, id, Action::Revoke, headers, body).await
-}
-
-/// `POST /v1/permits/{id}/renew` (registrar).
-#[utoipa::path(
-    post,
-    path = "/v1/permits/{id}/renew",
-    operation_id = "renewPermit",
-    summary = "Issue a renewal; the old permit is retired",
-    params(PermitId, api::Idempotency),
-    request_body(content = ActionBody, description = "The reason and the new validity (`validUntil`, `validFrom`)"),
-    responses(
-        (status = 201, description = "Renewed: `successor` is the new permit", body = ActionResult),
-        RenewProblems,
-    ),
-    security(("bearer" = [])),
-    extensions(("x-roles" = json!(api::roles(REGISTRAR)))),
-)]
-pub async fn renew(
-    State(state): State<AppState>,
-    caller: Result<Caller, ApiError>,
-    Path(PermitId { id }): Path<PermitId>,
-    headers: HeaderMap,
-    body: Result<JsonBody<Value>, ApiError>,
-) -> Result<Response, ApiError> {
-    act(state, caller, id, Action::Renew, headers, body).await
-}
-
-/// `POST /v1/permits/{id}/change-employer` (registrar).
-#[utoipa::path(
-    post,
-    path = "/v1/permits/{id}/change-employer",
-    operation_id = "changeEmployer",
-    summary = "Issue for a new employer; the old permit is retired",
-    params(PermitId, api::Idempotency),
-    request_body(
-        content = ActionBody,
-        description = "The reason, the new validity and the new employer; workplace and occupation stay unless given",
-    ),
-    responses(
-        (status = 201, description = "Moved: `successor` is the new permit", body = ActionResult),
-        ChangeEmployerProblems,
-    ),
-    security(("bearer" = [])),
-    extensions(("x-roles" = json!(api::roles(REGISTRAR)))),
-)]
-pub async fn change_employer(
-    State(state): State<AppState>,
-    caller: Result<Caller, ApiError>,
-    Path(PermitId { id }): Path<PermitId>,
-    headers: HeaderMap,
-    body: Result<JsonBody<Value>, ApiError>,
-) -> Result<Response, ApiError> {
-    act(state, caller, id, Action::ChangeEmployer, headers, body).await
-}
+action_route!(
+    /// `POST /v1/permits/{id}/suspend` (registrar).
+    suspend, Action::Suspend, "/v1/permits/{id}/suspend", "suspendPermit", "Suspend (reason required)",
+    body: "The reason only", answer: (200, "Suspended"), SuspendProblems
+);
+action_route!(
+    /// `POST /v1/permits/{id}/reinstate` (registrar).
+    reinstate, Action::Reinstate, "/v1/permits/{id}/reinstate", "reinstatePermit", "Lift a suspension",
+    body: "The reason only", answer: (200, "Reinstated"), ReinstateProblems
+);
+action_route!(
+    /// `POST /v1/permits/{id}/revoke` (registrar).
+    revoke, Action::Revoke, "/v1/permits/{id}/revoke", "revokePermit", "Revoke for good",
+    body: "The reason only", answer: (200, "Revoked"), RevokeProblems
+);
+action_route!(
+    /// `POST /v1/permits/{id}/renew` (registrar).
+    renew, Action::Renew, "/v1/permits/{id}/renew", "renewPermit", "Issue a renewal; the old permit is retired",
+    body: "The reason and the new validity (`validUntil`, `validFrom`)",
+    answer: (201, "Renewed: `successor` is the new permit"), RenewProblems
+);
+action_route!(
+    /// `POST /v1/permits/{id}/change-employer` (registrar).
+    change_employer, Action::ChangeEmployer, "/v1/permits/{id}/change-employer", "changeEmployer",
+    "Issue for a new employer; the old permit is retired",
+    body: "The reason, the new validity and the new employer; workplace and occupation stay unless given",
+    answer: (201, "Moved: `successor` is the new permit"), ChangeEmployerProblems
+);
 
 /// `POST /v1/permits/{id}/{action}` (registrar): the action's rules, then the write.
 async fn act(
