@@ -243,23 +243,6 @@ fn tokens_revoke_and_list(engine: Engine) {
 }
 both_engines!(tokens_can_be_revoked_and_listed, super::tokens_revoke_and_list);
 
-/// Runs SQL behind the registry's back, on either engine.
-fn edit(s: &Server, sql: &[&str]) {
-    let url = match &s.database_url {
-        Some(u) => u.clone(),
-        None => format!("sqlite://{}", s.data().join("registry.sqlite").display()),
-    };
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    rt.block_on(async {
-        sqlx::any::install_default_drivers();
-        let pool = sqlx::AnyPool::connect(&url).await.expect("connect");
-        for q in sql {
-            sqlx::query(q).execute(&pool).await.expect("edit");
-        }
-        pool.close().await;
-    });
-}
-
 fn status_bit(s: &Server, shard: u64, index: u64) -> (bool, u64) {
     let list = s.get(&format!("/status/revocation/{shard}"), None);
     assert_eq!(list.status, 200, "{}", list.body);
@@ -284,13 +267,10 @@ fn status_edited_behind_the_audit_log(engine: Engine) {
     assert_eq!(s.get("/v1/audit/verify", Some(&auditor)).json()["valid"], true);
 
     // Set back to active by hand, with the list's sequence bumped so that it would be re-signed.
-    edit(
-        &s,
-        &[
-            &format!("UPDATE permits SET state = 'active', revoked_bit = 0 WHERE id = '{id}'"),
-            "UPDATE status_lists SET sequence = sequence + 1 WHERE purpose = 'revocation'",
-        ],
-    );
+    s.sql(&[
+        &format!("UPDATE permits SET state = 'active', revoked_bit = 0 WHERE id = '{id}'"),
+        "UPDATE status_lists SET sequence = sequence + 1 WHERE purpose = 'revocation'",
+    ]);
     let audit = s.get("/v1/audit/verify", Some(&auditor)).json();
     assert_eq!(audit["valid"], false, "{audit}");
     assert_eq!(audit["break"], "permit_state");
@@ -307,9 +287,7 @@ fn status_edited_behind_the_audit_log(engine: Engine) {
     assert_eq!(bundle.status, 200, "the bundle carries the last good lists");
     assert_eq!(bundle.json()["statusLists"].as_array().map(Vec::len), Some(2), "{}", bundle.body);
     // A list never signed before the edit cannot be signed from rows that disagree: it is left out.
-    edit(
-        &s,
-        &[
+    s.sql(&[
             "UPDATE status_lists SET signed_json = NULL, signed_at = NULL, signed_sequence = NULL WHERE purpose = 'suspension'",
         ],
     );

@@ -78,18 +78,7 @@ fn the_request_id_is_echoed_and_quoted_and_a_500_logs_its_cause() {
     // A stored row that no longer reads: our fault, a 500 that says nothing of why.
     let p = s.issue(&reg, &sample_permit(1));
     let id = p["id"].as_str().expect("id").to_string();
-    let url = format!("sqlite://{}", s.data().join("registry.sqlite").display());
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    rt.block_on(async {
-        sqlx::any::install_default_drivers();
-        let pool = sqlx::AnyPool::connect(&url).await.expect("connect");
-        sqlx::query("UPDATE permits SET state = 'misfiled' WHERE id = $1")
-            .bind(&id)
-            .execute(&pool)
-            .await
-            .expect("edit");
-        pool.close().await;
-    });
+    s.sql(&[&format!("UPDATE permits SET state = 'misfiled' WHERE id = '{id}'")]);
     let broken = s.request("GET", &format!("/v1/permits/{id}"), Some(&reg), None, &[("x-request-id", "case-500")]);
     assert_eq!(broken.status, 500);
     let body = broken.json();

@@ -339,17 +339,7 @@ fn audit_chain(engine: Engine) {
     let ok = s.get("/v1/audit/verify", Some(&auditor)).json();
     assert_eq!((ok["valid"].clone(), ok["entries"].clone()), (json!(true), json!(5)));
     // Edit an entry behind the registry's back: the check finds it.
-    let url =
-        s.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", s.data().join("registry.sqlite").display()));
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("rt").block_on(async {
-        sqlx::any::install_default_drivers();
-        let pool = sqlx::AnyPool::connect(&url).await.expect("connect");
-        sqlx::query("UPDATE audit_log SET action = 'permit.suspend' WHERE seq = 5")
-            .execute(&pool)
-            .await
-            .expect("tamper");
-        pool.close().await;
-    });
+    s.sql(&["UPDATE audit_log SET action = 'permit.suspend' WHERE seq = 5"]);
     let bad = s.get("/v1/audit/verify", Some(&auditor)).json();
     assert_eq!(
         (bad["valid"].clone(), bad["break"].clone(), bad["seq"].clone()),

@@ -331,6 +331,23 @@ impl Server {
         Resp { status, headers, body: String::from_utf8_lossy(&body).to_string() }
     }
 
+    /// Runs SQL on the registry's database behind its back (an operator's edit, a fault to inject).
+    pub fn sql(&self, statements: &[&str]) {
+        let url = match &self.database_url {
+            Some(u) => u.clone(),
+            None => format!("sqlite://{}", self.data().join("registry.sqlite").display()),
+        };
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        rt.block_on(async {
+            sqlx::any::install_default_drivers();
+            let pool = sqlx::AnyPool::connect(&url).await.expect("connect");
+            for q in statements {
+                sqlx::raw_sql(q).execute(&pool).await.unwrap_or_else(|e| panic!("{q}: {e}"));
+            }
+            pool.close().await;
+        });
+    }
+
     pub fn get(&self, path: &str, token: Option<&str>) -> Resp {
         self.request("GET", path, token, None, &[])
     }

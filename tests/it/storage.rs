@@ -297,30 +297,18 @@ fn sqlite_full_disk_acknowledged_is_stored_and_writes_recover() {
     s.kill();
 }
 
-/// Runs SQL on the test's PostgreSQL database.
-fn psql(url: &str, sql: &str) -> Vec<String> {
-    let out = std::process::Command::new("psql")
-        .args([url, "-v", "ON_ERROR_STOP=1", "-qAtc", sql])
-        .output()
-        .expect("psql runs");
-    assert!(out.status.success(), "psql {sql}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect()
-}
-
 #[test]
 fn postgres_failed_commits_acknowledged_is_stored() {
     let mut s = Server::start(Engine::Postgres);
-    let url = s.database_url.clone().expect("postgres");
     let reg = s.token("registrar", None);
     // A constraint checked at COMMIT: permits numbered 9xxxxx make their whole batch fail there.
-    psql(
-        &url,
+    s.sql(&[
         "CREATE FUNCTION dwp_test_refuse() RETURNS trigger LANGUAGE plpgsql AS \
-         $$ BEGIN RAISE EXCEPTION 'refused at commit'; END $$; \
-         CREATE CONSTRAINT TRIGGER dwp_test_commit_fails AFTER INSERT ON permits \
+         $$ BEGIN RAISE EXCEPTION 'refused at commit'; END $$",
+        "CREATE CONSTRAINT TRIGGER dwp_test_commit_fails AFTER INSERT ON permits \
          DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.permit_number LIKE 'WP-2569-21-9%') \
-         EXECUTE FUNCTION dwp_test_refuse();",
-    );
+         EXECUTE FUNCTION dwp_test_refuse()",
+    ]);
     let stop = AtomicBool::new(false);
     // Clients 0-2 issue ordinary permits; client 3's are all refused at commit, taking their batches with them.
     let o = std::thread::scope(|scope| {
@@ -345,11 +333,8 @@ fn postgres_failed_commits_acknowledged_is_stored() {
     );
 
     // The writer's backend is terminated: the writes in flight fail, later ones succeed.
-    psql(
-        &url,
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-         WHERE datname = current_database() AND pid <> pg_backend_pid()",
-    );
+    s.sql(&["SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()"]);
     let after = issue_until(&s, &reg, 2, 500_000, 20, &stop);
     assert!(after.other.is_empty(), "{:?}", after.other);
     assert!(after.acked.len() >= 30, "writes recover after the backends died ({} acknowledged)", after.acked.len());
@@ -358,7 +343,7 @@ fn postgres_failed_commits_acknowledged_is_stored() {
     assert_stored_is_acked(&s, &reg, &all, "after the backends were terminated");
 
     // The cause goes away: the refused permits go through on retry, once each.
-    psql(&url, "DROP TRIGGER dwp_test_commit_fails ON permits");
+    s.sql(&["DROP TRIGGER dwp_test_commit_fails ON permits"]);
     for number in poison.unavailable.iter().take(3).chain(plain.unavailable.iter().take(3)) {
         let id = retry(&s, &reg, number);
         all.unavailable.remove(number);
