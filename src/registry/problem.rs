@@ -68,6 +68,11 @@ impl ApiError {
         self
     }
 
+    /// What went wrong inside, if recorded (for the log, never the answer).
+    pub fn cause_text(&self) -> Option<&str> {
+        self.cause.as_deref()
+    }
+
     /// The stable code.
     pub fn code(&self) -> &'static str {
         self.code

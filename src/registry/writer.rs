@@ -219,7 +219,11 @@ async fn run_batch(db: &Db, now: i64, health: &Health, not_before: i64, batch: V
                 answers.push((reply, Some(answer)));
             }
             Err(e) => {
-                failed = Some(format!("a job failed with {}", e.code()));
+                // Every job of the batch is answered 503 without a cause: the log keeps this one.
+                failed = Some(match e.cause_text() {
+                    Some(cause) => format!("a job failed with {}: {cause}", e.code()),
+                    None => format!("a job failed with {}", e.code()),
+                });
                 answers.push((reply, None));
             }
         }

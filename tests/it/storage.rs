@@ -173,6 +173,7 @@ fn sqlite_size_cap_acknowledged_is_stored() {
     assert_eq!(status, 503, "/readyz is not ready while writes fail: {body}");
     assert!(problem_codes(&body).contains(&"storage_unavailable".to_string()), "{body}");
     assert_stored_is_acked(&s, &reg, &o, "at the cap");
+    assert!(s.stderr().contains("database or disk is full"), "the log keeps the storage's own words");
 
     // The cause goes away (the operator lifts the cap): everything acknowledged is there, writes work.
     s.env.clear();
