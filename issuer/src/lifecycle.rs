@@ -96,9 +96,9 @@ pub struct Transition {
     pub issues_successor: bool,
 }
 
-/// Why an action is refused (HTTP 409 with this `code`).
+/// Why an action is refused (HTTP 409 with this `code`). Exhaustive on purpose:
+/// a new refusal must be given its code and titles wherever codes are answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
 pub enum TransitionError {
     /// The permit is revoked; nothing more can happen to it.
     #[error("the permit is revoked; no further action is possible")]

@@ -18,6 +18,7 @@ use utoipa::openapi::{OpenApi, RefOr};
 use dwp_verifier::credential::StatusPurpose;
 
 use super::auth::Role;
+use super::problem::Code;
 use super::problem::{Problem, RETRY_AFTER_SECS};
 
 /// The frame of the document: title, version, the bearer scheme and the shared problem schema.
@@ -54,25 +55,25 @@ pub fn roles(roles: &[Role]) -> Vec<&'static str> {
 }
 
 /// Refusals an operation can answer: each HTTP status with the stable codes it carries.
-pub type Refusals = &'static [(u16, &'static [&'static str])];
+pub type Refusals = &'static [(u16, &'static [Code])];
 
 /// Every operation: our own failure (the cause goes to the log).
-pub const INTERNAL: Refusals = &[(500, &["internal_error"])];
+pub const INTERNAL: Refusals = &[(500, &[Code::InternalError])];
 /// An operation that reads the database.
-pub const READ: Refusals = &[(503, &["storage_unavailable"])];
+pub const READ: Refusals = &[(503, &[Code::StorageUnavailable])];
 /// An operation that needs an API token of one of its roles.
-pub const AUTH: Refusals = &[(401, &["missing_token", "invalid_token"]), (403, &["forbidden"])];
+pub const AUTH: Refusals = &[(401, &[Code::MissingToken, Code::InvalidToken]), (403, &[Code::Forbidden])];
 /// An operation with a JSON request body.
 pub const JSON_BODY: Refusals = &[
-    (400, &["malformed_json"]),
-    (413, &["body_too_large"]),
-    (415, &["unsupported_media_type"]),
-    (422, &["invalid_field"]),
+    (400, &[Code::MalformedJson]),
+    (413, &[Code::BodyTooLarge]),
+    (415, &[Code::UnsupportedMediaType]),
+    (422, &[Code::InvalidField]),
 ];
 /// A write through the group-commit writer.
-pub const WRITE: Refusals = &[(503, &["storage_unavailable", "clock_behind"])];
+pub const WRITE: Refusals = &[(503, &[Code::StorageUnavailable, Code::ClockBehind])];
 /// A write that honours `Idempotency-Key`.
-pub const IDEMPOTENT: Refusals = &[(400, &["invalid_idempotency_key"]), (422, &["idempotency_key_reused"])];
+pub const IDEMPOTENT: Refusals = &[(400, &[Code::InvalidIdempotencyKey]), (422, &[Code::IdempotencyKeyReused])];
 
 /// The `Idempotency-Key` header of a write.
 #[derive(utoipa::IntoParams)]
@@ -85,21 +86,21 @@ pub struct Idempotency {
 }
 
 /// Each `(status, code)` of `groups`.
-pub fn refusals(groups: &[Refusals]) -> impl Iterator<Item = (u16, &'static str)> + '_ {
+pub fn refusals(groups: &[Refusals]) -> impl Iterator<Item = (u16, Code)> + '_ {
     groups.iter().flat_map(|g| g.iter()).flat_map(|(status, codes)| codes.iter().map(move |c| (*status, *c)))
 }
 
 /// The problem answers of `refusals` (and of [`INTERNAL`]), one per status, each
 /// a [`Problem`] whose `status` and `code` are the ones listed. A 503 carries `Retry-After`.
-pub fn problem_responses(refusals: impl IntoIterator<Item = (u16, &'static str)>) -> BTreeMap<String, RefOr<Response>> {
-    let mut by_status: BTreeMap<u16, BTreeSet<&'static str>> = BTreeMap::new();
+pub fn problem_responses(refusals: impl IntoIterator<Item = (u16, Code)>) -> BTreeMap<String, RefOr<Response>> {
+    let mut by_status: BTreeMap<u16, BTreeSet<Code>> = BTreeMap::new();
     for (status, code) in refusals.into_iter().chain(self::refusals(&[INTERNAL])) {
         by_status.entry(status).or_default().insert(code);
     }
     by_status
         .into_iter()
         .map(|(status, codes)| {
-            let codes: Vec<&str> = codes.into_iter().collect();
+            let codes: Vec<&str> = codes.into_iter().map(Code::as_str).collect();
             let schema = AllOfBuilder::new().item(Ref::from_schema_name("Problem")).item(
                 ObjectBuilder::new()
                     .property("status", ObjectBuilder::new().schema_type(Type::Integer).enum_values(Some([status])))
@@ -124,7 +125,7 @@ pub fn problem_responses(refusals: impl IntoIterator<Item = (u16, &'static str)>
 }
 
 /// Declares the problem answers of an operation as a type for `responses(...)`
-/// of `#[utoipa::path]`: `problems!(IssueProblems: api::AUTH, api::WRITE, &[(409, &["permit_number_in_use"])]);`.
+/// of `#[utoipa::path]`: `problems!(IssueProblems: api::AUTH, api::WRITE, &[(409, &[Code::PermitNumberInUse])]);`.
 macro_rules! problems {
     ($(#[$doc:meta])* $name:ident: $($group:expr),+ $(,)?) => {
         $(#[$doc])*

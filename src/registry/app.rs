@@ -14,6 +14,7 @@ use tower_http::timeout::TimeoutLayer;
 use super::problem::ApiError;
 use super::state::AppState;
 use super::{body, observe, routes};
+use crate::registry::problem::Code;
 
 /// axum's own refusals (405, 408 from the timeout, 413) as problem+json.
 async fn problem_responses(resp: axum::response::Response) -> axum::response::Response {
@@ -27,10 +28,12 @@ async fn problem_responses(resp: axum::response::Response) -> axum::response::Re
     }
     match resp.status() {
         StatusCode::METHOD_NOT_ALLOWED => {
-            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").into_response()
+            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, Code::MethodNotAllowed).into_response()
         }
-        StatusCode::REQUEST_TIMEOUT => ApiError::new(StatusCode::REQUEST_TIMEOUT, "timeout").into_response(),
-        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large").into_response(),
+        StatusCode::REQUEST_TIMEOUT => ApiError::new(StatusCode::REQUEST_TIMEOUT, Code::Timeout).into_response(),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, Code::BodyTooLarge).into_response()
+        }
         _ => resp,
     }
 }

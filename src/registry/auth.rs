@@ -15,6 +15,7 @@ pub use super::ids::random_id;
 use super::db::{self, WriteTx};
 use super::problem::ApiError;
 use super::state::AppState;
+use crate::registry::problem::Code;
 use dwp_verifier::time::UnixTime;
 
 /// Who a token speaks for.
@@ -173,7 +174,7 @@ impl Caller {
     /// # Errors
     /// `forbidden`.
     pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
-        if roles.contains(&self.role) { Ok(()) } else { Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden")) }
+        if roles.contains(&self.role) { Ok(()) } else { Err(ApiError::new(StatusCode::FORBIDDEN, Code::Forbidden)) }
     }
 
     /// The estates of a partner token.
@@ -186,21 +187,21 @@ fn bearer(parts: &Parts) -> Result<&str, ApiError> {
     let value = parts
         .headers
         .get(axum::http::header::AUTHORIZATION)
-        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "missing_token"))?;
-    let text = value.to_str().map_err(|_| ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token"))?;
+        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, Code::MissingToken))?;
+    let text = value.to_str().map_err(|_| ApiError::new(StatusCode::UNAUTHORIZED, Code::InvalidToken))?;
     // RFC 9110 §11.1: the scheme is case-insensitive.
     let token = text
         .split_once(' ')
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, rest)| rest.trim())
         .ok_or_else(|| {
-            ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token").detail("use Authorization: Bearer <token>")
+            ApiError::new(StatusCode::UNAUTHORIZED, Code::InvalidToken).detail("use Authorization: Bearer <token>")
         })?;
     let well_formed = token.len() == 47
         && token.starts_with("dwp_")
         && token[4..].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     if !well_formed {
-        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token"));
+        return Err(ApiError::new(StatusCode::UNAUTHORIZED, Code::InvalidToken));
     }
     Ok(token)
 }
@@ -212,7 +213,7 @@ impl FromRequestParts<AppState> for Caller {
         let token = bearer(parts)?;
         let row = db::tokens::live_by_hash(&state.db, &token_hash(token), state.now().0)
             .await?
-            .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "invalid_token"))?;
+            .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, Code::InvalidToken))?;
         let role = row.role;
         Ok(Caller {
             id: row.id,

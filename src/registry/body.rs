@@ -7,6 +7,7 @@ use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
 
 use super::problem::ApiError;
+use crate::registry::problem::Code;
 
 /// The largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -26,13 +27,13 @@ pub struct JsonBody<T> {
 /// The problem above.
 pub fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
     let text = std::str::from_utf8(raw)
-        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "malformed_json").detail("the body is not UTF-8"))?;
+        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, Code::MalformedJson).detail("the body is not UTF-8"))?;
     serde_json::from_str(text).map_err(|e| {
         use serde_json::error::Category;
         match e.classify() {
-            Category::Data => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").detail(e.to_string()),
+            Category::Data => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Code::InvalidField).detail(e.to_string()),
             Category::Syntax | Category::Eof | Category::Io => {
-                ApiError::new(StatusCode::BAD_REQUEST, "malformed_json").detail(e.to_string())
+                ApiError::new(StatusCode::BAD_REQUEST, Code::MalformedJson).detail(e.to_string())
             }
         }
     })
@@ -49,14 +50,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
             .and_then(|v| v.split(';').next())
             .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"));
         if !json {
-            return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"));
+            return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, Code::UnsupportedMediaType));
         }
         let raw = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large")
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, Code::BodyTooLarge)
                     .detail(format!("at most {MAX_BODY_BYTES} bytes"))
             } else {
-                ApiError::new(StatusCode::BAD_REQUEST, "malformed_json").detail("the body could not be read")
+                ApiError::new(StatusCode::BAD_REQUEST, Code::MalformedJson).detail("the body could not be read")
             }
         })?;
         Ok(JsonBody { value: parse_json(&raw)?, raw })

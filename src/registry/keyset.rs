@@ -40,6 +40,8 @@ pub struct KeySet {
     pub did_document: String,
     /// The start of the signing key's window in the trust list.
     pub not_before: UnixTime,
+    /// The root key that signs the trust list (what verifiers pin).
+    pub root: [u8; 32],
 }
 
 /// An exclusive lock on a data directory, held while a process starts there
@@ -160,5 +162,14 @@ pub fn check(keys: &Path) -> Result<KeySet> {
     } else {
         KeyRef::Other(verification_method.clone())
     };
-    Ok(KeySet { key, did, verification_method, key_ref, trust_list, did_document, not_before: trusted.valid_from() })
+    Ok(KeySet {
+        key,
+        did,
+        verification_method,
+        key_ref,
+        trust_list,
+        did_document,
+        not_before: trusted.valid_from(),
+        root,
+    })
 }

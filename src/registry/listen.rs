@@ -188,7 +188,8 @@ fn fit_descriptor_limit(wanted: usize) -> usize {
 
 /// The whole answer to a connection over the cap.
 fn busy_response() -> Vec<u8> {
-    let body = super::problem::document(StatusCode::SERVICE_UNAVAILABLE, "over_capacity", None).to_string();
+    let body =
+        super::problem::document(StatusCode::SERVICE_UNAVAILABLE, super::problem::Code::OverCapacity, None).to_string();
     let head = format!(
         "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/problem+json\r\nretry-after: 1\r\n\
          connection: close\r\ncontent-length: {}\r\n\r\n",

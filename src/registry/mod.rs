@@ -13,6 +13,7 @@ pub mod auth;
 pub mod body;
 pub mod chain;
 pub mod clock;
+pub mod codes;
 pub mod config;
 pub mod db;
 pub mod health;

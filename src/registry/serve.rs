@@ -55,6 +55,7 @@ pub async fn open(o: Options<'_>) -> Result<AppState> {
         not_before: keys.not_before,
         trust_list: keys.trust_list,
         did_document: keys.did_document,
+        root: keys.root,
         writer,
         health,
         clock: o.clock,

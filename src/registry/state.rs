@@ -35,6 +35,8 @@ pub struct Inner {
     pub trust_list: String,
     /// The DID document, as served.
     pub did_document: String,
+    /// The root key that signs the trust list: the registry's own verifications pin it.
+    pub root: [u8; 32],
     /// The group-commit writer (the head row serializes writers across processes).
     pub writer: tokio::sync::mpsc::Sender<writer::Pending>,
     /// What keeps the registry from working, for `/readyz`.

@@ -24,6 +24,7 @@ use super::clock::Clock;
 use super::db::{self, Db, WriteTx};
 use super::health::{self, Health};
 use super::problem::ApiError;
+use crate::registry::problem::Code;
 use dwp_issuer::signing_time;
 use dwp_verifier::time::UnixTime;
 
@@ -142,7 +143,7 @@ fn record(health: &Health, result: Result<(), Failure>) {
 async fn replayed(w: &mut WriteTx, token: &str, key: &str, hash: &str) -> Result<Option<Answer>, ApiError> {
     let Some(stored) = db::idempotency::stored(w, token, key).await? else { return Ok(None) };
     if stored.request_hash != hash {
-        return Ok(Some(Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused")
+        return Ok(Some(Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Code::IdempotencyKeyReused)
             .detail("this Idempotency-Key was first used with another request; use a new key"))));
     }
     let status = stored.status;

@@ -363,6 +363,14 @@ fn scenario(s: &Server, api: &Api) {
     let verified = run.expect(&run.get("/v1/audit/verify", "/v1/audit/verify", auditor), 200, "");
     assert_eq!(verified["valid"], true);
 
+    // Online verification: a verdict (valid or not) is a 200; a request that is not one is refused.
+    let v = "/v1/verify";
+    let payload = issued["payload"].as_str().expect("payload");
+    let verdict = run.expect(&run.post(v, v, None, &json!({ "payload": payload, "policy": "immigration" })), 200, "");
+    assert_eq!(verdict["reason"], "revoked", "a renewed permit's first credential is on the revocation list");
+    run.expect(&run.post(v, v, None, &json!({ "payload": payload, "policy": "inspektor" })), 422, "invalid_field");
+    run.expect(&run.post(v, v, None, &json!({ "payload": payload })), 422, "invalid_field");
+
     // What verifiers read.
     let status = "/status/{purpose}/{list}";
     let list = run.expect(&run.get(status, &format!("/status/revocation/{shard}"), None), 200, "");
@@ -461,6 +469,6 @@ fn every_answer_of_every_operation_matches_the_document() {
             assert!(got.iter().any(|s| (400..500).contains(s)), "{op:?}: never refused ({got:?})");
         }
     }
-    assert!(operations >= 27, "{operations} operations");
+    assert!(operations >= 28, "{operations} operations");
     println!("openapi: {operations} operations; {validated} real answers validated against the document");
 }

@@ -54,3 +54,85 @@ for (const id of ['valid', 'status-revoked', 'status-stale-inspector']) {
 }
 fs.rmSync(tmp, { recursive: true, force: true });
 console.log('one verdict document: the page and the command line agree on valid, revoked and stale permits');
+
+// One verdict document, online too: a registry issues a permit and revokes another; for each, its
+// `POST /v1/verify`, the page's verifier (WASM) on the registry's bundle, `dwp verify --json` on the same
+// bundle file, and the conformance runner (native and WASM) on a vector made of the same input agree.
+{
+  const { spawn } = await import('node:child_process');
+  const readline = await import('node:readline');
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dwp-verdict-online-'));
+  const data = path.join(work, 'data');
+  const server = spawn(dwp, ['serve', '--data', data, '--listen', '127.0.0.1:0', '--did', 'did:web:registry.test'], {
+    env: { ...process.env, DATABASE_URL: '' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const stop = setTimeout(() => { server.kill('SIGKILL'); console.error('error: the registry did not start in 60 s'); process.exit(1); }, 60_000);
+  let base = null;
+  let admin = null;
+  for await (const line of readline.createInterface({ input: server.stdout })) {
+    const m = line.match(/listening on (http:\/\/\S+)/);
+    if (m) base = m[1];
+    const t = line.match(/keep it safe\): (\S+)/);
+    if (t) { admin = t[1]; break; }
+  }
+  clearTimeout(stop);
+  assert.ok(base && admin, 'the registry started');
+  const call = async (method, url, token, body) => {
+    const headers = { 'content-type': 'application/json' };
+    if (token) headers.authorization = `Bearer ${token}`;
+    const resp = await fetch(base + url, { method, headers, body: body && JSON.stringify(body) });
+    return { status: resp.status, body: await resp.json() };
+  };
+  try {
+    const reg = (await call('POST', '/v1/tokens', admin, { role: 'registrar' })).body.token;
+    const sample = JSON.parse(fs.readFileSync(path.join(root, 'wallet-spec/examples/permit-sample.json'), 'utf8'));
+    const valid = (await call('POST', '/v1/permits', reg, { ...sample, permitNumber: 'WP-2569-21-000001' })).body;
+    const revoked = (await call('POST', '/v1/permits', reg, { ...sample, permitNumber: 'WP-2569-21-000002' })).body;
+    assert.equal((await call('POST', `/v1/permits/${revoked.id}/revoke`, reg, { reason: 'fraudulent application' })).status, 200);
+    const rootKey = JSON.parse(fs.readFileSync(path.join(data, 'keys/root-public-key.json'), 'utf8'));
+    const rootMultibase = rootKey.publicKeyMultibase;
+    const rootFile = path.join(data, 'keys/root-public-key.json');
+    for (const [name, permit, reason] of [['valid', valid, null], ['revoked', revoked, 'revoked']]) {
+      const http = await call('POST', '/v1/verify', null, { payload: permit.payload, policy: 'immigration' });
+      assert.equal(http.status, 200, `${name}: POST /v1/verify`);
+      const doc = http.body;
+      assert.equal(doc.reason, reason, `${name}: the registry's verdict`);
+      const bundleText = JSON.stringify((await call('GET', '/v1/bundle')).body);
+      const bundleFile = path.join(work, `${name}-bundle.json`);
+      fs.writeFileSync(bundleFile, bundleText);
+      const now = Date.parse(doc.checkedAt) / 1000;
+      const page = JSON.parse(new WasmVerifier(bundleText, rootMultibase).verify(permit.payload, 'immigration', now));
+      let out;
+      try {
+        out = execFileSync(dwp, ['verify', '--bundle', bundleFile, '--root', rootFile, '--policy', 'immigration', '--now', doc.checkedAt, '--json', permit.payload], { encoding: 'utf8' });
+      } catch (e) {
+        out = e.stdout; // a rejection exits 1
+      }
+      const cli = JSON.parse(out);
+      assert.equal(cli.rootPinned, true, `${name}: the command line pinned the root`);
+      assert.equal(doc.rootPinned, true, `${name}: the registry pinned its root`);
+      delete cli.rootPinned;
+      delete doc.rootPinned;
+      assert.deepEqual(page, doc, `${name}: the page's verdict and the registry's differ`);
+      assert.deepEqual(cli, doc, `${name}: the command line's verdict and the registry's differ`);
+      const vectorDir = path.join(work, `${name}-vector`);
+      fs.mkdirSync(vectorDir);
+      const expected = { valid: doc.valid, reason: doc.reason, detail: doc.detail };
+      const vector = {
+        id: `online-${name}`, stage: 'status', description: 'A permit from a running registry.', root: rootMultibase,
+        input: { payload: permit.payload, bundle: JSON.parse(bundleText), policy: 'immigration', now: doc.checkedAt },
+        expected,
+      };
+      fs.writeFileSync(path.join(vectorDir, `online-${name}.json`), JSON.stringify(vector));
+      fs.writeFileSync(path.join(vectorDir, 'index.json'), JSON.stringify({ format: 'dwp-conformance/1', root: rootMultibase, vectors: [{ id: vector.id, stage: vector.stage, expected }] }));
+      const runner = JSON.parse(execFileSync(dwp, ['conformance', '--json', vectorDir], { encoding: 'utf8' }).trim());
+      assert.deepEqual(runner.actual, expected, `${name}: the conformance runner's outcome`);
+      assert.deepEqual(JSON.parse(runVector(JSON.stringify(vector))), expected, `${name}: the WASM conformance runner's outcome`);
+    }
+  } finally {
+    server.kill('SIGTERM');
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  console.log('one verdict document online: the registry, the page, the command line and both conformance runners agree on a valid and a revoked permit');
+}

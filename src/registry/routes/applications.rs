@@ -24,6 +24,7 @@ use crate::registry::auth::{Caller, Role, random_id};
 use crate::registry::body::{JsonBody, parse_json};
 use crate::registry::db;
 use crate::registry::problem::ApiError;
+use crate::registry::problem::Code;
 use crate::registry::state::AppState;
 use crate::registry::writer::job;
 
@@ -53,7 +54,7 @@ pub struct Submitted {
 problems!(
     /// What `POST /v1/applications` refuses.
     SubmitProblems: api::READ, api::AUTH, api::JSON_BODY, api::WRITE, api::IDEMPOTENT,
-    &[(422, &["invalid_permit"])],
+    &[(422, &[Code::InvalidPermit])],
 );
 
 /// `POST /v1/applications` (officer, registrar).
@@ -147,7 +148,7 @@ pub struct ReasonCodeView {
 
 problems!(
     /// What `GET /v1/applications/{id}` refuses.
-    GetProblems: api::READ, api::AUTH, &[(404, &["not_found"])],
+    GetProblems: api::READ, api::AUTH, &[(404, &[Code::NotFound])],
 );
 
 /// `GET /v1/applications/{id}`: officers see the state and the reason code
@@ -170,7 +171,7 @@ pub async fn get(
     caller.require(DESKS)?;
     let row = db::applications::by_id(&state.db, &id)
         .await?
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found"))?;
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, Code::NotFound))?;
     let mut v = ApplicationView {
         id: row.id,
         state: row.state,
@@ -247,7 +248,7 @@ pub struct ApplicationId {
 problems!(
     /// What `POST /v1/applications/{id}/approve` refuses.
     ApproveProblems: api::READ, api::AUTH, api::JSON_BODY, api::WRITE, api::IDEMPOTENT,
-    &[(404, &["not_found"]), (409, &["application_decided", "permit_number_in_use"]), (422, &["invalid_permit"])],
+    &[(404, &[Code::NotFound]), (409, &[Code::ApplicationDecided, Code::PermitNumberInUse]), (422, &[Code::InvalidPermit])],
 );
 
 /// `POST /v1/applications/{id}/approve` (registrar): issues the permit.
@@ -275,7 +276,7 @@ pub async fn approve(
 problems!(
     /// What `POST /v1/applications/{id}/reject` refuses.
     RejectProblems: api::READ, api::AUTH, api::JSON_BODY, api::WRITE, api::IDEMPOTENT,
-    &[(404, &["not_found"]), (409, &["application_decided"])],
+    &[(404, &[Code::NotFound]), (409, &[Code::ApplicationDecided])],
 );
 
 /// `POST /v1/applications/{id}/reject` (registrar).
@@ -359,7 +360,7 @@ async fn decide(
         check_reason(r)?;
     }
     let reason_code = outcome.reason_code(d.reason_code.as_deref()).map_err(|codes| {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Code::InvalidField)
             .field("reasonCode")
             .detail(format!("reasonCode is one of {}", codes.join(", ")))
     })?;
@@ -376,11 +377,10 @@ async fn decide(
             Box::pin(async move {
                 let (app_state, input_json) = db::applications::state_in(w, &id)
                     .await?
-                    .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found"))?;
+                    .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, Code::NotFound))?;
                 if app_state != "submitted" {
-                    return Err(
-                        ApiError::new(StatusCode::CONFLICT, "application_decided").detail(format!("it is {app_state}"))
-                    );
+                    return Err(ApiError::new(StatusCode::CONFLICT, Code::ApplicationDecided)
+                        .detail(format!("it is {app_state}")));
                 }
                 let (next, permit) = if outcome == Outcome::Approve {
                     let input: PermitInput = serde_json::from_str(&input_json).map_err(ApiError::internal)?;

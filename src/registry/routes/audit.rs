@@ -15,6 +15,7 @@ use crate::registry::auth::{Caller, Role};
 use crate::registry::chain::{ChainBreak, Disagreement, GENESIS, check_chain};
 use crate::registry::db;
 use crate::registry::problem::ApiError;
+use crate::registry::problem::Code;
 use crate::registry::state::AppState;
 
 /// The routes of `/v1/audit`.
@@ -129,7 +130,7 @@ pub struct AuditPage {
 
 problems!(
     /// What `GET /v1/audit` refuses.
-    ListProblems: api::READ, api::AUTH, &[(400, &["invalid_query"])],
+    ListProblems: api::READ, api::AUTH, &[(400, &[Code::InvalidQuery])],
 );
 
 /// `GET /v1/audit` (auditor): a page of the chain.
@@ -150,7 +151,7 @@ pub async fn list(
 ) -> Result<Json<AuditPage>, ApiError> {
     caller.require(AUDITOR)?;
     let Query(page) =
-        page.map_err(|e| ApiError::new(axum::http::StatusCode::BAD_REQUEST, "invalid_query").detail(e.body_text()))?;
+        page.map_err(|e| ApiError::new(axum::http::StatusCode::BAD_REQUEST, Code::InvalidQuery).detail(e.body_text()))?;
     let limit = page.limit.clamp(1, 1000);
     let rows = db::audit::page(&state.db, page.after.max(0), limit).await?;
     let next = rows.last().map(|(e, _, _)| e.seq).filter(|_| rows.len() as i64 == limit);

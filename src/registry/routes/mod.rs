@@ -10,6 +10,7 @@ pub mod health;
 pub mod permits;
 pub mod publish;
 pub mod tokens;
+pub mod verify;
 pub mod web;
 pub mod write;
 
@@ -23,6 +24,7 @@ use utoipa_axum::routes;
 use super::api;
 use super::problem::ApiError;
 use super::state::AppState;
+use crate::registry::problem::Code;
 
 /// The router and its OpenAPI description, both from the handlers' own
 /// declarations (`#[utoipa::path]`): each resource's router, in the order of
@@ -34,6 +36,7 @@ pub fn routes(web: Option<&Path>) -> OpenApiRouter<AppState> {
         .merge(tokens::router())
         .merge(audit::router())
         .merge(publish::router())
+        .merge(verify::router())
         .routes(routes!(openapi_json))
         .merge(health::router())
         .merge(web::router(web))
@@ -58,5 +61,5 @@ async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
 
 /// Any path the routes do not know: a 404 problem.
 pub async fn fallback() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found")
+    ApiError::new(StatusCode::NOT_FOUND, Code::NotFound)
 }

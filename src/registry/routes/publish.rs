@@ -24,6 +24,7 @@ use crate::registry::api::{self, DidDocument, JsonLdContext, StatusListCredentia
 use crate::registry::db;
 use crate::registry::health;
 use crate::registry::problem::ApiError;
+use crate::registry::problem::Code;
 use crate::registry::state::AppState;
 
 /// The routes of what is published.
@@ -119,7 +120,7 @@ pub async fn current_list(state: &AppState, shard: u32, purpose: StatusPurpose) 
                 }
                 Refusal::Audit(why) => {
                     state.health.set_for(health::AUDIT, &subject, why);
-                    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "status_disagrees_with_audit")
+                    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, Code::StatusDisagreesWithAudit)
                         .detail("the stored status disagrees with the audit log; the list is not signed")
                 }
                 Refusal::Api(e) => e,
@@ -177,7 +178,7 @@ async fn sign_afresh(
 
 problems!(
     /// What `GET /status/{purpose}/{list}` refuses.
-    StatusListProblems: api::READ, &[(404, &["not_found"]), (503, &["clock_behind", "status_disagrees_with_audit"])],
+    StatusListProblems: api::READ, &[(404, &[Code::NotFound]), (503, &[Code::ClockBehind, Code::StatusDisagreesWithAudit])],
 );
 
 /// `GET /status/{purpose}/{list}`: the signed `BitstringStatusListCredential`.
@@ -203,7 +204,7 @@ pub async fn status_list(
     Path((purpose, list)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let not_found = || ApiError::new(StatusCode::NOT_FOUND, "not_found");
+    let not_found = || ApiError::new(StatusCode::NOT_FOUND, Code::NotFound);
     let purpose = StatusPurpose::parse(&purpose).ok_or_else(not_found)?;
     let shard: u32 = list.parse().ok().filter(|_| list.len() <= 10 && !list.starts_with('+')).ok_or_else(not_found)?;
     let published = current_list(&state, shard, purpose).await?.ok_or_else(not_found)?;
@@ -304,7 +305,7 @@ pub struct VerifierBundle {
 
 problems!(
     /// What `GET /v1/bundle` refuses.
-    BundleProblems: api::READ, &[(503, &["clock_behind", "status_disagrees_with_audit"])],
+    BundleProblems: api::READ, &[(503, &[Code::ClockBehind, Code::StatusDisagreesWithAudit])],
 );
 
 /// `GET /v1/bundle`: everything an offline verifier needs, in one file.
@@ -316,23 +317,31 @@ problems!(
     responses((status = 200, description = "The bundle", body = VerifierBundle), BundleProblems),
 )]
 pub async fn bundle(State(state): State<AppState>) -> Result<Json<VerifierBundle>, ApiError> {
+    assemble(&state).await.map(Json)
+}
+
+/// The verifier bundle of this moment: every list signed afresh where it is due.
+///
+/// # Errors
+/// When the database refuses, or a stored row is out of shape.
+pub async fn assemble(state: &AppState) -> Result<VerifierBundle, ApiError> {
     let rows = db::status_lists::all(&state.db).await?;
     let mut lists = Vec::new();
     for (shard, purpose) in rows {
         let (Ok(shard), Some(purpose)) = (u32::try_from(shard), StatusPurpose::parse(&purpose)) else {
             return Err(ApiError::internal("stored status list row out of shape"));
         };
-        match current_list(&state, shard, purpose).await {
+        match current_list(state, shard, purpose).await {
             Ok(Some(p)) => lists.push(serde_json::from_str::<Value>(&p.body).map_err(ApiError::internal)?),
             Ok(None) => {}
             // A list never signed that cannot be signed now is left out: its permits read as
             // `status_unknown`, never as valid, and `/readyz` says why.
-            Err(e) if matches!(e.code(), "clock_behind" | "status_disagrees_with_audit") => {}
+            Err(e) if matches!(e.code(), Code::ClockBehind | Code::StatusDisagreesWithAudit) => {}
             Err(e) => return Err(e),
         }
     }
     let contexts = dwp_issuer::contexts::ALL.iter().map(|(url, text)| (url.to_string(), text.to_string())).collect();
-    Ok(Json(VerifierBundle {
+    Ok(VerifierBundle {
         kind: "DwpVerifierBundle",
         version: 1,
         issued: state.now().to_string(),
@@ -341,5 +350,5 @@ pub async fn bundle(State(state): State<AppState>) -> Result<Json<VerifierBundle
         did_document: serde_json::from_str(&state.did_document).map_err(ApiError::internal)?,
         status_lists: lists,
         contexts,
-    }))
+    })
 }

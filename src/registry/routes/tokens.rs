@@ -18,6 +18,7 @@ use crate::registry::auth::{self, Caller, Role};
 use crate::registry::body::JsonBody;
 use crate::registry::db::{self, Db};
 use crate::registry::problem::ApiError;
+use crate::registry::problem::Code;
 use crate::registry::state::AppState;
 use crate::registry::writer::job;
 
@@ -123,7 +124,7 @@ pub struct RevokedToken {
 
 problems!(
     /// What `DELETE /v1/tokens/{id}` refuses.
-    RevokeTokenProblems: api::READ, api::AUTH, api::WRITE, api::IDEMPOTENT, &[(404, &["token_not_found"])],
+    RevokeTokenProblems: api::READ, api::AUTH, api::WRITE, api::IDEMPOTENT, &[(404, &[Code::TokenNotFound])],
 );
 
 /// `DELETE /v1/tokens/{id}` (admin): revoked at once; the next request with it is refused.
@@ -158,7 +159,7 @@ pub async fn revoke_token(
                     let answer = RevokedToken { id, state: "revoked", revoked_at: UnixTime(w.now).to_string() };
                     Ok((StatusCode::OK, to_json(&answer)?))
                 } else {
-                    Err(ApiError::new(StatusCode::NOT_FOUND, "token_not_found").detail("no live token has this id"))
+                    Err(ApiError::new(StatusCode::NOT_FOUND, Code::TokenNotFound).detail("no live token has this id"))
                 }
             })
         }),
@@ -203,7 +204,7 @@ pub struct CreatedToken {
 
 problems!(
     /// What `POST /v1/tokens` refuses.
-    CreateTokenProblems: api::READ, api::AUTH, api::JSON_BODY, api::WRITE, &[(422, &["invalid_scope"])],
+    CreateTokenProblems: api::READ, api::AUTH, api::JSON_BODY, api::WRITE, &[(422, &[Code::InvalidScope])],
 );
 
 /// `POST /v1/tokens` (admin): a new API token, shown once.
@@ -229,7 +230,7 @@ pub async fn create_token(
     let body = body?;
     let t = &body.value;
     let bad = |f: &str, d: String| {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_scope").field(f.to_string()).detail(d)
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Code::InvalidScope).field(f.to_string()).detail(d)
     };
     let role = Role::parse(&t.role).ok_or_else(|| {
         bad("role", "role must be one of admin, registrar, officer, employer, partner, inspector, auditor".into())
@@ -240,7 +241,7 @@ pub async fn create_token(
     }
     let ttl = match t.expires_in_days {
         Some(days) => auth::check_days(days).map_err(|d| {
-            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").field("expiresInDays").detail(d)
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Code::InvalidField).field("expiresInDays").detail(d)
         })?,
         None => state.token_ttl,
     };

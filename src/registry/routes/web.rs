@@ -8,11 +8,12 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::registry::api::{self, problems};
 use crate::registry::problem::ApiError;
+use crate::registry::problem::Code;
 use crate::registry::state::AppState;
 
 problems!(
     /// What `GET /verify/` refuses.
-    VerifyPageProblems: &[(404, &["not_found"])],
+    VerifyPageProblems: &[(404, &[Code::NotFound])],
 );
 
 /// `GET /verify/`, when the page is not built.
@@ -28,7 +29,7 @@ problems!(
     ),
 )]
 async fn verify_page_missing() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found")
+    ApiError::new(StatusCode::NOT_FOUND, Code::NotFound)
         .detail("the verifier page is not built here: run `npm --prefix web install && node web/build.mjs`")
 }
 

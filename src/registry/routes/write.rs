@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 
 use crate::registry::auth::Caller;
 use crate::registry::problem::ApiError;
+use crate::registry::problem::Code;
 use crate::registry::state::AppState;
 use crate::registry::writer::{Job, Pending};
 
@@ -17,7 +18,7 @@ use crate::registry::writer::{Job, Pending};
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     let Some(v) = headers.get("idempotency-key") else { return Ok(None) };
     let bad = || {
-        ApiError::new(StatusCode::BAD_REQUEST, "invalid_idempotency_key").detail("1 to 200 visible ASCII characters")
+        ApiError::new(StatusCode::BAD_REQUEST, Code::InvalidIdempotencyKey).detail("1 to 200 visible ASCII characters")
     };
     let s = v.to_str().map_err(|_| bad())?;
     if s.is_empty() || s.len() > 200 || !s.bytes().all(|b| b.is_ascii_graphic()) {

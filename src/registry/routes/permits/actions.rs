@@ -20,6 +20,7 @@ use crate::registry::auth::Caller;
 use crate::registry::body::{JsonBody, parse_json};
 use crate::registry::db;
 use crate::registry::problem::ApiError;
+use crate::registry::problem::Code;
 use crate::registry::routes::write::{mutate, to_json};
 use crate::registry::state::AppState;
 use crate::registry::writer::job;
@@ -49,12 +50,12 @@ pub struct ActionBody {
 
 fn successor_input(old: &PermitInput, action: Action, b: &ActionBody, now: UnixTime) -> Result<PermitInput, ApiError> {
     let missing = |f: &str| {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Code::InvalidField)
             .field(f.to_string())
             .detail(format!("{f} is required"))
     };
     let not_here = |f: &str| {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Code::InvalidField)
             .field(f.to_string())
             .detail(format!("{f} is not accepted for {}", action.as_str()))
     };
@@ -126,10 +127,10 @@ fn action_problems(
         .flat_map(|state| {
             [UnixTime(1), UnixTime(-1)].map(|valid_until| lifecycle::apply(state, action, valid_until, now))
         })
-        .filter_map(|t| t.err().map(|e| (409, e.code())));
+        .filter_map(|t| t.err().map(|e| (409, Code::from(e))));
     let issues = lifecycle::apply(PermitState::Active, action, UnixTime(1), now).is_ok_and(|t| t.issues_successor);
-    let successor = issues.then_some((422, "invalid_permit"));
-    let fixed = [api::READ, api::AUTH, api::JSON_BODY, api::WRITE, api::IDEMPOTENT, &[(404, &["not_found"])]];
+    let successor = issues.then_some((422, Code::InvalidPermit));
+    let fixed = [api::READ, api::AUTH, api::JSON_BODY, api::WRITE, api::IDEMPOTENT, &[(404, &[Code::NotFound])]];
     api::problem_responses(api::refusals(&fixed).chain(conflicts).chain(successor))
 }
 
@@ -234,7 +235,7 @@ async fn act(
     if !matches!(action, Action::Renew | Action::ChangeEmployer)
         && (b.valid_until.is_some() || b.valid_from.is_some() || b.employer.is_some())
     {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field")
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Code::InvalidField)
             .detail(format!("{} takes only a reason", action.as_str())));
     }
     let route = format!("POST /v1/permits/{id}/{}", action.as_str());
@@ -245,7 +246,7 @@ async fn act(
         let Stored { row, state: stored_state } = fetch_in(w, &id).await?.ok_or_else(not_found)?;
         let now = UnixTime(w.now);
         let t = lifecycle::apply(stored_state, action, UnixTime(row.valid_until), now)
-            .map_err(|e| ApiError::new(StatusCode::CONFLICT, e.code()).detail(e.to_string()))?;
+            .map_err(|e| ApiError::new(StatusCode::CONFLICT, Code::from(e)).detail(e.to_string()))?;
         // Validate the successor before anything is written.
         let successor = if t.issues_successor {
             let old: PermitInput = serde_json::from_str(&row.input_json).map_err(ApiError::internal)?;

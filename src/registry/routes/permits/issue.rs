@@ -21,6 +21,7 @@ use crate::registry::auth::{Caller, random_id};
 use crate::registry::body::JsonBody;
 use crate::registry::db::{self, WriteTx};
 use crate::registry::problem::ApiError;
+use crate::registry::problem::Code;
 use crate::registry::routes::write::{mutate, to_json};
 use crate::registry::state::AppState;
 use crate::registry::writer::job;
@@ -55,12 +56,12 @@ pub async fn insert_permit(
     predecessor: Option<(&str, &str)>,
 ) -> Result<IssuedPermit, ApiError> {
     if UnixTime(w.now) > permit.valid_until() {
-        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_permit")
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Code::InvalidPermit)
             .field("validUntil")
             .detail("validUntil: is in the past; an expired permit cannot be issued"));
     }
     if db::permits::number_in_use(w, permit.permit_number()).await? {
-        return Err(ApiError::new(StatusCode::CONFLICT, "permit_number_in_use")
+        return Err(ApiError::new(StatusCode::CONFLICT, Code::PermitNumberInUse)
             .field("permitNumber")
             .detail("a live permit has this number; renew or change employer on it instead"));
     }
@@ -163,7 +164,7 @@ pub struct IssuedStatus {
 problems!(
     /// What `POST /v1/permits` refuses.
     IssueProblems: api::READ, api::AUTH, api::JSON_BODY, api::WRITE, api::IDEMPOTENT,
-    &[(409, &["permit_number_in_use"]), (422, &["invalid_permit"])],
+    &[(409, &[Code::PermitNumberInUse]), (422, &[Code::InvalidPermit])],
 );
 
 /// `POST /v1/permits` (registrar).

@@ -20,6 +20,7 @@ use crate::registry::auth::Role;
 use crate::registry::db::permits::PermitRow;
 use crate::registry::db::{self, Db, WriteTx};
 use crate::registry::problem::ApiError;
+use crate::registry::problem::Code;
 use crate::registry::state::AppState;
 
 /// Who issues permits and acts on them.
@@ -45,17 +46,19 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// A permit refused by the rules of the format, as a problem naming the field.
 pub fn permit_error(e: PermitError) -> ApiError {
     match e {
-        PermitError::Field { field, problem } => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_permit")
+        PermitError::Field { field, problem } => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Code::InvalidPermit)
             .field(field)
             .detail(format!("{field}: {problem}")),
-        other => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").detail(other.to_string()),
+        other => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Code::InvalidField).detail(other.to_string()),
     }
 }
 
 /// A reason for an action: 1 to 500 characters of NFC text.
 pub fn check_reason(reason: &str) -> Result<(), ApiError> {
     dwp_verifier::text::check(reason, 500).map_err(|e| {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field").field("reason").detail(format!("reason: {e}"))
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Code::InvalidField)
+            .field("reason")
+            .detail(format!("reason: {e}"))
     })
 }
 
@@ -132,5 +135,5 @@ async fn fetch_in(w: &mut WriteTx, id: &str) -> Result<Option<Stored>, ApiError>
 }
 
 fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found")
+    ApiError::new(StatusCode::NOT_FOUND, Code::NotFound)
 }

@@ -18,6 +18,7 @@ use crate::registry::api::{self, SignedCredential, problems};
 use crate::registry::auth::{Caller, Role};
 use crate::registry::db::{self, permits::PermitRow};
 use crate::registry::problem::ApiError;
+use crate::registry::problem::Code;
 use crate::registry::state::AppState;
 
 async fn view(state: &AppState, stored: &Stored) -> Result<PermitView, ApiError> {
@@ -178,7 +179,7 @@ async fn moved_away(state: &AppState, caller: &Caller, row: &PermitRow) -> Resul
 
 problems!(
     /// What `GET /v1/permits/{id}` and its QR code refuse.
-    ReadProblems: api::READ, api::AUTH, &[(404, &["not_found"])],
+    ReadProblems: api::READ, api::AUTH, &[(404, &[Code::NotFound])],
 );
 
 /// `GET /v1/permits/{id}`.
@@ -288,7 +289,7 @@ pub struct PermitListItem {
 
 problems!(
     /// What `GET /v1/permits` refuses.
-    ListProblems: api::READ, api::AUTH, &[(400, &["invalid_query"])],
+    ListProblems: api::READ, api::AUTH, &[(400, &[Code::InvalidQuery])],
 );
 
 /// `GET /v1/permits` (registrar, auditor): ids, states and status indices, no personal data.
@@ -308,7 +309,7 @@ pub async fn list(
     q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<PermitList>, ApiError> {
     caller.require(LISTERS)?;
-    let Query(q) = q.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid_query").detail(e.body_text()))?;
+    let Query(q) = q.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, Code::InvalidQuery).detail(e.body_text()))?;
     let limit = q.limit.unwrap_or(500).clamp(1, 5000);
     let permits: Vec<PermitListItem> = db::permits::page(&state.db, &q.after.unwrap_or_default(), limit)
         .await?

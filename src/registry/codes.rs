@@ -1,0 +1,138 @@
+//! Every code a problem document carries, with its title in each language:
+//! one table, so a new code cannot be answered without its words.
+
+/// A problem's title, by language. The Burmese, Lao and Khmer slots are for the
+/// texts a worker reads; the registry's answers go to officers and employers,
+/// in Thai and English, and those slots stay empty until a worker-facing
+/// answer needs them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Title {
+    /// English.
+    pub en: &'static str,
+    /// ไทย.
+    pub th: &'static str,
+    /// မြန်မာ (Unicode).
+    pub my: Option<&'static str>,
+    /// ລາວ.
+    pub lo: Option<&'static str>,
+    /// ខ្មែរ.
+    pub km: Option<&'static str>,
+}
+
+macro_rules! codes {
+    ($($variant:ident = $code:literal { en: $en:literal, th: $th:literal },)*) => {
+        /// A problem document's stable machine code (`code`, and the last segment of `type`).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code {
+            $(
+                #[doc = $en]
+                $variant,
+            )*
+        }
+
+        impl Code {
+            /// Every code, in the table's order.
+            pub const ALL: &[Code] = &[$(Code::$variant),*];
+
+            /// The code as answered.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $code,)*
+                }
+            }
+
+            /// The title, by language.
+            pub fn title(self) -> Title {
+                match self {
+                    $(Code::$variant => Title { en: $en, th: $th, my: None, lo: None, km: None },)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    MissingToken = "missing_token" { en: "An API token is required", th: "ต้องใช้โทเค็น API" },
+    InvalidToken = "invalid_token" { en: "The API token is not valid", th: "โทเค็น API ไม่ถูกต้อง" },
+    Forbidden = "forbidden" { en: "Your role may not do this", th: "บทบาทของคุณไม่มีสิทธิ์ทำรายการนี้" },
+    NotFound = "not_found" { en: "Not found", th: "ไม่พบข้อมูล" },
+    UnsupportedMediaType = "unsupported_media_type" { en: "Send application/json", th: "ต้องส่งข้อมูลแบบ application/json" },
+    MalformedJson = "malformed_json" { en: "The body is not valid JSON", th: "ข้อมูลไม่ใช่ JSON ที่ถูกต้อง" },
+    InvalidField = "invalid_field" { en: "A field is missing, unknown or of the wrong type", th: "ช่องข้อมูลขาด ไม่รู้จัก หรือผิดชนิด" },
+    InvalidPermit = "invalid_permit" { en: "The permit breaks a rule", th: "ข้อมูลใบอนุญาตไม่ถูกต้องตามเกณฑ์" },
+    BodyTooLarge = "body_too_large" { en: "The body is too large", th: "ข้อมูลมีขนาดใหญ่เกินกำหนด" },
+    IdempotencyKeyReused = "idempotency_key_reused" { en: "This Idempotency-Key was used with a different body", th: "Idempotency-Key นี้เคยใช้กับข้อมูลอื่นแล้ว" },
+    InvalidIdempotencyKey = "invalid_idempotency_key" { en: "The Idempotency-Key header is not valid", th: "Idempotency-Key ไม่ถูกต้อง" },
+    PermitNumberInUse = "permit_number_in_use" { en: "A live permit has this number", th: "เลขที่ใบอนุญาตนี้มีผลใช้อยู่แล้ว" },
+    PermitRevoked = "permit_revoked" { en: "The permit is revoked", th: "ใบอนุญาตถูกเพิกถอนแล้ว" },
+    PermitSuperseded = "permit_superseded" { en: "The permit was replaced by a newer one", th: "ใบอนุญาตถูกแทนที่ด้วยฉบับใหม่แล้ว" },
+    AlreadySuspended = "already_suspended" { en: "The permit is already suspended", th: "ใบอนุญาตถูกพักใช้อยู่แล้ว" },
+    NotSuspended = "not_suspended" { en: "The permit is not suspended", th: "ใบอนุญาตไม่ได้ถูกพักใช้" },
+    PermitSuspended = "permit_suspended" { en: "The permit is suspended; reinstate it first", th: "ใบอนุญาตถูกพักใช้ ต้องคืนสิทธิ์ก่อน" },
+    PermitExpired = "permit_expired" { en: "The permit has expired", th: "ใบอนุญาตหมดอายุแล้ว" },
+    ApplicationDecided = "application_decided" { en: "The application was already decided", th: "คำขอนี้ได้รับการพิจารณาแล้ว" },
+    InvalidScope = "invalid_scope" { en: "The token scope is not valid for the role", th: "ขอบเขตโทเค็นไม่ถูกต้องสำหรับบทบาทนี้" },
+    InvalidQuery = "invalid_query" { en: "A query parameter is not valid", th: "พารามิเตอร์ไม่ถูกต้อง" },
+    MethodNotAllowed = "method_not_allowed" { en: "Method not allowed", th: "ไม่รองรับวิธีการนี้" },
+    Timeout = "timeout" { en: "The request took too long", th: "คำขอใช้เวลานานเกินไป" },
+    StorageUnavailable = "storage_unavailable" { en: "The registry could not store this; retry later", th: "ระบบไม่สามารถบันทึกข้อมูลได้ โปรดลองใหม่ภายหลัง" },
+    ClockBehind = "clock_behind" { en: "The registry's clock is wrong; retry later", th: "นาฬิกาของระบบคลาดเคลื่อน โปรดลองใหม่ภายหลัง" },
+    StatusDisagreesWithAudit = "status_disagrees_with_audit" { en: "Stored status disagrees with the audit log; the list is not signed", th: "สถานะที่บันทึกไม่ตรงกับบันทึกการตรวจสอบ จึงไม่ลงนามรายการสถานะ" },
+    TokenNotFound = "token_not_found" { en: "No such token", th: "ไม่พบโทเค็นนี้" },
+    OverCapacity = "over_capacity" { en: "The registry is at its connection limit; retry shortly", th: "ระบบรับการเชื่อมต่อเต็มแล้ว โปรดลองใหม่อีกครั้ง" },
+    InternalError = "internal_error" { en: "Internal error", th: "เกิดข้อผิดพลาดภายในระบบ" },
+}
+
+impl Code {
+    /// Reads an answered code.
+    pub fn parse(s: &str) -> Option<Code> {
+        Code::ALL.iter().copied().find(|c| c.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<dwp_issuer::lifecycle::TransitionError> for Code {
+    fn from(e: dwp_issuer::lifecycle::TransitionError) -> Code {
+        use dwp_issuer::lifecycle::TransitionError as E;
+        match e {
+            E::Revoked => Code::PermitRevoked,
+            E::Superseded => Code::PermitSuperseded,
+            E::AlreadySuspended => Code::AlreadySuspended,
+            E::NotSuspended => Code::NotSuspended,
+            E::Suspended => Code::PermitSuspended,
+            E::Expired => Code::PermitExpired,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_distinct_read_back_and_titled() {
+        let mut seen = std::collections::BTreeSet::new();
+        for &c in Code::ALL {
+            assert!(seen.insert(c.as_str()), "{c} twice");
+            assert_eq!(Code::parse(c.as_str()), Some(c));
+            assert!(c.as_str().bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{c}");
+            let t = c.title();
+            assert!(!t.en.is_empty() && !t.th.is_empty(), "{c} has no title");
+            assert!(t.th.chars().any(|ch| ('\u{0E00}'..='\u{0E7F}').contains(&ch)), "{c}: the Thai title is not Thai");
+        }
+        assert_eq!(Code::parse("no_such_code"), None);
+    }
+
+    #[test]
+    fn every_lifecycle_refusal_has_its_code() {
+        use dwp_issuer::lifecycle::TransitionError as E;
+        for e in [E::Revoked, E::Superseded, E::AlreadySuspended, E::NotSuspended, E::Suspended, E::Expired] {
+            assert_eq!(Code::from(e).as_str(), e.code(), "the issuer crate and the registry name {e:?} alike");
+        }
+    }
+}
