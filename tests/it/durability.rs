@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::both_engines;
 use crate::server::{Engine, Server, sample_permit};
+use crate::server::Registry;
 
 #[derive(Default)]
 struct Acked {

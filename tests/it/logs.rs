@@ -6,6 +6,7 @@
 use serde_json::{Value, json};
 
 use crate::server::{Engine, Server, sample_permit};
+use crate::server::Registry;
 
 fn log_lines(s: &Server) -> Vec<Value> {
     s.stderr().lines().filter(|l| l.starts_with('{')).filter_map(|l| serde_json::from_str(l).ok()).collect()

@@ -13,6 +13,7 @@ use dwp_verifier::{multikey, proof};
 
 use crate::both_engines;
 use crate::server::{Engine, Server, sample_permit};
+use crate::server::Registry;
 
 /// An independent reading of W3C Bitstring Status List v1.0 §3.2: `encodedList` is
 /// multibase base64url (no padding, prefix `u`) of the GZIP of the bitstring;

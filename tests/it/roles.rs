@@ -1,10 +1,13 @@
 //! The whole role × endpoint matrix: every cell that must be refused is
 //! refused (401, 403, or 404 for scoped callers), and no refusal leaks data.
+//! Driven in process (the router, no socket), on both engines.
 
 use serde_json::{Value, json};
 
 use crate::both_engines;
-use crate::server::{Engine, Server, sample_permit};
+use crate::inproc::InProc;
+use crate::server::{Engine, sample_permit};
+use crate::server::Registry;
 
 const OWN_EMPLOYER: &str = "0215559001234";
 const OTHER_EMPLOYER: &str = "0105536012346";
@@ -43,7 +46,7 @@ const EVERYONE: [Who; 11] = [
 ];
 
 fn matrix(engine: Engine) {
-    let s = Server::start(engine);
+    let s = InProc::on(engine);
     let tokens: Vec<(Who, Option<String>)> = EVERYONE
         .iter()
         .map(|w| {

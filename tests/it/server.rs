@@ -22,6 +22,59 @@ pub fn postgres_server() -> String {
     std::env::var("DWP_TEST_POSTGRES").unwrap_or_else(|_| "postgres://root@127.0.0.1:5432".to_string())
 }
 
+/// A new database's URL on [`postgres_server`], unique to this test (created by the registry's first start).
+pub fn postgres_database_url() -> String {
+    format!(
+        "{}/dwp_it_{}_{}_{}",
+        postgres_server(),
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst),
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0)
+    )
+}
+
+/// A registry the tests speak HTTP to: the real `dwp serve` ([`Server`]) or its router in the test's
+/// process ([`crate::inproc::InProc`]).
+pub trait Registry {
+    /// The bootstrap administrator token.
+    fn admin(&self) -> &str;
+
+    /// One request; `body` is (content type, bytes).
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<(&str, &[u8])>,
+        extra: &[(&str, &str)],
+    ) -> Resp;
+
+    fn get(&self, path: &str, token: Option<&str>) -> Resp {
+        self.request("GET", path, token, None, &[])
+    }
+
+    fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Resp {
+        self.request("POST", path, token, Some(("application/json", body.to_string().as_bytes())), &[])
+    }
+
+    /// A new token of `role` (and `scope`), made by the administrator.
+    fn token(&self, role: &str, scope: Option<&str>) -> String {
+        let r = self.post("/v1/tokens", Some(self.admin()), &json!({ "role": role, "scope": scope }));
+        assert_eq!(r.status, 201, "creating a {role} token: {}", r.body);
+        r.json()["token"].as_str().expect("token").to_string()
+    }
+
+    fn issue(&self, registrar: &str, permit: &Value) -> Value {
+        let r = self.post("/v1/permits", Some(registrar), permit);
+        assert_eq!(r.status, 201, "issue: {}", r.body);
+        r.json()
+    }
+
+    fn act(&self, registrar: &str, id: &str, action: &str, body: &Value) -> Resp {
+        self.post(&format!("/v1/permits/{id}/{action}"), Some(registrar), body)
+    }
+}
+
 /// Work on the data directory's path before the first start.
 pub type Prepare = Box<dyn FnOnce(&std::path::Path)>;
 
@@ -109,19 +162,7 @@ impl Server {
 
     pub fn start_opts(engine: Engine, opts: Opts) -> Server {
         let dir = tempfile::tempdir().expect("tempdir");
-        let database_url = match engine {
-            Engine::Sqlite => None,
-            Engine::Postgres => Some(format!(
-                "{}/dwp_it_{}_{}_{}",
-                postgres_server(),
-                std::process::id(),
-                COUNTER.fetch_add(1, Ordering::SeqCst),
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.subsec_nanos())
-                    .unwrap_or(0)
-            )),
-        };
+        let database_url = (engine == Engine::Postgres).then(postgres_database_url);
         let mut s = Server {
             child: None,
             env: opts.env,
@@ -263,17 +304,6 @@ impl Server {
         assert!(self.spawn().is_none(), "a restart must not print a new bootstrap token");
     }
 
-    pub fn request(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Option<(&str, &[u8])>,
-        extra: &[(&str, &str)],
-    ) -> Resp {
-        self.request_with(&self.agent, method, path, token, body, extra)
-    }
-
     /// A request on a connection of its own (for requests the server answers by closing it).
     pub fn request_alone(&self, method: &str, path: &str, token: Option<&str>, body: Option<(&str, &[u8])>) -> Resp {
         self.request_alone_with(method, path, token, body, &[])
@@ -347,29 +377,22 @@ impl Server {
             pool.close().await;
         });
     }
+}
 
-    pub fn get(&self, path: &str, token: Option<&str>) -> Resp {
-        self.request("GET", path, token, None, &[])
+impl Registry for Server {
+    fn admin(&self) -> &str {
+        &self.admin
     }
 
-    pub fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Resp {
-        self.request("POST", path, token, Some(("application/json", body.to_string().as_bytes())), &[])
-    }
-
-    pub fn token(&self, role: &str, scope: Option<&str>) -> String {
-        let r = self.post("/v1/tokens", Some(&self.admin), &json!({ "role": role, "scope": scope }));
-        assert_eq!(r.status, 201, "creating a {role} token: {}", r.body);
-        r.json()["token"].as_str().expect("token").to_string()
-    }
-
-    pub fn issue(&self, registrar: &str, permit: &Value) -> Value {
-        let r = self.post("/v1/permits", Some(registrar), permit);
-        assert_eq!(r.status, 201, "issue: {}", r.body);
-        r.json()
-    }
-
-    pub fn act(&self, registrar: &str, id: &str, action: &str, body: &Value) -> Resp {
-        self.post(&format!("/v1/permits/{id}/{action}"), Some(registrar), body)
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<(&str, &[u8])>,
+        extra: &[(&str, &str)],
+    ) -> Resp {
+        self.request_with(&self.agent, method, path, token, body, extra)
     }
 }
 
