@@ -1,6 +1,8 @@
 //! The registry's HTTP surface, on SQLite and on PostgreSQL: the lifecycle,
 //! published status lists (read back by an independent decoder), idempotency,
-//! the role × endpoint matrix, hostile input and the audit chain.
+//! hostile input and the audit chain. What needs no socket runs in process
+//! ([`InProc`]); hostile bytes on the wire, the token command beside a running
+//! server and edits behind its back run against the real `dwp serve`.
 
 use std::io::Read;
 use std::time::Duration;
@@ -12,8 +14,8 @@ use dwp_verifier::ed25519::PublicKey;
 use dwp_verifier::{multikey, proof};
 
 use crate::both_engines;
-use crate::server::{Engine, Server, sample_permit};
-use crate::server::Registry;
+use crate::inproc::InProc;
+use crate::server::{Engine, Registry, Server, sample_permit};
 
 /// An independent reading of W3C Bitstring Status List v1.0 §3.2: `encodedList` is
 /// multibase base64url (no padding, prefix `u`) of the GZIP of the bitstring;
@@ -47,14 +49,14 @@ fn bit(bits: &[u8], index: u64) -> bool {
     bits[i / 8] & (0x80 >> (i % 8)) != 0
 }
 
-fn issuer_key(s: &Server) -> PublicKey {
+fn issuer_key(s: &impl Registry) -> PublicKey {
     let did = s.get("/.well-known/did.json", None).json();
     let mb = did["verificationMethod"][0]["publicKeyMultibase"].as_str().expect("publicKeyMultibase");
     PublicKey::from_bytes(&multikey::decode_public(mb).expect("multikey")).expect("key")
 }
 
 /// Fetches a list, checks its signature and shape, returns (sequence, bits).
-fn fetch_list(s: &Server, purpose: &str, shard: u64) -> (u64, Vec<u8>) {
+fn fetch_list(s: &impl Registry, purpose: &str, shard: u64) -> (u64, Vec<u8>) {
     let r = s.get(&format!("/status/{purpose}/{shard}"), None);
     assert_eq!(r.status, 200, "{}", r.body);
     let list = r.json();
@@ -78,14 +80,14 @@ fn status_of(p: &Value) -> (u64, u64) {
 /// The served list shows `want` at `index` on the first fetch after the acknowledged change:
 /// an acknowledged change is committed, and a list whose sequence moved is signed afresh.
 /// (How long that takes is `dwp bench registry`'s figure, not a test's.)
-fn visible_at_once(s: &Server, purpose: &str, shard: u64, index: u64, want: bool) -> u64 {
+fn visible_at_once(s: &impl Registry, purpose: &str, shard: u64, index: u64, want: bool) -> u64 {
     let (seq, bits) = fetch_list(s, purpose, shard);
     assert_eq!(bit(&bits, index), want, "{purpose} bit {index} on the first fetch after the change");
     seq
 }
 
 fn lifecycle(engine: Engine) {
-    let s = Server::start(engine);
+    let s = InProc::on(engine);
     let reg = s.token("registrar", None);
     let issued = s.issue(&reg, &sample_permit(1));
     let id = issued["id"].as_str().expect("id").to_string();
@@ -173,7 +175,7 @@ fn lifecycle(engine: Engine) {
 both_engines!(lifecycle_and_status_lists, super::lifecycle);
 
 fn publishing(engine: Engine) {
-    let s = Server::start(engine);
+    let s = InProc::on(engine);
     let reg = s.token("registrar", None);
     s.issue(&reg, &sample_permit(1));
     let r = s.get("/status/revocation/1", None);
@@ -206,7 +208,7 @@ fn publishing(engine: Engine) {
 both_engines!(publishing, super::publishing);
 
 fn idempotency(engine: Engine) {
-    let s = Server::start(engine);
+    let s = InProc::on(engine);
     let reg = s.token("registrar", None);
     let body = sample_permit(7).to_string();
     let send = |b: &str| {
@@ -350,7 +352,7 @@ fn audit_chain(engine: Engine) {
 both_engines!(audit_chain, super::audit_chain);
 
 fn applications(engine: Engine) {
-    let s = Server::start(engine);
+    let s = InProc::on(engine);
     let reg = s.token("registrar", None);
     let officer = s.token("officer", None);
     let r = s.post("/v1/applications", Some(&officer), &sample_permit(1));
