@@ -7,8 +7,8 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use crate::server::{Engine, Server};
 use crate::server::Registry;
+use crate::server::{Engine, Server};
 
 /// The start of a request head that is never finished.
 const PARTIAL_HEAD: &[u8] = b"GET /healthz HTTP/1.1\r\nHost: registry.test\r\nX-Half: ";

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::both_engines;
-use crate::server::{Engine, Server, sample_permit};
 use crate::server::Registry;
+use crate::server::{Engine, Server, sample_permit};
 
 #[derive(Default)]
 struct Acked {

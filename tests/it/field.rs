@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 use dwp_verifier::time::UnixTime;
 
 use crate::common::{code, dwp, stderr, stdout};
-use crate::server::{Engine, Server, sample_permit};
 use crate::server::Registry;
+use crate::server::{Engine, Server, sample_permit};
 
 fn fetch(from: &str, out: &str) -> std::process::Output {
     dwp(&["bundle", "fetch", "--from", from, "--out", out])

@@ -5,8 +5,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::server::{Engine, Server, refused_start, sample_permit};
 use crate::server::Registry;
+use crate::server::{Engine, Server, refused_start, sample_permit};
 
 fn mode(path: &Path) -> u32 {
     std::fs::symlink_metadata(path).expect("metadata").permissions().mode() & 0o7777

@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 
 use crate::both_engines;
 use crate::common::{code, dwp, stderr, stdout};
-use crate::server::{Engine, Server, refused_start, sample_permit};
 use crate::server::Registry;
+use crate::server::{Engine, Server, refused_start, sample_permit};
 
 fn copy_file(from: &Path, to: &Path) {
     std::fs::remove_file(to).ok();

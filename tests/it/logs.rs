@@ -5,8 +5,8 @@
 
 use serde_json::{Value, json};
 
-use crate::server::{Engine, Server, sample_permit};
 use crate::server::Registry;
+use crate::server::{Engine, Server, sample_permit};
 
 fn log_lines(s: &Server) -> Vec<Value> {
     s.stderr().lines().filter(|l| l.starts_with('{')).filter_map(|l| serde_json::from_str(l).ok()).collect()

@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
-use crate::server::{Engine, Opts, Resp, Server, sample_permit};
 use crate::server::Registry;
+use crate::server::{Engine, Opts, Resp, Server, sample_permit};
 
 const OWN_EMPLOYER: &str = "0215559001234";
 const OTHER_EMPLOYER: &str = "0105536012346";

@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 
 use crate::both_engines;
 use crate::inproc::InProc;
-use crate::server::{Engine, sample_permit};
 use crate::server::Registry;
+use crate::server::{Engine, sample_permit};
 
 const OWN_EMPLOYER: &str = "0215559001234";
 const OTHER_EMPLOYER: &str = "0105536012346";

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::server::{Engine, Opts, Server, sample_permit};
 use crate::server::Registry;
+use crate::server::{Engine, Opts, Server, sample_permit};
 
 /// What the clients were told, by permit number.
 #[derive(Debug, Default)]
