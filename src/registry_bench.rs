@@ -9,46 +9,51 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
 
 use crate::registry::{self, auth::Role};
 
-type HttpClient = Client<HttpConnector, Full<Bytes>>;
-
 const SAMPLE: &str = include_str!("../wallet-spec/examples/permit-sample.json");
 
+/// The registry under load, reached with the same HTTP client as `dwp bundle fetch` (ureq, keep-alive
+/// connections, each request on a blocking thread of the runtime's pool).
 struct Target {
     base: String,
     token: String,
-    client: HttpClient,
+    agent: ureq::Agent,
 }
 
+/// The longest any one request may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
 impl Target {
-    async fn post(&self, path: &str, body: String) -> Result<(u16, Value)> {
-        let req = hyper::Request::post(format!("{}{path}", self.base))
-            .header("content-type", "application/json")
-            .header("authorization", format!("Bearer {}", self.token))
-            .body(Full::new(Bytes::from(body)))?;
-        self.send(req).await
+    async fn post(self: &Arc<Self>, path: &str, body: String) -> Result<(u16, Value)> {
+        let t = self.clone();
+        let url = format!("{}{path}", self.base);
+        tokio::task::spawn_blocking(move || {
+            let resp = t
+                .agent
+                .post(&url)
+                .header("content-type", "application/json")
+                .header("authorization", &format!("Bearer {}", t.token))
+                .send(body.as_bytes());
+            read(resp)
+        })
+        .await?
     }
 
-    async fn get(&self, path: &str) -> Result<(u16, Value)> {
-        let req = hyper::Request::get(format!("{}{path}", self.base)).body(Full::new(Bytes::new()))?;
-        self.send(req).await
+    async fn get(self: &Arc<Self>, path: &str) -> Result<(u16, Value)> {
+        let t = self.clone();
+        let url = format!("{}{path}", self.base);
+        tokio::task::spawn_blocking(move || read(t.agent.get(&url).call())).await?
     }
+}
 
-    async fn send(&self, req: hyper::Request<Full<Bytes>>) -> Result<(u16, Value)> {
-        let resp =
-            tokio::time::timeout(Duration::from_secs(30), self.client.request(req)).await.context("timeout")??;
-        let status = resp.status().as_u16();
-        let bytes = resp.into_body().collect().await?.to_bytes();
-        Ok((status, serde_json::from_slice(&bytes).unwrap_or(Value::Null)))
-    }
+fn read(resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Result<(u16, Value)> {
+    let mut resp = resp.context("request")?;
+    let status = resp.status().as_u16();
+    let text = resp.body_mut().with_config().limit(64 << 20).read_to_string().context("reading the answer")?;
+    Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
 }
 
 fn permit_body(n: usize) -> Result<String> {
@@ -171,8 +176,13 @@ async fn run_one(name: &str, dir: &Path, url: &str, requests: usize, concurrency
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let server = tokio::spawn(async move { axum::serve(listener, registry::app(state)).await });
-    let client: HttpClient = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(concurrency).build_http();
-    let t = Arc::new(Target { base: format!("http://{addr}"), token, client });
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(REQUEST_TIMEOUT))
+        .max_idle_connections_per_host(concurrency)
+        .build()
+        .into();
+    let t = Arc::new(Target { base: format!("http://{addr}"), token, agent });
 
     let jobs = (0..requests).map(|i| Ok(("/v1/permits".to_string(), permit_body(i)?))).collect::<Result<Vec<_>>>()?;
     let issue = closed_loop(&t, jobs, concurrency, 201).await?;
