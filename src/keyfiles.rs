@@ -9,7 +9,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 
 use dwp_issuer::keys::KeyPair;
-use dwp_issuer::trust::{Authority, did_document, sign_trust_list, trusted_issuer};
+use dwp_issuer::trust::{Authority, did_document, sign_trust_list, trusted_issuer_key};
 use dwp_verifier::credential::{Issuance, KeyRef, StatusRef};
 use dwp_verifier::multikey;
 use dwp_verifier::time::UnixTime;
@@ -25,6 +25,24 @@ pub const ROOT_KEY: &str = "root-key.json";
 pub const ROOT_PUBLIC: &str = "root-public-key.json";
 /// Trust list file name.
 pub const TRUST_LIST: &str = "trust-list.json";
+/// Where an issuer key held in a hardware token is described (its public key and labels; no secret).
+pub const ISSUER_TOKEN_KEY: &str = "issuer-key-token.json";
+
+/// The issuer key of a new key set: a file made here, or a key already in a hardware token.
+#[derive(Debug, Clone, Copy)]
+pub enum NewIssuerKey<'a> {
+    /// Generate a key and write it to [`ISSUER_KEY`] (mode 0600).
+    File,
+    /// A key in a PKCS#11 token: only its public half and its labels are written ([`ISSUER_TOKEN_KEY`]).
+    Token {
+        /// The public key.
+        public: [u8; 32],
+        /// The token's label.
+        token: &'a str,
+        /// The key's label.
+        key: &'a str,
+    },
+}
 
 /// Generates an issuer key and a root key, and writes the DID document and a
 /// signed trust list naming `authority`.
@@ -33,27 +51,55 @@ pub const TRUST_LIST: &str = "trust-list.json";
 /// When the DID is not one permits can name, a key already exists in `out`,
 /// or a file cannot be written.
 pub fn generate_keys(out: &Path, did: &str, authority: &Authority, now: UnixTime) -> Result<()> {
+    generate_key_set(out, did, authority, now, NewIssuerKey::File)
+}
+
+/// [`generate_keys`], with the issuer key of `issuer`.
+///
+/// # Errors
+/// As [`generate_keys`].
+pub fn generate_key_set(
+    out: &Path,
+    did: &str,
+    authority: &Authority,
+    now: UnixTime,
+    issuer: NewIssuerKey,
+) -> Result<()> {
     // Check the DID by building an issuance with it.
     Issuance::new(did, KeyRef::Numbered(1), now, StatusRef { shard: 0, index: 0 })
         .with_context(|| format!("--did {did:?}"))?;
     files::create_private_dir(out)?;
-    for name in [ISSUER_KEY, ROOT_KEY] {
+    for name in [ISSUER_KEY, ISSUER_TOKEN_KEY, ROOT_KEY] {
         if out.join(name).exists() {
             bail!("{} already exists; refusing to overwrite keys", out.join(name).display());
         }
     }
     let vm = format!("{did}#key-1");
-    let issuer = KeyPair::generate(Some(vm.clone()))?;
+    let public = match issuer {
+        NewIssuerKey::File => {
+            let issuer = KeyPair::generate(Some(vm.clone()))?;
+            let issuer_file = serde_json::to_string_pretty(&issuer.to_file(Some(did)))?;
+            files::write_secret(&out.join(ISSUER_KEY), issuer_file.as_bytes())?;
+            issuer.public()
+        }
+        NewIssuerKey::Token { public, token, key } => {
+            let descriptor = json!({
+                "id": vm, "type": "Multikey", "controller": did,
+                "publicKeyMultibase": multikey::encode_public(&public),
+                "pkcs11": { "token": token, "key": key },
+            });
+            files::write_public(&out.join(ISSUER_TOKEN_KEY), serde_json::to_string_pretty(&descriptor)?.as_bytes())?;
+            public
+        }
+    };
     let root = KeyPair::generate(None)?;
-    let issuer_file = serde_json::to_string_pretty(&issuer.to_file(Some(did)))?;
-    files::write_secret(&out.join(ISSUER_KEY), issuer_file.as_bytes())?;
     let root_file = serde_json::to_string_pretty(&root.to_file(None))?;
     files::write_secret(&out.join(ROOT_KEY), root_file.as_bytes())?;
     let root_public = json!({ "id": root.did_key(), "publicKeyMultibase": root.public_multibase() });
     files::write_public(&out.join(ROOT_PUBLIC), serde_json::to_string_pretty(&root_public)?.as_bytes())?;
-    let did_doc = did_document(did, &[(vm.as_str(), issuer.public_multibase())]);
+    let did_doc = did_document(did, &[(vm.as_str(), multikey::encode_public(&public))]);
     files::write_public(&out.join("did.json"), serde_json::to_string_pretty(&did_doc)?.as_bytes())?;
-    let trusted = trusted_issuer(did, authority, &issuer, now, UnixTime(now.0 + 10 * 366 * 86_400));
+    let trusted = trusted_issuer_key(did, authority, &vm, &public, now, UnixTime(now.0 + 10 * 366 * 86_400));
     let trust = sign_trust_list(&root, 1, now, vec![trusted])?;
     files::write_public(&out.join(TRUST_LIST), serde_json::to_string_pretty(&trust)?.as_bytes())?;
     Ok(())

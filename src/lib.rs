@@ -19,6 +19,7 @@ pub mod conformance;
 pub mod demo;
 pub mod field;
 pub mod files;
+pub mod hsm;
 pub mod issuance;
 pub mod keyfiles;
 pub mod registry;

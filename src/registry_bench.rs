@@ -166,6 +166,7 @@ async fn run_one(name: &str, dir: &Path, url: &str, requests: usize, concurrency
         database_url: url,
         clock: registry::Clock::system(),
         token_ttl: 86_400,
+        hsm: None,
     })
     .await?;
     let now = state.now().0;

@@ -25,6 +25,7 @@ pub mod qr;
 #[cfg(feature = "rdfc")]
 pub mod rdfc;
 pub mod sign;
+pub mod signer;
 pub mod signing_time;
 pub mod status;
 pub mod trust;

@@ -12,6 +12,7 @@ use dwp_verifier::permit::Permit;
 use dwp_verifier::proof::{self, ProofError};
 
 use crate::keys::KeyPair;
+use crate::signer::{Signer, sign_checked};
 
 /// Why signing was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,6 +33,9 @@ pub enum SignError {
     /// The document already has a proof.
     #[error("the document already has a proof; DWP signs unsigned documents only")]
     AlreadySigned,
+    /// The signer failed, or its signature did not verify.
+    #[error(transparent)]
+    Signer(#[from] crate::signer::SignerError),
     /// RDF canonicalization failed.
     #[cfg(feature = "rdfc")]
     #[error(transparent)]
@@ -54,8 +58,12 @@ pub struct IssuedPermit {
 ///
 /// # Errors
 /// [`SignError::RoundTrip`] if the codec loses anything.
-pub fn issue_permit(permit: Permit, issuance: Issuance, key: &KeyPair) -> Result<IssuedPermit, SignError> {
-    let signature = key.sign(&credential::signing_input(&permit, &issuance));
+pub fn issue_permit(
+    permit: Permit,
+    issuance: Issuance,
+    key: &(impl Signer + ?Sized),
+) -> Result<IssuedPermit, SignError> {
+    let signature = sign_checked(key, &credential::signing_input(&permit, &issuance))?;
     let signed = SignedPermit::new(permit, issuance, signature);
     let payload = codec::encode(&signed);
     let decoded = codec::decode(&payload).map_err(|e| SignError::RoundTrip { detail: e.detail() })?;
@@ -89,11 +97,16 @@ fn attach(mut doc: Map<String, Value>, mut config: Map<String, Value>, signature
 ///
 /// # Errors
 /// [`SignError`] if the document is not an unsigned object or cannot be canonicalized.
-pub fn sign_jcs(doc: &Value, key: &KeyPair, created: &str, verification_method: &str) -> Result<Value, SignError> {
+pub fn sign_jcs(
+    doc: &Value,
+    key: &(impl Signer + ?Sized),
+    created: &str,
+    verification_method: &str,
+) -> Result<Value, SignError> {
     let unsecured = unsigned_object(doc)?;
     let config = proof::proof_config(&unsecured, proof::EDDSA_JCS_2022, created, verification_method);
     let hash = proof::hash_data(&Value::Object(unsecured.clone()), &Value::Object(config.clone()))?;
-    Ok(attach(unsecured, config, &key.sign(&hash)))
+    Ok(attach(unsecured, config, &sign_checked(key, &hash)?))
 }
 
 /// The cryptosuite identifier of eddsa-rdfc-2022.

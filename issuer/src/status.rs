@@ -7,8 +7,8 @@ use dwp_verifier::credential::{CONTEXT_V2, DWP_CONTEXT, StatusPurpose, status_li
 use dwp_verifier::status::Bitstring;
 use dwp_verifier::time::UnixTime;
 
-use crate::keys::KeyPair;
 use crate::sign::{SignError, sign_jcs};
+use crate::signer::Signer;
 
 /// What a published list says besides its bits.
 #[derive(Debug, Clone)]
@@ -35,7 +35,11 @@ pub struct ListInfo<'a> {
 ///
 /// # Errors
 /// [`SignError`] if the document cannot be canonicalized.
-pub fn sign_status_list(info: &ListInfo<'_>, bits: &Bitstring, key: &KeyPair) -> Result<Value, SignError> {
+pub fn sign_status_list(
+    info: &ListInfo<'_>,
+    bits: &Bitstring,
+    key: &(impl Signer + ?Sized),
+) -> Result<Value, SignError> {
     let url = status_list_url(info.issuer, info.purpose, info.shard);
     let doc = json!({
         "@context": [CONTEXT_V2, DWP_CONTEXT],
@@ -59,6 +63,7 @@ pub fn sign_status_list(info: &ListInfo<'_>, bits: &Bitstring, key: &KeyPair) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keys::KeyPair;
     use dwp_verifier::ed25519::PublicKey;
     use dwp_verifier::proof;
 

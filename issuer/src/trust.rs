@@ -41,6 +41,20 @@ pub fn trusted_issuer(
     valid_from: UnixTime,
     valid_until: UnixTime,
 ) -> TrustedIssuerDocument {
+    let id = key.id.clone().unwrap_or_else(|| format!("{did}#key-1"));
+    trusted_issuer_key(did, authority, &id, &key.public(), valid_from, valid_until)
+}
+
+/// A trust-list entry for an issuer whose one key (verification method `key_id`) is `public`,
+/// wherever its secret lives (a file, or a hardware token).
+pub fn trusted_issuer_key(
+    did: &str,
+    authority: &Authority,
+    key_id: &str,
+    public: &[u8; 32],
+    valid_from: UnixTime,
+    valid_until: UnixTime,
+) -> TrustedIssuerDocument {
     TrustedIssuerDocument {
         id: did.to_string(),
         name: [("en".to_string(), authority.en.clone()), ("th".to_string(), authority.th.clone())]
@@ -48,8 +62,8 @@ pub fn trusted_issuer(
             .collect(),
         categories: Category::ALL.iter().map(|c| c.as_str().to_string()).collect(),
         keys: vec![TrustedKeyDocument {
-            id: key.id.clone().unwrap_or_else(|| format!("{did}#key-1")),
-            public_key_multibase: key.public_multibase(),
+            id: key_id.to_string(),
+            public_key_multibase: dwp_verifier::multikey::encode_public(public),
             valid_from: valid_from.to_string(),
             valid_until: valid_until.to_string(),
             revoked: None,

@@ -45,6 +45,37 @@ pub struct ServeArgs {
     /// Seconds SIGTERM or ctrl-c waits for requests in flight before closing what is left.
     #[arg(long, default_value_t = 10, value_name = "SECS")]
     pub shutdown_grace_secs: u64,
+    /// The issuer key in a hardware security module.
+    #[command(flatten)]
+    pub hsm: HsmArgs,
+}
+
+/// Where the issuer key lives when it is in a PKCS#11 token. The user PIN is read from the
+/// environment variable DWP_HSM_PIN or from `--hsm-pin-file`, never from a flag.
+#[derive(Debug, Args)]
+pub struct HsmArgs {
+    /// The PKCS#11 module (shared library), e.g. /usr/lib/softhsm/libsofthsm2.so. With it, the
+    /// issuer key is generated in the token on first start (sensitive, non-extractable) and every
+    /// permit and status list is signed there; no issuer key file is written.
+    #[arg(long, value_name = "PATH", requires_all = ["hsm_token", "hsm_key"])]
+    pub hsm_module: Option<PathBuf>,
+    /// The token's label.
+    #[arg(long, value_name = "LABEL", requires = "hsm_module")]
+    pub hsm_token: Option<String>,
+    /// The key's label in the token.
+    #[arg(long, value_name = "LABEL", requires = "hsm_module")]
+    pub hsm_key: Option<String>,
+    /// A file holding the token's user PIN (instead of DWP_HSM_PIN).
+    #[arg(long, value_name = "PATH", requires = "hsm_module")]
+    pub hsm_pin_file: Option<PathBuf>,
+}
+
+impl HsmArgs {
+    /// The token's configuration, when a module is given.
+    pub fn config(self) -> Option<crate::hsm::HsmConfig> {
+        let HsmArgs { hsm_module, hsm_token, hsm_key, hsm_pin_file } = self;
+        Some(crate::hsm::HsmConfig { module: hsm_module?, token: hsm_token?, key: hsm_key?, pin_file: hsm_pin_file })
+    }
 }
 
 /// Checks the flags and runs the registry until it is stopped.
@@ -63,6 +94,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         idle_timeout_secs,
         max_connections,
         shutdown_grace_secs,
+        hsm,
     } = args;
     crate::registry::auth::check_days(token_days).map_err(|e| anyhow::anyhow!("--token-days: {e}"))?;
     let limits = crate::registry::listen::Limits {
@@ -78,6 +110,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         authority: authority.authority()?,
         token_days,
         limits,
+        hsm: hsm.config(),
         log_format,
     };
     crate::registry::serve(config)

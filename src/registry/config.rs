@@ -75,6 +75,8 @@ pub struct Options<'a> {
     pub clock: Clock,
     /// How long a new token lives unless its creator says otherwise, in seconds.
     pub token_ttl: i64,
+    /// The issuer key's hardware token, if it is in one.
+    pub hsm: Option<&'a crate::hsm::HsmConfig>,
 }
 
 /// How long the bootstrap administrator token lives.
@@ -107,4 +109,6 @@ pub struct ServeConfig {
     pub limits: listen::Limits,
     /// How log lines are written.
     pub log_format: observe::LogFormat,
+    /// The issuer key's hardware token, if it is in one.
+    pub hsm: Option<crate::hsm::HsmConfig>,
 }

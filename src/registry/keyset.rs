@@ -7,11 +7,12 @@
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use dwp_issuer::keys::KeyPair;
+use dwp_issuer::signer::Signer;
 use dwp_issuer::trust::Authority;
 use dwp_verifier::credential::KeyRef;
 use dwp_verifier::multikey;
@@ -19,15 +20,16 @@ use dwp_verifier::time::UnixTime;
 use dwp_verifier::trust::TrustList;
 
 use crate::files;
-use crate::keyfiles::{ISSUER_KEY, ROOT_PUBLIC, TRUST_LIST};
+use crate::hsm::{HsmConfig, Pkcs11Signer};
+use crate::keyfiles::{ISSUER_KEY, ISSUER_TOKEN_KEY, NewIssuerKey, ROOT_PUBLIC, TRUST_LIST};
 
 /// The DID document's file name.
 pub const DID_DOCUMENT: &str = "did.json";
 
 /// A checked key set.
 pub struct KeySet {
-    /// The issuer's signing key.
-    pub key: KeyPair,
+    /// The issuer's signing key: a key file's, or a hardware token's.
+    pub signer: Arc<dyn Signer>,
     /// The issuer DID.
     pub did: String,
     /// The signing key's verification method.
@@ -70,24 +72,66 @@ impl StartLock {
     }
 }
 
-/// Opens `<data>/keys`, creating the key set for `did` on first start. The
-/// caller holds the data directory's [`StartLock`].
+/// Opens `<data>/keys`, creating the key set for `did` on first start, its issuer key in the
+/// token of `hsm` when given. The caller holds the data directory's [`StartLock`].
 ///
 /// # Errors
 /// When the set cannot be created, read, or its parts disagree.
-pub fn open(data: &Path, did: &str, authority: &Authority, now: UnixTime, _lock: &StartLock) -> Result<KeySet> {
+pub fn open(
+    data: &Path,
+    did: &str,
+    authority: &Authority,
+    now: UnixTime,
+    hsm: Option<&HsmConfig>,
+    _lock: &StartLock,
+) -> Result<KeySet> {
     let keys = data.join("keys");
-    if !keys.join(ISSUER_KEY).exists() {
-        create(data, &keys, did, authority, now)?;
+    let mut token = None;
+    if !keys.join(ISSUER_KEY).exists() && !keys.join(ISSUER_TOKEN_KEY).exists() {
+        let issuer = match hsm {
+            Some(config) => {
+                let signer = Pkcs11Signer::open(config, true)?;
+                let public = signer.public();
+                token = Some(signer);
+                NewIssuerKey::Token { public, token: &config.token, key: &config.key }
+            }
+            None => NewIssuerKey::File,
+        };
+        create(data, &keys, did, authority, now, issuer)?;
     }
-    check(&keys)
+    let signer: Arc<dyn Signer> = match (keys.join(ISSUER_KEY).exists(), hsm) {
+        (true, None) => Arc::new(crate::keyfiles::load_issuer_key(&keys)?.0),
+        (true, Some(_)) => bail!(
+            "the issuer key of this registry is the file {}; it cannot also be in an HSM. Moving it into a token \
+             is a key rotation: start without --hsm-module",
+            keys.join(ISSUER_KEY).display()
+        ),
+        (false, Some(config)) => match token {
+            Some(t) => Arc::new(t),
+            None => Arc::new(Pkcs11Signer::open(config, false)?),
+        },
+        (false, None) => bail!(
+            "the issuer key of this registry is in a hardware token (see {}): give --hsm-module, --hsm-token and \
+             --hsm-key, and the PIN in {}",
+            keys.join(ISSUER_TOKEN_KEY).display(),
+            crate::hsm::PIN_ENV
+        ),
+    };
+    check(&keys, signer)
 }
 
-fn create(data: &Path, keys: &Path, did: &str, authority: &Authority, now: UnixTime) -> Result<()> {
+fn create(
+    data: &Path,
+    keys: &Path,
+    did: &str,
+    authority: &Authority,
+    now: UnixTime,
+    issuer: NewIssuerKey,
+) -> Result<()> {
     if keys.exists() && std::fs::read_dir(keys).map(|mut d| d.next().is_some()).unwrap_or(true) {
         bail!(
-            "{} exists but holds no {ISSUER_KEY}: restore the registry's keys there (never generate new ones \
-             for a registry that has issued permits), or move the folder away to start a new registry",
+            "{} exists but holds no {ISSUER_KEY} or {ISSUER_TOKEN_KEY}: restore the registry's keys there (never \
+             generate new ones for a registry that has issued permits), or move the folder away to start a new registry",
             keys.display()
         );
     }
@@ -95,13 +139,19 @@ fn create(data: &Path, keys: &Path, did: &str, authority: &Authority, now: UnixT
     if staging.exists() {
         std::fs::remove_dir_all(&staging).with_context(|| format!("removing {}", staging.display()))?;
     }
-    crate::keyfiles::generate_keys(&staging, did, authority, now)
+    crate::keyfiles::generate_key_set(&staging, did, authority, now, issuer)
         .with_context(|| format!("generating the registry's keys in {}", staging.display()))?;
     if keys.exists() {
         std::fs::remove_dir(keys).with_context(|| format!("replacing the empty {}", keys.display()))?;
     }
     std::fs::rename(&staging, keys).with_context(|| format!("moving the new keys to {}", keys.display()))?;
-    eprintln!("generated issuer and root keys for {did} ({}) in {} (mode 0600)", authority.en, keys.display());
+    let held = match issuer {
+        NewIssuerKey::File => "issuer and root keys".to_string(),
+        NewIssuerKey::Token { token, key, .. } => {
+            format!("the root key (the issuer key {key:?} is in the token {token:?})")
+        }
+    };
+    eprintln!("generated {held} for {did} ({}) in {} (mode 0600)", authority.en, keys.display());
     Ok(())
 }
 
@@ -109,18 +159,20 @@ fn create(data: &Path, keys: &Path, did: &str, authority: &Authority, now: UnixT
 ///
 /// # Errors
 /// Naming the file that disagrees.
-pub fn check(keys: &Path) -> Result<KeySet> {
-    let (key, did) = crate::keyfiles::load_issuer_key(keys)?;
-    // invariant: load_issuer_key refuses a key without an id.
-    let verification_method = key.id.clone().unwrap_or_default();
-    let ours = key.public_multibase();
+pub fn check(keys: &Path, signer: Arc<dyn Signer>) -> Result<KeySet> {
+    let ours = multikey::encode_public(&signer.public());
+    let (source, verification_method) = issuer_method(keys, &ours)?;
+    let did = verification_method
+        .split_once('#')
+        .map(|(d, _)| d.to_string())
+        .with_context(|| format!("{}: id {verification_method:?} has no #fragment", keys.join(source).display()))?;
 
     let did_path = keys.join(DID_DOCUMENT);
     let did_document = files::read_text(&did_path, "DID document")?;
     let doc: Value = serde_json::from_str(&did_document).with_context(|| format!("reading {}", did_path.display()))?;
     if doc.get("id").and_then(Value::as_str) != Some(did.as_str()) {
         bail!(
-            "the key set in {} disagrees: {DID_DOCUMENT} is not the DID document of {did}, the issuer of {ISSUER_KEY}",
+            "the key set in {} disagrees: {DID_DOCUMENT} is not the DID document of {did}, the issuer of {source}",
             keys.display()
         );
     }
@@ -132,7 +184,7 @@ pub fn check(keys: &Path) -> Result<KeySet> {
         .and_then(Value::as_str);
     if listed != Some(ours.as_str()) {
         bail!(
-            "the key set in {} disagrees: {DID_DOCUMENT} gives {verification_method} the key {}, but {ISSUER_KEY} \
+            "the key set in {} disagrees: {DID_DOCUMENT} gives {verification_method} the key {}, but {source} \
              holds {ours}",
             keys.display(),
             listed.unwrap_or("(none)")
@@ -149,9 +201,9 @@ pub fn check(keys: &Path) -> Result<KeySet> {
     let Some(trusted) = trusted else {
         bail!("the key set in {} disagrees: {TRUST_LIST} does not name {verification_method}", keys.display());
     };
-    if trusted.public_key() != key.public() {
+    if trusted.public_key() != signer.public() {
         bail!(
-            "the key set in {} disagrees: {TRUST_LIST} gives {verification_method} the key {}, but {ISSUER_KEY} \
+            "the key set in {} disagrees: {TRUST_LIST} gives {verification_method} the key {}, but {source} \
              holds {ours}",
             keys.display(),
             multikey::encode_public(&trusted.public_key())
@@ -163,7 +215,7 @@ pub fn check(keys: &Path) -> Result<KeySet> {
         KeyRef::Other(verification_method.clone())
     };
     Ok(KeySet {
-        key,
+        signer,
         did,
         verification_method,
         key_ref,
@@ -172,4 +224,26 @@ pub fn check(keys: &Path) -> Result<KeySet> {
         not_before: trusted.valid_from(),
         root,
     })
+}
+
+/// The issuer key's verification method, from its file (the key itself, or the token key's description),
+/// and that file's name. A token key's description must name the token's own key, `ours`.
+fn issuer_method(keys: &Path, ours: &str) -> Result<(&'static str, String)> {
+    if keys.join(ISSUER_KEY).exists() {
+        let (key, _) = crate::keyfiles::load_issuer_key(keys)?;
+        // invariant: load_issuer_key refuses a key without an id.
+        return Ok((ISSUER_KEY, key.id.unwrap_or_default()));
+    }
+    let path = keys.join(ISSUER_TOKEN_KEY);
+    let text = files::read_text(&path, "issuer token key")?;
+    let doc: Value = serde_json::from_str(&text).with_context(|| format!("reading {}", path.display()))?;
+    let id = doc.get("id").and_then(Value::as_str).with_context(|| format!("{} has no \"id\"", path.display()))?;
+    let listed = doc.get("publicKeyMultibase").and_then(Value::as_str).unwrap_or("(none)");
+    if listed != ours {
+        bail!(
+            "the key set in {} disagrees: {ISSUER_TOKEN_KEY} names the key {listed}, but the token's key is {ours}",
+            keys.display()
+        );
+    }
+    Ok((ISSUER_TOKEN_KEY, id.to_string()))
 }

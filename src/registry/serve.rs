@@ -29,11 +29,11 @@ use super::{keyset, listen, observe, routes, writer};
 pub async fn open(o: Options<'_>) -> Result<AppState> {
     secure_data_dir_reporting(o.data)?;
     let lock = keyset::StartLock::acquire(o.data)?;
-    let keys = keyset::open(o.data, o.did, o.authority, o.clock.now(), &lock)?;
+    let keys = keyset::open(o.data, o.did, o.authority, o.clock.now(), o.hsm, &lock)?;
     // Files made since (the lock, a new key set's public files) are private too.
     secure_data_dir(o.data)?;
     let db = Db::open(o.database_url).await?;
-    let ours = keys.key.public_multibase();
+    let ours = dwp_verifier::multikey::encode_public(&keys.signer.public());
     let (did, recorded) = db.record_issuer(&keys.did, &ours, o.clock.now().0).await?;
     drop(lock);
     if did != keys.did || recorded != ours {
@@ -48,7 +48,7 @@ pub async fn open(o: Options<'_>) -> Result<AppState> {
     let writer = writer::spawn(db.clone(), o.clock.clone(), health.clone(), keys.not_before.0);
     Ok(AppState::new(Inner {
         db,
-        key: keys.key,
+        signer: keys.signer,
         did: keys.did,
         verification_method: keys.verification_method,
         key_ref: keys.key_ref,
@@ -91,7 +91,7 @@ pub async fn bootstrap(state: &AppState) -> Result<Option<String>> {
 ///
 /// The runtime, the keys, the database or the listening socket could not be set up.
 pub fn serve(config: ServeConfig) -> Result<std::process::ExitCode> {
-    let ServeConfig { data, listen, did, authority, token_days, limits, log_format } = config;
+    let ServeConfig { data, listen, did, authority, token_days, limits, log_format, hsm } = config;
     observe::init(log_format);
     let (data, listen) = (data.as_path(), listen.as_str());
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
@@ -106,6 +106,7 @@ pub fn serve(config: ServeConfig) -> Result<std::process::ExitCode> {
             database_url: &url,
             clock: Clock::system(),
             token_ttl: i64::from(token_days) * 86_400,
+            hsm: hsm.as_ref(),
         };
         let state = open(options).await?;
         let bootstrap = bootstrap(&state).await?;

@@ -4,7 +4,7 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
-use dwp_issuer::keys::KeyPair;
+use dwp_issuer::signer::Signer;
 use dwp_verifier::credential::KeyRef;
 use dwp_verifier::time::UnixTime;
 
@@ -21,8 +21,8 @@ pub struct AppState(Arc<Inner>);
 pub struct Inner {
     /// The database.
     pub db: Db,
-    /// The issuer's signing key.
-    pub key: KeyPair,
+    /// The issuer's signing key: a key file's, or a hardware token's.
+    pub signer: Arc<dyn Signer>,
     /// The issuer DID.
     pub did: String,
     /// The signing key's verification method.

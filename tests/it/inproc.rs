@@ -64,6 +64,7 @@ impl InProc {
                     t => UnixTime(t),
                 }),
                 token_ttl: 90 * 86_400,
+                hsm: None,
             })
             .await
             .expect("open");

@@ -421,13 +421,27 @@ pub fn sample_permit(n: usize) -> Value {
 /// Runs `dwp serve` on a data directory that should be refused; returns its exit code, its stderr and how
 /// long it took. Panics if it starts serving instead.
 pub fn refused_start(data: &std::path::Path, database_url: Option<&str>, listen: &str) -> (i32, String, Duration) {
+    refused_start_with(data, database_url, listen, &[], &[])
+}
+
+/// [`refused_start`] with more `dwp serve` arguments and environment variables.
+pub fn refused_start_with(
+    data: &std::path::Path,
+    database_url: Option<&str>,
+    listen: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (i32, String, Duration) {
     use std::io::Read;
     let started = std::time::Instant::now();
     let mut child = Command::new(env!("CARGO_BIN_EXE_dwp"))
-        .args(["serve", "--listen", listen, "--did", "did:web:registry.test", "--data"])
+        .args(["serve", "--listen", listen, "--did", "did:web:registry.test"])
+        .args(args)
+        .arg("--data")
         .arg(data)
         .env_remove("DATABASE_URL")
         .envs(database_url.map(|u| ("DATABASE_URL", u)))
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

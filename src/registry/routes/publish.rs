@@ -169,7 +169,7 @@ async fn sign_afresh(
         valid_until: UnixTime(now + LIST_VALIDITY_SECS),
         ttl_ms: TTL_MS,
     };
-    let signed = sign_status_list(&info, &bits, &state.key).map_err(ApiError::internal)?;
+    let signed = sign_status_list(&info, &bits, &*state.signer).map_err(ApiError::internal)?;
     let body = serde_json::to_string(&signed).map_err(ApiError::internal)?;
     // Recorded before it is served: the next signature is never earlier than this one.
     db::status_lists::record_signature(&state.db, i64::from(shard), purpose, sequence, now, &body).await?;

@@ -69,7 +69,7 @@ pub async fn insert_permit(
     let issuance = Issuance::new(&state.did, state.key_ref.clone(), UnixTime(w.now), status)
         .map_err(|e| ApiError::internal(format!("issuance: {e}")))?;
     let input = permit.to_input();
-    let issued = sign::issue_permit(permit, issuance, &state.key).map_err(ApiError::internal)?;
+    let issued = sign::issue_permit(permit, issuance, &*state.signer).map_err(ApiError::internal)?;
     let id = random_id("wp_").map_err(ApiError::internal)?;
     let (lineage, pred) = match predecessor {
         Some((lineage, pred)) => (lineage.to_string(), Some(pred.to_string())),
