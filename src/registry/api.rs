@@ -75,6 +75,21 @@ pub const WRITE: Refusals = &[(503, &[Code::StorageUnavailable, Code::ClockBehin
 /// A write that honours `Idempotency-Key`.
 pub const IDEMPOTENT: Refusals = &[(400, &[Code::InvalidIdempotencyKey]), (422, &[Code::IdempotencyKeyReused])];
 
+/// A read of a worker's data: the purpose must be stated, and be one the role may read for.
+pub const PURPOSE: Refusals =
+    &[(400, &[Code::PurposeRequired, Code::InvalidPurpose]), (403, &[Code::PurposeNotAllowed])];
+
+/// The `DWP-Purpose` header of a read of a worker's data.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct PurposeHeader {
+    /// Why the worker's data is read; the read is recorded with it. Registrar: `issuance`,
+    /// `application-review` or `worker-request`; auditor: `audit`; employer: `employment-check`; partner
+    /// agency: `stay-extension`.
+    #[param(rename = "DWP-Purpose")]
+    pub purpose: String,
+}
+
 /// The `Idempotency-Key` header of a write.
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Header)]

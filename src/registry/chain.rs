@@ -91,10 +91,15 @@ pub struct Disagreement {
     pub audited: Result<Replayed, String>,
 }
 
-/// Replays one permit's audited actions (`permit.issue` first) and compares them with what is stored.
+/// The audit actions of reads of a worker's data: on the record, and no change of state.
+pub const READ_ACTIONS: [&str; 3] = ["permit.read", "permit.read_qr", "application.read"];
+
+/// Replays one permit's audited actions (`permit.issue` first; reads are skipped) and compares them
+/// with what is stored.
 pub fn compare(id: &str, stored: StoredStatus, actions: &[String]) -> Option<Disagreement> {
+    let actions: Vec<&String> = actions.iter().filter(|a| !READ_ACTIONS.contains(&a.as_str())).collect();
     let audited = match actions.split_first() {
-        Some((first, rest)) if first == "permit.issue" => rest
+        Some((first, rest)) if *first == "permit.issue" => rest
             .iter()
             .map(|a| a.strip_prefix("permit.").and_then(Action::parse).ok_or_else(|| format!("unknown action {a}")))
             .collect::<Result<Vec<_>, _>>()

@@ -80,6 +80,9 @@ codes! {
     StatusDisagreesWithAudit = "status_disagrees_with_audit" { en: "Stored status disagrees with the audit log; the list is not signed", th: "สถานะที่บันทึกไม่ตรงกับบันทึกการตรวจสอบ จึงไม่ลงนามรายการสถานะ" },
     TokenNotFound = "token_not_found" { en: "No such token", th: "ไม่พบโทเค็นนี้" },
     OverCapacity = "over_capacity" { en: "The registry is at its connection limit; retry shortly", th: "ระบบรับการเชื่อมต่อเต็มแล้ว โปรดลองใหม่อีกครั้ง" },
+    PurposeRequired = "purpose_required" { en: "Say why you read this worker's data (the DWP-Purpose header)", th: "โปรดระบุวัตถุประสงค์ของการเข้าถึงข้อมูลแรงงาน (ส่วนหัว DWP-Purpose)" },
+    InvalidPurpose = "invalid_purpose" { en: "DWP-Purpose is not one of the listed purposes", th: "วัตถุประสงค์ใน DWP-Purpose ไม่อยู่ในรายการที่กำหนด" },
+    PurposeNotAllowed = "purpose_not_allowed" { en: "Your role may not read data for this purpose", th: "บทบาทของคุณไม่มีสิทธิ์เข้าถึงข้อมูลเพื่อวัตถุประสงค์นี้" },
     InternalError = "internal_error" { en: "Internal error", th: "เกิดข้อผิดพลาดภายในระบบ" },
 }
 

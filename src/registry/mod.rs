@@ -7,6 +7,7 @@
 //! `dwp_issuer::lifecycle`; this module authenticates, stores and answers.
 //! `routes/` holds the handlers, one file per resource; `db/` every SQL query.
 
+pub mod access;
 pub mod api;
 pub mod app;
 pub mod auth;

@@ -327,7 +327,9 @@ fn answers_with_personal_data_are_never_cached() {
         (format!("/v1/applications/{app_id}"), &reg),
         ("/v1/tokens".to_string(), &s.admin),
     ] {
-        let r = s.get(&path, Some(token));
+        // The registrar's own purpose for each read of a worker's data (ignored elsewhere).
+        let purpose = if path.starts_with("/v1/applications/") { "application-review" } else { "issuance" };
+        let r = s.read(&path, Some(token), purpose);
         assert_eq!(r.status, 200, "{path}");
         let cc = r.header("cache-control").unwrap_or("");
         assert!(cc.split(',').any(|d| d.trim() == "no-store"), "{path}: Cache-Control {cc:?}");
@@ -362,7 +364,7 @@ fn officers_and_former_employers_read_no_more_than_they_may() {
     assert!(!seen.body.contains("AA1234567"), "the officer never reads the registrar's words: {}", seen.body);
     assert_eq!(seen.json()["reasonCode"]["code"], "identity_not_verified");
     assert_eq!(seen.json()["reasonCode"]["titleTh"], "ยังไม่ได้ยืนยันตัวตน");
-    let registrar_view = s.get(&format!("/v1/applications/{app_id}"), Some(&reg)).json();
+    let registrar_view = s.read(&format!("/v1/applications/{app_id}"), Some(&reg), "application-review").json();
     assert_eq!(registrar_view["reason"], words, "the registrar does");
 
     // A change of employer: the former employer learns that the permit ended, nothing more.
@@ -370,7 +372,9 @@ fn officers_and_former_employers_read_no_more_than_they_may() {
     let next = s.token("employer", Some("0105536012346"));
     let p = s.issue(&reg, &sample_permit(3));
     let id = p["id"].as_str().expect("id").to_string();
-    assert!(s.get(&format!("/v1/permits/{id}"), Some(&former)).json()["permit"]["worker"].is_object());
+    assert!(
+        s.read(&format!("/v1/permits/{id}"), Some(&former), "employment-check").json()["permit"]["worker"].is_object()
+    );
     let moved = s.act(
         &reg,
         &id,
@@ -383,14 +387,18 @@ fn officers_and_former_employers_read_no_more_than_they_may() {
     );
     assert_eq!(moved.status, 201, "{}", moved.body);
     let new_id = moved.json()["successor"]["id"].as_str().expect("successor").to_string();
-    let old = s.get(&format!("/v1/permits/{id}"), Some(&former));
+    let old = s.read(&format!("/v1/permits/{id}"), Some(&former), "employment-check");
     assert_eq!(old.status, 200);
     assert_eq!(old.json()["state"], "ended");
     assert!(!old.body.contains(&new_id), "not the successor's id: {}", old.body);
     assert!(!old.body.contains("worker") && !old.body.contains("DWP1:"), "not the worker's data: {}", old.body);
-    assert_eq!(s.get(&format!("/v1/permits/{id}/qr.png"), Some(&former)).status, 404, "nor the QR");
-    assert_eq!(s.get(&format!("/v1/permits/{new_id}"), Some(&former)).status, 404);
-    let theirs = s.get(&format!("/v1/permits/{new_id}"), Some(&next)).json();
+    assert_eq!(
+        s.read(&format!("/v1/permits/{id}/qr.png"), Some(&former), "employment-check").status,
+        404,
+        "nor the QR"
+    );
+    assert_eq!(s.read(&format!("/v1/permits/{new_id}"), Some(&former), "employment-check").status, 404);
+    let theirs = s.read(&format!("/v1/permits/{new_id}"), Some(&next), "employment-check").json();
     assert!(theirs["permit"]["worker"].is_object(), "the new employer reads its worker's permit");
 }
 

@@ -27,13 +27,13 @@ fn one_json_line_per_request_and_no_secret_or_personal_data() {
     assert_eq!(renewed.status, 201);
     let new_id = renewed.json()["successor"]["id"].as_str().expect("successor").to_string();
     assert_eq!(s.act(&reg, &new_id, "revoke", &json!({ "reason": "revoked" })).status, 200);
-    assert_eq!(s.get(&format!("/v1/permits/{new_id}"), Some(&employer)).status, 200);
-    assert_eq!(s.get(&format!("/v1/permits/{id}/qr.png"), Some(&reg)).status, 200);
+    assert_eq!(s.read(&format!("/v1/permits/{new_id}"), Some(&employer), "employment-check").status, 200);
+    assert_eq!(s.read(&format!("/v1/permits/{id}/qr.png"), Some(&reg), "issuance").status, 200);
     let app = s.post("/v1/applications", Some(&officer), &sample_permit(2)).json();
     let app_id = app["id"].as_str().expect("application").to_string();
     assert_eq!(s.post(&format!("/v1/applications/{app_id}/approve"), Some(&reg), &json!({})).status, 201);
     assert_eq!(s.get("/v1/bundle", None).status, 200);
-    assert_eq!(s.get("/v1/permits/wp_nosuchpermit", Some(&reg)).status, 404);
+    assert_eq!(s.read("/v1/permits/wp_nosuchpermit", Some(&reg), "issuance").status, 404);
     assert_eq!(s.get("/v1/permits", Some("not-a-token")).status, 401);
     let made = 15; // 3 tokens, 1 issue, 4 actions, 2 reads, 2 application calls, the bundle, a 404, a 401
 
@@ -80,7 +80,13 @@ fn the_request_id_is_echoed_and_quoted_and_a_500_logs_its_cause() {
     let p = s.issue(&reg, &sample_permit(1));
     let id = p["id"].as_str().expect("id").to_string();
     s.sql(&[&format!("UPDATE permits SET state = 'misfiled' WHERE id = '{id}'")]);
-    let broken = s.request("GET", &format!("/v1/permits/{id}"), Some(&reg), None, &[("x-request-id", "case-500")]);
+    let broken = s.request(
+        "GET",
+        &format!("/v1/permits/{id}"),
+        Some(&reg),
+        None,
+        &[("x-request-id", "case-500"), ("dwp-purpose", "issuance")],
+    );
     assert_eq!(broken.status, 500);
     let body = broken.json();
     assert_eq!((body["code"].as_str(), body["requestId"].as_str()), (Some("internal_error"), Some("case-500")));

@@ -1,5 +1,6 @@
 //! End-to-end tests of the `dwp` command line: each runs the real binary.
 
+mod access;
 mod clock;
 mod common;
 mod conformance;

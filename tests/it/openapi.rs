@@ -188,8 +188,18 @@ impl Run<'_> {
         r
     }
 
+    /// A GET; a read of a worker's data states the purpose of the reader's role.
     fn get(&self, template: &str, path: &str, who: Option<&str>) -> Resp {
-        self.send("GET", template, path, who, None, &[])
+        let reads_data = ["/v1/permits/{id}", "/v1/permits/{id}/qr.png", "/v1/applications/{id}"].contains(&template);
+        let purpose = match who {
+            Some("auditor") => "audit",
+            Some("employer") => "employment-check",
+            Some("partner") => "stay-extension",
+            Some("registrar") if template.starts_with("/v1/applications/") => "application-review",
+            _ => "issuance",
+        };
+        let headers: &[(&str, &str)] = if reads_data { &[("dwp-purpose", purpose)] } else { &[] };
+        self.send("GET", template, path, who, None, headers)
     }
 
     fn post(&self, template: &str, path: &str, who: Option<&str>, body: &Value) -> Resp {
@@ -282,6 +292,17 @@ fn scenario(s: &Server, api: &Api) {
         run.expect(&run.get(pid, &format!("/v1/permits/{p1}"), Some(who)), 200, "");
     }
     run.expect(&run.get(pid, "/v1/permits/wp_none", reg), 404, "not_found");
+    // A read of a worker's data states why, and only a purpose of the reader's role.
+    let p1_path = format!("/v1/permits/{p1}");
+    run.expect(&run.send("GET", pid, &p1_path, reg, None, &[]), 400, "purpose_required");
+    run.expect(&run.send("GET", pid, &p1_path, reg, None, &[("dwp-purpose", "curiosity")]), 400, "invalid_purpose");
+    run.expect(&run.send("GET", pid, &p1_path, reg, None, &[("dwp-purpose", "audit")]), 403, "purpose_not_allowed");
+    let log = "/v1/permits/{id}/access-log";
+    let reads = run.expect(&run.get(log, &format!("/v1/permits/{p1}/access-log"), Some("auditor")), 200, "");
+    let roles: Vec<&str> =
+        reads["reads"].as_array().expect("reads").iter().filter_map(|r| r["role"].as_str()).collect();
+    assert!(roles.contains(&"registrar") && roles.contains(&"auditor"), "the reads so far: {reads}");
+    run.expect(&run.get(log, "/v1/permits/wp_none/access-log", Some("auditor")), 404, "not_found");
     let qr = "/v1/permits/{id}/qr.png";
     run.expect(&run.get(qr, &format!("/v1/permits/{p1}/qr.png"), reg), 200, "");
     run.expect(&run.get(qr, "/v1/permits/wp_none/qr.png", reg), 404, "not_found");
@@ -470,6 +491,6 @@ fn every_answer_of_every_operation_matches_the_document() {
             assert!(got.iter().any(|s| (400..500).contains(s)), "{op:?}: never refused ({got:?})");
         }
     }
-    assert!(operations >= 28, "{operations} operations");
+    assert!(operations >= 29, "{operations} operations");
     println!("openapi: {operations} operations; {validated} real answers validated against the document");
 }

@@ -157,10 +157,10 @@ fn lifecycle(engine: Engine) {
     assert_eq!(moved.status, 201, "{}", moved.body);
     let moved = moved.json()["successor"].clone();
     assert_eq!(moved["credential"]["credentialSubject"]["workPermit"]["employer"]["juristicId"], "0105536012346");
-    let view = s.get(&format!("/v1/permits/{}", moved["id"].as_str().expect("id")), Some(&reg)).json();
+    let view = s.read(&format!("/v1/permits/{}", moved["id"].as_str().expect("id")), Some(&reg), "issuance").json();
     assert_eq!(view["lineage"]["permits"].as_array().expect("lineage").len(), 3, "the worker's history stays linked");
     assert_eq!(view["predecessor"], renewed_id.as_str());
-    let old = s.get(&format!("/v1/permits/{first_id}"), Some(&reg)).json();
+    let old = s.read(&format!("/v1/permits/{first_id}"), Some(&reg), "issuance").json();
     assert_eq!(old["state"], "superseded");
     assert_eq!(old["successor"], renewed_id.as_str());
     let actions: Vec<&str> =
@@ -291,7 +291,7 @@ fn hostile_input(engine: Engine) {
         409,
         "permit_number_in_use",
     ));
-    cases.push(("SQL-ish id", s.get("/v1/permits/x'%20OR%20'1'='1", Some(&reg)), 404, "not_found"));
+    cases.push(("SQL-ish id", s.read("/v1/permits/x'%20OR%20'1'='1", Some(&reg), "issuance"), 404, "not_found"));
     cases.push((
         "invalid token",
         s.get("/v1/permits", Some("dwp_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")),
@@ -368,7 +368,10 @@ fn applications(engine: Engine) {
     assert_eq!(seen.json()["state"], "approved");
     assert!(seen.json()["permitId"].is_string());
     assert!(!seen.body.contains("AUNG") && !seen.body.contains("MH1234567") && !seen.body.contains("1994-03-12"));
-    assert!(s.get(&path, Some(&reg)).body.contains("AUNG KYAW MIN"), "the registrar sees the data");
+    assert!(
+        s.read(&path, Some(&reg), "application-review").body.contains("AUNG KYAW MIN"),
+        "the registrar sees the data"
+    );
 }
 both_engines!(applications, super::applications);
 
@@ -384,7 +387,7 @@ fn tokens_cli(engine: Engine) {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let token = String::from_utf8(out.stdout).expect("utf-8").trim().to_string();
     assert!(token.starts_with("dwp_") && token.len() == 47);
-    assert_eq!(s.get("/v1/permits/none", Some(&token)).status, 404, "the new token authenticates");
+    assert_eq!(s.read("/v1/permits/none", Some(&token), "employment-check").status, 404, "the new token authenticates");
     let bad = std::process::Command::new(env!("CARGO_BIN_EXE_dwp"))
         .args(["tokens", "create", "--role", "employer", "--scope", "123", "--data"])
         .arg(s.data())

@@ -95,6 +95,7 @@ fn matrix(engine: Engine) {
         (format!("/v1/permits/{id}"), &[Registrar, Auditor, OwnEmployer, OwnPartner]),
         (format!("/v1/permits/{id}/qr.png"), &[Registrar, Auditor, OwnEmployer, OwnPartner]),
         (format!("/v1/applications/{app_id}"), &[Officer, Registrar]),
+        (format!("/v1/permits/{id}/access-log"), &[Registrar, Auditor]),
         ("/v1/audit".into(), &[Auditor]),
         ("/v1/audit/verify".into(), &[Auditor]),
         ("/v1/bundle".into(), &EVERYONE),
@@ -109,7 +110,9 @@ fn matrix(engine: Engine) {
     let refused = |who: Who, what: &str, r: &crate::server::Resp| {
         let expected: &[u16] = match who {
             Anonymous | BadToken => &[401],
-            OtherEmployer | OtherPartner if what.starts_with("GET /v1/permits/") => &[404],
+            OtherEmployer | OtherPartner if what.starts_with("GET /v1/permits/") && !what.ends_with("/access-log") => {
+                &[404]
+            }
             _ => &[403],
         };
         assert!(expected.contains(&r.status), "{who:?} {what}: expected {expected:?}, got {} {}", r.status, r.body);
@@ -118,9 +121,16 @@ fn matrix(engine: Engine) {
         }
     };
     let mut cells = 0;
+    // Each reader states the purpose its role reads for (a refused cell is refused before it matters).
+    let purpose = |who: Who| match who {
+        Auditor => "audit",
+        OwnEmployer | OtherEmployer => "employment-check",
+        OwnPartner | OtherPartner => "stay-extension",
+        _ => "issuance",
+    };
     for (path, allowed) in &reads {
         for (who, t) in &tokens {
-            let r = s.get(path, t.as_deref());
+            let r = s.read(path, t.as_deref(), purpose(*who));
             let what = format!("GET {path}");
             if allowed.contains(who) {
                 assert_eq!(r.status, 200, "{who:?} {what}: {}", r.body);
@@ -141,13 +151,16 @@ fn matrix(engine: Engine) {
     }
     assert!(cells > 200, "{cells} cells checked");
     // Nothing the refused calls asked for happened.
-    let view = s.get(&format!("/v1/permits/{id}"), Some(&reg)).json();
+    let view = s.read(&format!("/v1/permits/{id}"), Some(&reg), "issuance").json();
     assert_eq!(view["state"], "active");
     assert_eq!(view["history"].as_array().map(Vec::len), Some(1));
     assert_eq!(s.get("/v1/permits", Some(&reg)).json()["permits"].as_array().map(Vec::len), Some(1));
-    assert_eq!(s.get(&format!("/v1/applications/{app_id}"), Some(&reg)).json()["state"], "submitted");
+    assert_eq!(
+        s.read(&format!("/v1/applications/{app_id}"), Some(&reg), "application-review").json()["state"],
+        "submitted"
+    );
     // What each reader sees: an employer or partner gets the permit of its own worker.
-    let seen = s.get(&format!("/v1/permits/{id}"), token(OwnEmployer).as_deref()).json();
+    let seen = s.read(&format!("/v1/permits/{id}"), token(OwnEmployer).as_deref(), "employment-check").json();
     assert_eq!(seen["permit"]["worker"]["name"], "AUNG KYAW MIN");
 }
 both_engines!(role_matrix, super::matrix);

@@ -53,6 +53,11 @@ pub trait Registry {
         self.request("GET", path, token, None, &[])
     }
 
+    /// A read of a worker's data, for a stated purpose (`DWP-Purpose`).
+    fn read(&self, path: &str, token: Option<&str>, purpose: &str) -> Resp {
+        self.request("GET", path, token, None, &[("dwp-purpose", purpose)])
+    }
+
     fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Resp {
         self.request("POST", path, token, Some(("application/json", body.to_string().as_bytes())), &[])
     }

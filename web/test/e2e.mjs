@@ -34,9 +34,9 @@ for await (const line of readline.createInterface({ input: server.stdout })) {
   if (t) { admin = t[1]; break; }
 }
 assert.ok(base && admin, 'the registry started');
-const call = async (method, url, token, body) => {
+const call = async (method, url, token, body, extra = {}) => {
   const resp = await fetch(base + url, {
-    method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...extra },
     body: body && JSON.stringify(body),
   });
   return resp.headers.get('content-type')?.includes('json') ? resp.json() : Buffer.from(await resp.arrayBuffer());
@@ -48,7 +48,8 @@ for (const n of [1, 2, 3]) permits.push(await call('POST', '/v1/permits', reg, {
 await call('POST', `/v1/permits/${permits[1].id}/revoke`, reg, { reason: 'fraudulent application' });
 await call('POST', `/v1/permits/${permits[2].id}/suspend`, reg, { reason: 'under inquiry' });
 const pngs = [];
-for (const p of permits) pngs.push(await call('GET', `/v1/permits/${p.id}/qr.png`, reg));
+// Reading a worker's QR code is on the record, with the registrar's purpose.
+for (const p of permits) pngs.push(await call('GET', `/v1/permits/${p.id}/qr.png`, reg, undefined, { 'dwp-purpose': 'issuance' }));
 
 // 2. Each QR as a camera feed (.y4m): drawn on a white 640x480 frame, converted to I420.
 const plain = await chromium.launch({ executablePath: browserPath, headless: true });

@@ -65,6 +65,31 @@ pub async fn page(db: &Db, after: i64, limit: i64) -> Result<Vec<StoredEntry>, s
     .bind(limit)
     .fetch_all(&db.pool)
     .await?;
+    entries(&rows)
+}
+
+/// The entries about `subject` whose action is one of `actions` (at most five), in order.
+///
+/// # Errors
+/// When the database refuses or a row does not decode.
+pub async fn about(db: &Db, subject: &str, actions: &[&str]) -> Result<Vec<StoredEntry>, sqlx::Error> {
+    let mut wanted = actions.iter().copied().chain(std::iter::repeat(""));
+    let rows = sqlx::query(
+        "SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit_log \
+         WHERE subject = $1 AND action IN ($2, $3, $4, $5, $6) ORDER BY seq",
+    )
+    .bind(subject)
+    .bind(wanted.next().unwrap_or_default())
+    .bind(wanted.next().unwrap_or_default())
+    .bind(wanted.next().unwrap_or_default())
+    .bind(wanted.next().unwrap_or_default())
+    .bind(wanted.next().unwrap_or_default())
+    .fetch_all(&db.pool)
+    .await?;
+    entries(&rows)
+}
+
+fn entries(rows: &[sqlx::any::AnyRow]) -> Result<Vec<StoredEntry>, sqlx::Error> {
     rows.iter()
         .map(|r| {
             let detail: String = r.try_get(5)?;

@@ -19,6 +19,7 @@ use dwp_verifier::time::UnixTime;
 use super::permits::issue::{IssuedPermit, insert_permit};
 use super::permits::{check_reason, permit_error};
 use super::write::{mutate, to_json};
+use crate::registry::access::{self, Read};
 use crate::registry::api::{self, problems};
 use crate::registry::auth::{Caller, Role, random_id};
 use crate::registry::body::{JsonBody, parse_json};
@@ -148,17 +149,19 @@ pub struct ReasonCodeView {
 
 problems!(
     /// What `GET /v1/applications/{id}` refuses.
-    GetProblems: api::READ, api::AUTH, &[(404, &[Code::NotFound])],
+    GetProblems: api::READ, api::AUTH, api::WRITE, api::PURPOSE, &[(404, &[Code::NotFound])],
 );
 
 /// `GET /v1/applications/{id}`: officers see the state and the reason code
-/// only; the registrar also sees the data and the reason in full.
+/// only; the registrar also sees the data and the reason in full, for a stated
+/// purpose, and the read is recorded.
 #[utoipa::path(
     get,
     path = "/v1/applications/{id}",
     operation_id = "getApplication",
     summary = "An application's state (officers never see its data)",
-    params(ApplicationId),
+    params(ApplicationId, ("DWP-Purpose" = Option<String>, Header, description = "The registrar's purpose \
+        (`application-review`, `issuance` or `worker-request`): required for the registrar, who reads the data")),
     responses((status = 200, description = "The application", body = ApplicationView), GetProblems),
     security(("bearer" = [])),
     extensions(("x-roles" = json!(api::roles(DESKS)))),
@@ -166,9 +169,12 @@ problems!(
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
     Path(ApplicationId { id }): Path<ApplicationId>,
 ) -> Result<Json<ApplicationView>, ApiError> {
     caller.require(DESKS)?;
+    // Only the registrar reads the data, and says why; officers read the state.
+    let purpose = (caller.role == Role::Registrar).then(|| access::stated(&headers, &caller)).transpose()?;
     let row = db::applications::by_id(&state.db, &id)
         .await?
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, Code::NotFound))?;
@@ -182,9 +188,10 @@ pub async fn get(
         reason: None,
         permit: None,
     };
-    if caller.role == Role::Registrar {
+    if let Some(purpose) = purpose {
         v.reason = Some(row.reason);
         v.permit = Some(serde_json::from_str(&row.input_json).map_err(ApiError::internal)?);
+        access::record(&state, &caller, Read::Application, &v.id, purpose).await?;
     }
     Ok(Json(v))
 }

@@ -3,6 +3,7 @@
 //! and answer: `issue` signs new permits, `read` answers readers, `actions`
 //! runs the lifecycle.
 
+pub mod access_log;
 pub mod actions;
 pub mod issue;
 pub mod read;
@@ -36,6 +37,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(issue::issue, read::list))
         .routes(routes!(read::get))
         .routes(routes!(read::qr_png))
+        .routes(routes!(access_log::access_log))
         .routes(routes!(actions::suspend))
         .routes(routes!(actions::reinstate))
         .routes(routes!(actions::revoke))

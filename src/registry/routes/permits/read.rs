@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -14,6 +14,7 @@ use dwp_verifier::permit::PermitInput;
 use dwp_verifier::time::UnixTime;
 
 use super::{LISTERS, Links, PermitId, PermitStatus, READERS, Stored, fetch, not_found};
+use crate::registry::access::{self, Read};
 use crate::registry::api::{self, SignedCredential, problems};
 use crate::registry::auth::{Caller, Role};
 use crate::registry::db::{self, permits::PermitRow};
@@ -179,7 +180,7 @@ async fn moved_away(state: &AppState, caller: &Caller, row: &PermitRow) -> Resul
 
 problems!(
     /// What `GET /v1/permits/{id}` and its QR code refuse.
-    ReadProblems: api::READ, api::AUTH, &[(404, &[Code::NotFound])],
+    ReadProblems: api::READ, api::AUTH, api::WRITE, api::PURPOSE, &[(404, &[Code::NotFound])],
 );
 
 /// `GET /v1/permits/{id}`.
@@ -188,9 +189,10 @@ problems!(
     path = "/v1/permits/{id}",
     operation_id = "getPermit",
     summary = "A permit, its state and history (employers: own workers; partners: their estates)",
-    params(PermitId),
+    params(PermitId, api::PurposeHeader),
     responses(
-        (status = 200, description = "The permit; a former employer reads only that it ended", body = PermitRead),
+        (status = 200, description = "The permit; a former employer reads only that it ended. The read is \
+          recorded (who, when, the stated purpose) before it is answered", body = PermitRead),
         ReadProblems,
     ),
     security(("bearer" = [])),
@@ -199,9 +201,11 @@ problems!(
 pub async fn get(
     State(state): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
     Path(PermitId { id }): Path<PermitId>,
 ) -> Result<Json<PermitRead>, ApiError> {
     caller.require(READERS)?;
+    let purpose = access::stated(&headers, &caller)?;
     // Scoped callers get the same 404 for "absent" and "not yours".
     let stored = fetch(&state.db, &id).await?.filter(|s| may_read(&caller, &s.row)).ok_or_else(not_found)?;
     if moved_away(&state, &caller, &stored.row).await? {
@@ -212,7 +216,9 @@ pub async fn get(
             detail: "this permit ended for this employer",
         })));
     }
-    Ok(Json(PermitRead::Permit(Box::new(view(&state, &stored).await?))))
+    let view = view(&state, &stored).await?;
+    access::record(&state, &caller, Read::Permit, &stored.row.id, purpose).await?;
+    Ok(Json(PermitRead::Permit(Box::new(view))))
 }
 
 /// `GET /v1/permits/{id}/qr.png`: the permit's QR code, for printing (same readers as the permit).
@@ -221,9 +227,10 @@ pub async fn get(
     path = "/v1/permits/{id}/qr.png",
     operation_id = "getPermitQr",
     summary = "The permit's QR code as PNG, for printing",
-    params(PermitId),
+    params(PermitId, api::PurposeHeader),
     responses(
-        (status = 200, description = "The QR code", content_type = "image/png", body = inline(api::Png)),
+        (status = 200, description = "The QR code (the read is recorded with its purpose)", content_type = "image/png",
+         body = inline(api::Png)),
         ReadProblems,
     ),
     security(("bearer" = [])),
@@ -232,15 +239,18 @@ pub async fn get(
 pub async fn qr_png(
     State(state): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
     Path(PermitId { id }): Path<PermitId>,
 ) -> Result<Response, ApiError> {
     caller.require(READERS)?;
+    let purpose = access::stated(&headers, &caller)?;
     let row = fetch(&state.db, &id).await?.filter(|s| may_read(&caller, &s.row)).ok_or_else(not_found)?.row;
     if moved_away(&state, &caller, &row).await? {
         return Err(not_found());
     }
     let qr = dwp_issuer::qr::Qr::new(&row.payload).map_err(ApiError::internal)?;
     let png = qr.png(8).map_err(ApiError::internal)?;
+    access::record(&state, &caller, Read::PermitQr, &row.id, purpose).await?;
     Ok(([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "private, no-store")], png).into_response())
 }
 
