@@ -91,6 +91,36 @@ pub fn default_did(listen: &str) -> String {
     }
 }
 
+/// The registry's public base URL, which is also its OpenID4VCI credential
+/// issuer identifier: `DWP_PUBLIC_URL` (an `https://` or `http://` origin,
+/// with an optional path), else the URL the `did:web` DID resolves at
+/// (`did:web:example.org%3A8443:dwp` → `https://example.org:8443/dwp`; `http`
+/// for a loopback host, which has no certificate).
+///
+/// # Errors
+/// When `DWP_PUBLIC_URL` is not such a URL, or the DID is not a `did:web`.
+pub fn public_url(did: &str) -> Result<String> {
+    if let Ok(url) = std::env::var("DWP_PUBLIC_URL")
+        && !url.trim().is_empty()
+    {
+        let url = url.trim().trim_end_matches('/');
+        let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+        let ok = rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/'))
+            && !url.contains(['?', '#', ' ', '@'])
+            && url.is_ascii();
+        anyhow::ensure!(ok, "DWP_PUBLIC_URL must be an https:// or http:// URL without query or fragment (got {url:?})");
+        return Ok(url.to_string());
+    }
+    anyhow::ensure!(did.starts_with("did:web:"), "the issuer DID {did} is not a did:web");
+    let url = dwp_verifier::credential::did_web_base_url(did);
+    let host = url.trim_start_matches("https://").split(['/']).next().unwrap_or_default();
+    let bare = host.rsplit_once(':').filter(|(h, _)| !h.ends_with('[')).map_or(host, |(h, _)| h);
+    Ok(match ["127.0.0.1", "localhost", "[::1]"].contains(&bare) {
+        true => url.replacen("https://", "http://", 1),
+        false => url,
+    })
+}
+
 /// What `dwp serve` is told, from its flags.
 pub struct ServeConfig {
     /// The data directory.
