@@ -108,7 +108,10 @@ pub fn public_url(did: &str) -> Result<String> {
         let ok = rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/'))
             && !url.contains(['?', '#', ' ', '@'])
             && url.is_ascii();
-        anyhow::ensure!(ok, "DWP_PUBLIC_URL must be an https:// or http:// URL without query or fragment (got {url:?})");
+        anyhow::ensure!(
+            ok,
+            "DWP_PUBLIC_URL must be an https:// or http:// URL without query or fragment (got {url:?})"
+        );
         return Ok(url.to_string());
     }
     anyhow::ensure!(did.starts_with("did:web:"), "the issuer DID {did} is not a did:web");

@@ -14,6 +14,7 @@ mod keys;
 mod layout;
 mod logs;
 mod negatives;
+mod oid4vci;
 mod openapi;
 mod permits;
 mod photos;

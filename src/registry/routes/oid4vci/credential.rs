@@ -24,8 +24,7 @@ use dwp_verifier::time::UnixTime;
 
 use super::proof::{self, MAX_PROOF_BYTES};
 use super::{
-    CONFIGURATION_ID, CREDENTIAL_PATH, NONCE_TTL_SECS, Refusal, WALLET_ACTOR, hash, protocol_responses,
-    random_secret,
+    CONFIGURATION_ID, CREDENTIAL_PATH, NONCE_TTL_SECS, Refusal, WALLET_ACTOR, hash, protocol_responses, random_secret,
 };
 use crate::registry::api::{self, SignedCredential, problems};
 use crate::registry::db::{self, WriteTx, oid4vci::OfferRow};

@@ -6,8 +6,8 @@
 use axum::Json;
 use axum::extract::State;
 use serde_json::{Value, json};
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
 use dwp_verifier::credential::{CONTEXT_V2, DWP_CONTEXT};
 

@@ -121,9 +121,13 @@ pub async fn create(
                     .ok_or_else(|| ApiError::internal(format!("stored state {:?}", row.state)))?;
                 let refused = match stored {
                     PermitState::Revoked => Some(("permit_revoked", "the permit is revoked")),
-                    PermitState::Superseded => Some(("permit_superseded", "the permit was replaced; offer the newer one")),
+                    PermitState::Superseded => {
+                        Some(("permit_superseded", "the permit was replaced; offer the newer one"))
+                    }
                     PermitState::Suspended => Some(("permit_suspended", "the permit is suspended")),
-                    PermitState::Active if w.now > row.valid_until => Some(("permit_expired", "the permit has expired")),
+                    PermitState::Active if w.now > row.valid_until => {
+                        Some(("permit_expired", "the permit has expired"))
+                    }
                     PermitState::Active => None,
                 };
                 if let Some((code, detail)) = refused {

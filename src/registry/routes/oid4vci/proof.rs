@@ -198,7 +198,10 @@ mod tests {
     }
 
     fn good(key: &SigningKey) -> (Value, Value) {
-        (json!({ "typ": "openid4vci-proof+jwt", "alg": "EdDSA", "jwk": jwk(key) }), json!({ "aud": AUD, "iat": NOW, "nonce": "n1" }))
+        (
+            json!({ "typ": "openid4vci-proof+jwt", "alg": "EdDSA", "jwk": jwk(key) }),
+            json!({ "aud": AUD, "iat": NOW, "nonce": "n1" }),
+        )
     }
 
     #[test]

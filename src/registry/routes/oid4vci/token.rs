@@ -129,7 +129,11 @@ pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Byte
                         let refusal = Refusal::bad("unsupported_grant_type", "only the pre-authorized code grant");
                         return refusal.audited(w, TOKEN_PATH, None).await;
                     }
-                    None => return Refusal::bad("invalid_request", "grant_type is missing").audited(w, TOKEN_PATH, None).await,
+                    None => {
+                        return Refusal::bad("invalid_request", "grant_type is missing")
+                            .audited(w, TOKEN_PATH, None)
+                            .await;
+                    }
                 }
                 let Some(code) = get("pre-authorized_code").filter(|c| !c.is_empty() && c.len() <= 128) else {
                     let refusal = Refusal::bad("invalid_request", "pre-authorized_code is missing");
@@ -158,10 +162,9 @@ pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Byte
                     db::oid4vci::wrong_tx_code(w, &offer.id, lock).await?;
                     let why = match lock {
                         true => "wrong transaction code; that was the last attempt: the offer has ended".to_string(),
-                        false => format!(
-                            "wrong transaction code; {} attempts left",
-                            MAX_TX_ATTEMPTS - offer.attempts - 1
-                        ),
+                        false => {
+                            format!("wrong transaction code; {} attempts left", MAX_TX_ATTEMPTS - offer.attempts - 1)
+                        }
                     };
                     return Refusal::bad("invalid_grant", why).audited(w, TOKEN_PATH, Some(&offer.id)).await;
                 }

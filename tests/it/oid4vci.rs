@@ -1,0 +1,338 @@
+//! OpenID4VCI 1.0 from the outside: a wallet written here (not the wallet
+//! page's code), with its own Ed25519 key, goes offer → token → nonce →
+//! credential against a running registry, on SQLite and PostgreSQL, and
+//! `dwp verify` accepts what it receives. Every refusal has its OAuth code and
+//! writes nothing but its audit entry (the permit, the status lists and the
+//! chain's other entries stay as they were); binding again revokes the
+//! earlier credential in the served status list.
+
+use std::io::Read;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use ed25519_dalek::{Signer, SigningKey};
+use serde_json::{Value, json};
+
+use crate::both_engines;
+use crate::common::{code, dwp, stdout};
+use crate::server::{Engine, Resp, Server, sample_permit};
+
+const FORM: &str = "application/x-www-form-urlencoded";
+const GRANT: &str = "urn:ietf:params:oauth:grant-type:pre-authorized_code";
+
+fn percent_decode(s: &str) -> String {
+    let mut out = Vec::new();
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).expect("hex"));
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).expect("UTF-8")
+}
+
+/// A URL the registry advertises, as a path on the test server (the test cannot resolve its host).
+fn path_of(url: &str, issuer: &str) -> String {
+    url.strip_prefix(issuer).unwrap_or_else(|| panic!("{url} is not under {issuer}")).to_string()
+}
+
+/// The test's wallet: its key, and what it reads from the registry's metadata.
+struct Wallet<'a> {
+    s: &'a Server,
+    key: SigningKey,
+    issuer: String,
+    token_path: String,
+    nonce_path: String,
+    credential_path: String,
+}
+
+impl<'a> Wallet<'a> {
+    fn new(s: &'a Server, seed: u8) -> Wallet<'a> {
+        let meta = s.get("/.well-known/openid-credential-issuer", None).json();
+        let issuer = meta["credential_issuer"].as_str().expect("credential_issuer").to_string();
+        let auth = s.get("/.well-known/oauth-authorization-server", None).json();
+        assert_eq!(auth["issuer"], issuer.as_str());
+        assert_eq!(auth["pre-authorized_grant_anonymous_access_supported"], true);
+        Wallet {
+            s,
+            key: SigningKey::from_bytes(&[seed; 32]),
+            token_path: path_of(auth["token_endpoint"].as_str().expect("token_endpoint"), &issuer),
+            nonce_path: path_of(meta["nonce_endpoint"].as_str().expect("nonce_endpoint"), &issuer),
+            credential_path: path_of(meta["credential_endpoint"].as_str().expect("credential_endpoint"), &issuer),
+            issuer,
+        }
+    }
+
+    fn did(&self) -> String {
+        dwp_verifier::multikey::did_key(&self.key.verifying_key().to_bytes())
+    }
+
+    /// Follows an offer URI to the offer; returns its pre-authorized code.
+    fn read_offer(&self, uri: &str) -> String {
+        let by_ref =
+            uri.strip_prefix("openid-credential-offer://?credential_offer_uri=").expect("an offer by reference");
+        let offer = self.s.get(&path_of(&percent_decode(by_ref), &self.issuer), None);
+        assert_eq!(offer.status, 200, "{}", offer.body);
+        let offer = offer.json();
+        assert_eq!(offer["credential_issuer"], self.issuer.as_str());
+        assert_eq!(offer["credential_configuration_ids"], json!(["DWP_WorkPermit_v1"]));
+        let grant = &offer["grants"][GRANT];
+        assert_eq!(grant["tx_code"]["input_mode"], "numeric");
+        assert_eq!(grant["tx_code"]["length"], 6);
+        grant["pre-authorized_code"].as_str().expect("pre-authorized_code").to_string()
+    }
+
+    fn token_form(&self, form: &str) -> Resp {
+        self.s.request("POST", &self.token_path, None, Some((FORM, form.as_bytes())), &[])
+    }
+
+    fn token(&self, code: &str, tx_code: &str) -> Resp {
+        self.token_form(&format!(
+            "grant_type={}&pre-authorized_code={code}&tx_code={tx_code}",
+            GRANT.replace(':', "%3A")
+        ))
+    }
+
+    fn nonce(&self) -> String {
+        let r = self.s.request("POST", &self.nonce_path, None, Some(("application/json", b"")), &[]);
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.header("cache-control"), Some("no-store"));
+        r.json()["c_nonce"].as_str().expect("c_nonce").to_string()
+    }
+
+    fn jwt_with(&self, signer: &SigningKey, header: Value, claims: Value) -> String {
+        let input =
+            format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string()));
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(signer.sign(input.as_bytes()).to_bytes()))
+    }
+
+    fn header(&self) -> Value {
+        let x = URL_SAFE_NO_PAD.encode(self.key.verifying_key().to_bytes());
+        json!({ "typ": "openid4vci-proof+jwt", "alg": "EdDSA", "jwk": { "kty": "OKP", "crv": "Ed25519", "x": x } })
+    }
+
+    fn claims(&self, nonce: &str) -> Value {
+        json!({ "aud": self.issuer, "iat": now(), "nonce": nonce })
+    }
+
+    fn proof(&self, nonce: &str) -> String {
+        self.jwt_with(&self.key, self.header(), self.claims(nonce))
+    }
+
+    fn credential_body(&self, access: Option<&str>, body: &Value) -> Resp {
+        let bytes = body.to_string();
+        self.s.request("POST", &self.credential_path, access, Some(("application/json", bytes.as_bytes())), &[])
+    }
+
+    fn credential(&self, access: &str, jwt: &str) -> Resp {
+        let body =
+            json!({ "credential_configuration_id": "DWP_WorkPermit_v1", "proof": { "proof_type": "jwt", "jwt": jwt } });
+        self.credential_body(Some(access), &body)
+    }
+
+    /// The whole flow for `permit`, offered by `who`; returns the answer of the credential endpoint.
+    fn bind(&self, who: &str, permit: &str) -> Value {
+        let offer = offer(self.s, who, permit);
+        let code = self.read_offer(offer["credentialOfferUri"].as_str().expect("uri"));
+        let r = self.token(&code, offer["txCode"].as_str().expect("txCode"));
+        assert_eq!(r.status, 200, "{}", r.body);
+        let access = r.json()["access_token"].as_str().expect("access_token").to_string();
+        assert_eq!(r.json()["token_type"], "Bearer");
+        let r = self.credential(&access, &self.proof(&self.nonce()));
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.json()
+    }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time").as_secs() as i64
+}
+
+fn offer(s: &Server, who: &str, permit: &str) -> Value {
+    let r = s.post(&format!("/v1/permits/{permit}/offer"), Some(who), &json!({}));
+    assert_eq!(r.status, 201, "{}", r.body);
+    r.json()
+}
+
+fn decode_list(encoded: &str) -> Vec<u8> {
+    let gz = URL_SAFE_NO_PAD.decode(encoded.strip_prefix('u').expect("multibase u")).expect("base64url");
+    let mut bits = Vec::new();
+    flate2::read::GzDecoder::new(&gz[..]).take(1 << 22).read_to_end(&mut bits).expect("gzip");
+    bits
+}
+
+/// The served list's bit at `index`.
+fn served_bit(s: &Server, purpose: &str, shard: u64, index: u64) -> bool {
+    let list = s.get(&format!("/status/{purpose}/{shard}"), None);
+    assert_eq!(list.status, 200, "{}", list.body);
+    let bits = decode_list(list.json()["credentialSubject"]["encodedList"].as_str().expect("encodedList"));
+    let i = usize::try_from(index).expect("index");
+    bits[i / 8] & (0x80 >> (i % 8)) != 0
+}
+
+fn status_of(credential: &Value) -> (u64, u64) {
+    let entry = &credential["credentialStatus"][0];
+    (
+        entry["statusListCredential"]
+            .as_str()
+            .and_then(|u| u.rsplit('/').next())
+            .and_then(|n| n.parse().ok())
+            .expect("list"),
+        entry["statusListIndex"].as_str().and_then(|i| i.parse().ok()).expect("index"),
+    )
+}
+
+/// `dwp verify` of `payload` against the registry's bundle: (exit code, verdict).
+fn verify(s: &Server, payload: &str) -> (i32, Value) {
+    let bundle = s.dir.path().join("bundle.json");
+    std::fs::write(&bundle, s.get("/v1/bundle", None).body).expect("bundle");
+    let out = dwp(&["verify", "--bundle", &bundle.to_string_lossy(), "--json", payload]);
+    let verdict = serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("verdict ({e}): {}", stdout(&out)));
+    (code(&out), verdict)
+}
+
+/// Every audit entry.
+fn audit(s: &Server, auditor: &str) -> Vec<Value> {
+    let mut all = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = s.get(&format!("/v1/audit?after={after}&limit=1000"), Some(auditor)).json();
+        all.extend(page["entries"].as_array().expect("entries").iter().cloned());
+        match page["next"].as_i64() {
+            Some(n) => after = n,
+            None => return all,
+        }
+    }
+}
+
+fn flow_binds_the_proven_key(engine: Engine) {
+    let s = Server::start(engine);
+    let (reg, officer, auditor) = (s.token("registrar", None), s.token("officer", None), s.token("auditor", None));
+    let issued = s.issue(&reg, &sample_permit(1));
+    let id = issued["id"].as_str().expect("id").to_string();
+    let printed = issued["payload"].as_str().expect("payload").to_string();
+    let (shard0, index0) =
+        (issued["status"]["shard"].as_u64().expect("shard"), issued["status"]["index"].as_u64().expect("index"));
+    assert_eq!(verify(&s, &printed).0, 0, "the printed permit verifies before binding");
+
+    // The metadata the wallet reads.
+    let meta = s.get("/.well-known/openid-credential-issuer", None).json();
+    assert_eq!(meta["credential_issuer"], "https://registry.test");
+    let config = &meta["credential_configurations_supported"]["DWP_WorkPermit_v1"];
+    assert_eq!(config["format"], "ldp_vc");
+    assert_eq!(config["credential_signing_alg_values_supported"], json!(["eddsa-jcs-2022"]));
+    assert_eq!(config["cryptographic_binding_methods_supported"], json!(["did:key"]));
+    assert_eq!(config["proof_types_supported"]["jwt"]["proof_signing_alg_values_supported"], json!(["EdDSA"]));
+    let locales: Vec<&str> = config["credential_metadata"]["display"]
+        .as_array()
+        .expect("display")
+        .iter()
+        .filter_map(|d| d["locale"].as_str())
+        .collect();
+    assert_eq!(locales, ["th", "en", "my", "lo", "km"]);
+
+    // An officer's offer: no personal data in it; its QR code holds the offer URI.
+    let made = offer(&s, &officer, &id);
+    let keys: Vec<&str> = made.as_object().expect("object").keys().map(String::as_str).collect();
+    assert_eq!(keys, ["credentialOfferUri", "expiresAt", "offerId", "permitId", "qrPng", "txCode"]);
+    assert!(!made.to_string().contains("AUNG KYAW MIN") && !made.to_string().contains(&printed[..20]), "{made}");
+    let tx_code = made["txCode"].as_str().expect("txCode");
+    assert!(tx_code.len() == 6 && tx_code.bytes().all(|b| b.is_ascii_digit()), "{tx_code}");
+    let uri = made["credentialOfferUri"].as_str().expect("uri");
+    assert!(!uri.contains(tx_code), "the transaction code is never in the offer");
+    let png = STANDARD.decode(made["qrPng"].as_str().expect("qrPng")).expect("base64");
+    assert_eq!(dwp::scan::payload_from_image_bytes(&png).expect("the QR code reads"), uri);
+    let expires = dwp_verifier::time::UnixTime::parse(made["expiresAt"].as_str().expect("expiresAt")).expect("time");
+    assert!((expires.0 - now() - 900).abs() <= 5, "15 minutes");
+
+    // The wallet's way through.
+    let wallet = Wallet::new(&s, 41);
+    let code = wallet.read_offer(uri);
+    assert!(!uri.contains(&code), "the pre-authorized code is not in the offer URI");
+    let r = wallet.token(&code, tx_code);
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    let access = r.json()["access_token"].as_str().expect("access_token").to_string();
+    let nonce = wallet.nonce();
+    let r = wallet.credential(&access, &wallet.proof(&nonce));
+    assert_eq!(r.status, 200, "{}", r.body);
+    let answer = r.json();
+    let vc = &answer["credentials"][0]["credential"];
+    assert_eq!(vc["credentialSubject"]["id"], wallet.did().as_str(), "bound to the wallet's key");
+    assert_eq!(
+        vc["credentialSubject"]["workPermit"]["permitNumber"],
+        issued["credential"]["credentialSubject"]["workPermit"]["permitNumber"]
+    );
+    assert_eq!(vc["validUntil"], issued["credential"]["validUntil"]);
+    assert_eq!(vc["credentialSubject"]["employer"], issued["credential"]["credentialSubject"]["employer"]);
+    let bound = answer["dwp_payload"].as_str().expect("dwp_payload").to_string();
+    let (exit, verdict) = verify(&s, &bound);
+    assert_eq!(exit, 0, "dwp verify accepts the bound credential: {verdict}");
+    assert_eq!(verdict["permit"]["holderKey"], wallet.did().as_str(), "{verdict}");
+    let (shard1, index1) = status_of(vc);
+    assert_ne!((shard1, index1), (shard0, index0), "a status index of its own");
+    // The printed credential it replaces is revoked; the permit's row now holds the bound one.
+    assert!(served_bit(&s, "revocation", shard0, index0), "the earlier credential is revoked");
+    assert!(!served_bit(&s, "revocation", shard1, index1));
+    assert_eq!(verify(&s, &printed).1["reason"], "revoked");
+    let view = s.get(&format!("/v1/permits/{id}"), Some(&reg)).json();
+    assert_eq!((view["state"].as_str(), view["status"]["index"].as_u64()), (Some("active"), Some(index1)), "{view}");
+    // The access token is good for one credential.
+    let again = wallet.credential(&access, &wallet.proof(&wallet.nonce()));
+    assert_eq!((again.status, again.json()["error"].as_str()), (401, Some("invalid_token")), "{}", again.body);
+
+    // A new phone: the same flow (a registrar's offer), and the first phone's credential is revoked.
+    let phone2 = Wallet::new(&s, 42);
+    let answer2 = phone2.bind(&reg, &id);
+    let vc2 = &answer2["credentials"][0]["credential"];
+    assert_eq!(vc2["credentialSubject"]["id"], phone2.did().as_str());
+    let (shard2, index2) = status_of(vc2);
+    assert!(served_bit(&s, "revocation", shard1, index1), "the first phone's credential is revoked");
+    assert!(served_bit(&s, "revocation", shard0, index0), "and the printed one stays revoked");
+    assert!(!served_bit(&s, "revocation", shard2, index2));
+    let bound2 = answer2["dwp_payload"].as_str().expect("dwp_payload").to_string();
+    assert_eq!(verify(&s, &bound).1["reason"], "revoked");
+    assert_eq!(verify(&s, &bound2).0, 0);
+
+    // The permit's life follows its live credential.
+    assert_eq!(s.act(&reg, &id, "suspend", &json!({ "reason": "inspection" })).status, 200);
+    assert!(served_bit(&s, "suspension", shard2, index2), "suspension acts on the live credential");
+    assert_eq!(verify(&s, &bound2).1["reason"], "suspended");
+    assert_eq!(s.act(&reg, &id, "reinstate", &json!({ "reason": "cleared" })).status, 200);
+    let renewed = s.act(&reg, &id, "renew", &json!({ "reason": "renewal", "validUntil": "2030-11-23T23:59:59Z" }));
+    assert_eq!(renewed.status, 201, "{}", renewed.body);
+    assert!(served_bit(&s, "revocation", shard2, index2), "a renewal retires the live credential");
+    let late = s.post(&format!("/v1/permits/{id}/offer"), Some(&reg), &json!({}));
+    assert_eq!((late.status, late.code().as_str()), (409, "permit_superseded"));
+
+    // The audit log has every step, no secret, and still checks.
+    let entries = audit(&s, &auditor);
+    let actions: Vec<&str> = entries.iter().filter_map(|e| e["action"].as_str()).collect();
+    for a in ["credential.offer", "credential.redeem", "credential.bind"] {
+        assert_eq!(actions.iter().filter(|x| **x == a).count(), 2, "{a}: {actions:?}");
+    }
+    let log = serde_json::to_string(&entries).expect("json");
+    let secret = percent_decode(uri).rsplit('/').next().expect("secret").to_string();
+    for (what, s) in
+        [("offer secret", &secret), ("pre-authorized code", &code), ("access token", &access), ("nonce", &nonce)]
+    {
+        assert!(!log.contains(s.as_str()), "the {what} is in the audit log");
+    }
+    assert!(!log.contains(&format!("\"{tx_code}\"")), "the tx_code is in the audit log");
+    let bind = entries.iter().find(|e| e["action"] == "credential.bind").expect("bind");
+    assert_eq!(bind["detail"]["replaced"]["reason"], "rebound");
+    assert_eq!(s.get("/v1/audit/verify", Some(&auditor)).json()["valid"], true);
+    let logged = s.stderr();
+    for (what, s) in
+        [("offer secret", &secret), ("pre-authorized code", &code), ("access token", &access), ("nonce", &nonce)]
+    {
+        assert!(!logged.contains(s.as_str()), "the {what} is in the server's log");
+    }
+}
+
+both_engines!(issuance_binds_the_proven_key, super::flow_binds_the_proven_key);
