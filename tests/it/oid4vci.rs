@@ -336,3 +336,213 @@ fn flow_binds_the_proven_key(engine: Engine) {
 }
 
 both_engines!(issuance_binds_the_proven_key, super::flow_binds_the_proven_key);
+
+/// What a refusal must leave as it was: the permit as its registrar reads it, and the served status lists.
+fn snapshot(s: &Server, reg: &str, id: &str) -> Value {
+    let mut permit = s.get(&format!("/v1/permits/{id}"), Some(reg)).json();
+    let shard = permit["status"]["shard"].as_u64().expect("shard");
+    let lists: Vec<Value> = ["revocation", "suspension"]
+        .iter()
+        .map(|p| {
+            let l = s.get(&format!("/status/{p}/{shard}"), None).json();
+            json!([l["credentialSubject"]["statusSequence"], l["credentialSubject"]["encodedList"]])
+        })
+        .collect();
+    permit["servedLists"] = Value::Array(lists);
+    permit
+}
+
+/// Checks a refusal from the outside: its status and OAuth code, a description, nothing written but
+/// one audit entry that names the error.
+struct Refusals<'a> {
+    s: &'a Server,
+    reg: String,
+    auditor: String,
+    id: String,
+}
+
+impl Refusals<'_> {
+    fn check(&self, what: &str, send: impl FnOnce() -> Resp, status: u16, error: &str) {
+        let before = (snapshot(self.s, &self.reg, &self.id), audit(self.s, &self.auditor));
+        let r = send();
+        let body = r.json();
+        assert_eq!((r.status, body["error"].as_str()), (status, Some(error)), "{what}: {}", r.body);
+        assert!(body["error_description"].as_str().is_some_and(|d| !d.is_empty()), "{what}: no description");
+        assert_eq!(r.header("content-type"), Some("application/json"), "{what}");
+        if status == 401 {
+            assert_eq!(r.header("www-authenticate"), Some("Bearer error=\"invalid_token\""), "{what}");
+        }
+        let after = (snapshot(self.s, &self.reg, &self.id), audit(self.s, &self.auditor));
+        assert_eq!(after.0, before.0, "{what}: the permit or its status lists changed");
+        assert_eq!(&after.1[..before.1.len()], &before.1[..], "{what}: the audit log was rewritten");
+        let added = &after.1[before.1.len()..];
+        assert_eq!(added.len(), 1, "{what}: one audit entry, got {added:?}");
+        assert_eq!(
+            (added[0]["action"].as_str(), added[0]["detail"]["error"].as_str()),
+            (Some("credential.refuse"), Some(error))
+        );
+    }
+}
+
+fn every_refusal_has_its_code_and_writes_nothing(engine: Engine) {
+    let mut s = Server::start(engine);
+    let reg = s.token("registrar", None);
+    let auditor = s.token("auditor", None);
+    let id = s.issue(&reg, &sample_permit(1))["id"].as_str().expect("id").to_string();
+    let check = Refusals { s: &s, reg: reg.clone(), auditor: auditor.clone(), id: id.clone() };
+    let wallet = Wallet::new(&s, 51);
+
+    // The token endpoint (RFC 6749 §5.2).
+    let a = offer(&s, &reg, &id);
+    let (code_a, tx_a) =
+        (wallet.read_offer(a["credentialOfferUri"].as_str().expect("uri")), a["txCode"].as_str().expect("tx"));
+    let wrong_tx = if tx_a == "000000" { "000001" } else { "000000" };
+    check.check(
+        "another grant",
+        || wallet.token_form(&format!("grant_type=password&pre-authorized_code={code_a}")),
+        400,
+        "unsupported_grant_type",
+    );
+    check.check(
+        "not a form",
+        || s.request("POST", &wallet.token_path, None, Some(("application/json", b"{}")), &[]),
+        400,
+        "invalid_request",
+    );
+    check.check(
+        "no tx_code",
+        || wallet.token_form(&format!("grant_type={}&pre-authorized_code={code_a}", GRANT.replace(':', "%3A"))),
+        400,
+        "invalid_request",
+    );
+    check.check("an unknown code", || wallet.token(&format!("{code_a}x"), tx_a), 400, "invalid_grant");
+    check.check("a wrong tx_code", || wallet.token(&code_a, wrong_tx), 400, "invalid_grant");
+    let r = wallet.token(&code_a, tx_a);
+    assert_eq!(r.status, 200, "one wrong tx_code leaves four: {}", r.body);
+    let access = r.json()["access_token"].as_str().expect("access_token").to_string();
+    check.check("a used code", || wallet.token(&code_a, tx_a), 400, "invalid_grant");
+
+    // The credential endpoint (OpenID4VCI §8.3.1.2): each proof fault on its own.
+    let good = |nonce: &str| wallet.proof(nonce);
+    let nonce = wallet.nonce();
+    check.check("no access token", || wallet.credential_body(None, &json!({})), 401, "invalid_token");
+    check.check(
+        "an unknown access token",
+        || wallet.credential(&format!("{access}x"), &good(&nonce)),
+        401,
+        "invalid_token",
+    );
+    check.check(
+        "another configuration",
+        || wallet.credential_body(Some(&access), &json!({ "credential_configuration_id": "Other", "proof": { "proof_type": "jwt", "jwt": good(&nonce) } })),
+        400,
+        "unknown_credential_configuration",
+    );
+    check.check(
+        "no proof",
+        || wallet.credential_body(Some(&access), &json!({ "credential_configuration_id": "DWP_WorkPermit_v1" })),
+        400,
+        "invalid_proof",
+    );
+    let with_claims = |f: &dyn Fn(&mut Value)| {
+        let mut c = wallet.claims(&nonce);
+        f(&mut c);
+        wallet.jwt_with(&wallet.key, wallet.header(), c)
+    };
+    check.check(
+        "a wrong aud",
+        || wallet.credential(&access, &with_claims(&|c| c["aud"] = json!("https://elsewhere.test"))),
+        400,
+        "invalid_proof",
+    );
+    check.check(
+        "an old iat",
+        || wallet.credential(&access, &with_claims(&|c| c["iat"] = json!(now() - 400))),
+        400,
+        "invalid_proof",
+    );
+    check.check(
+        "a future iat",
+        || wallet.credential(&access, &with_claims(&|c| c["iat"] = json!(now() + 400))),
+        400,
+        "invalid_proof",
+    );
+    check.check("an unknown nonce", || wallet.credential(&access, &good("not-a-nonce")), 400, "invalid_nonce");
+    let other = SigningKey::from_bytes(&[52; 32]);
+    check.check(
+        "a bad signature",
+        || wallet.credential(&access, &wallet.jwt_with(&other, wallet.header(), wallet.claims(&nonce))),
+        400,
+        "invalid_proof",
+    );
+    let mut weak = wallet.header();
+    let mut identity = [0u8; 32];
+    identity[0] = 1;
+    weak["jwk"]["x"] = json!(URL_SAFE_NO_PAD.encode(identity));
+    let claims = wallet.claims(&nonce);
+    let input = format!("{}.{}", URL_SAFE_NO_PAD.encode(weak.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string()));
+    let mut forged = [0u8; 64];
+    forged[0] = 1;
+    let low_order = format!("{input}.{}", URL_SAFE_NO_PAD.encode(forged));
+    check.check("a low-order key", || wallet.credential(&access, &low_order), 400, "invalid_proof");
+    let mut typ = wallet.header();
+    typ["typ"] = json!("JWT");
+    check.check(
+        "another typ",
+        || wallet.credential(&access, &wallet.jwt_with(&wallet.key, typ, wallet.claims(&nonce))),
+        400,
+        "invalid_proof",
+    );
+
+    // The same nonce then works, by `kid`; once used, it is refused.
+    let did = wallet.did();
+    let kid =
+        json!({ "typ": "openid4vci-proof+jwt", "alg": "EdDSA", "kid": format!("{did}#{}", &did["did:key:".len()..]) });
+    let r = wallet.credential(&access, &wallet.jwt_with(&wallet.key, kid.clone(), wallet.claims(&nonce)));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["credentials"][0]["credential"]["credentialSubject"]["id"], did.as_str());
+    let c = offer(&s, &reg, &id);
+    let code_c = wallet.read_offer(c["credentialOfferUri"].as_str().expect("uri"));
+    let access_c = wallet.token(&code_c, c["txCode"].as_str().expect("tx")).json()["access_token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    check.check("a replayed nonce", || wallet.credential(&access_c, &good(&nonce)), 400, "invalid_nonce");
+
+    // An expired offer: its URI and its code are refused.
+    let e = offer(&s, &reg, &id);
+    let uri_e = e["credentialOfferUri"].as_str().expect("uri").to_string();
+    let code_e = wallet.read_offer(&uri_e);
+    s.sql(&[&format!(
+        "UPDATE credential_offers SET expires_at = 1 WHERE id = '{}'",
+        e["offerId"].as_str().expect("id")
+    )]);
+    let by_ref = percent_decode(uri_e.split_once('=').expect("uri").1);
+    assert_eq!(s.get(&path_of(&by_ref, &wallet.issuer), None).status, 404, "an expired offer is not served");
+    check.check("an expired offer", || wallet.token(&code_e, e["txCode"].as_str().expect("tx")), 400, "invalid_grant");
+
+    // Five wrong tx_codes end an offer, across a restart; the right code is then refused too.
+    let x = offer(&s, &reg, &id);
+    let (code_x, tx_x) = (
+        wallet.read_offer(x["credentialOfferUri"].as_str().expect("uri")),
+        x["txCode"].as_str().expect("tx").to_string(),
+    );
+    let wrong_x = if tx_x == "000000" { "000001" } else { "000000" };
+    for _ in 0..2 {
+        check.check("a wrong tx_code", || wallet.token(&code_x, wrong_x), 400, "invalid_grant");
+    }
+    drop((check, wallet));
+    s.restart();
+    let check = Refusals { s: &s, reg: reg.clone(), auditor: auditor.clone(), id: id.clone() };
+    let wallet = Wallet::new(&s, 51);
+    for n in 3..=5 {
+        let r = wallet.token(&code_x, wrong_x);
+        assert_eq!(r.status, 400, "{}", r.body);
+        let last = r.json()["error_description"].as_str().expect("description").contains("last attempt");
+        assert_eq!(last, n == 5, "attempt {n} after a restart: {}", r.body);
+    }
+    check.check("an exhausted offer", || wallet.token(&code_x, &tx_x), 400, "invalid_grant");
+    assert_eq!(s.get("/v1/audit/verify", Some(&auditor)).json()["valid"], true);
+}
+
+both_engines!(refusals, super::every_refusal_has_its_code_and_writes_nothing);
