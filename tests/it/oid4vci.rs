@@ -42,7 +42,7 @@ fn path_of(url: &str, issuer: &str) -> String {
 }
 
 /// The test's wallet: its key, and what it reads from the registry's metadata.
-struct Wallet<'a> {
+pub struct Wallet<'a> {
     s: &'a Server,
     key: SigningKey,
     issuer: String,
@@ -52,7 +52,7 @@ struct Wallet<'a> {
 }
 
 impl<'a> Wallet<'a> {
-    fn new(s: &'a Server, seed: u8) -> Wallet<'a> {
+    pub fn new(s: &'a Server, seed: u8) -> Wallet<'a> {
         let meta = s.get("/.well-known/openid-credential-issuer", None).json();
         let issuer = meta["credential_issuer"].as_str().expect("credential_issuer").to_string();
         let auth = s.get("/.well-known/oauth-authorization-server", None).json();
@@ -68,12 +68,19 @@ impl<'a> Wallet<'a> {
         }
     }
 
-    fn did(&self) -> String {
+    pub fn did(&self) -> String {
         dwp_verifier::multikey::did_key(&self.key.verifying_key().to_bytes())
     }
 
+    /// The path of the offer an offer URI names.
+    pub fn offer_path(&self, uri: &str) -> String {
+        let by_ref =
+            uri.strip_prefix("openid-credential-offer://?credential_offer_uri=").expect("an offer by reference");
+        path_of(&percent_decode(by_ref), &self.issuer)
+    }
+
     /// Follows an offer URI to the offer; returns its pre-authorized code.
-    fn read_offer(&self, uri: &str) -> String {
+    pub fn read_offer(&self, uri: &str) -> String {
         let by_ref =
             uri.strip_prefix("openid-credential-offer://?credential_offer_uri=").expect("an offer by reference");
         let offer = self.s.get(&path_of(&percent_decode(by_ref), &self.issuer), None);
@@ -87,18 +94,18 @@ impl<'a> Wallet<'a> {
         grant["pre-authorized_code"].as_str().expect("pre-authorized_code").to_string()
     }
 
-    fn token_form(&self, form: &str) -> Resp {
+    pub fn token_form(&self, form: &str) -> Resp {
         self.s.request("POST", &self.token_path, None, Some((FORM, form.as_bytes())), &[])
     }
 
-    fn token(&self, code: &str, tx_code: &str) -> Resp {
+    pub fn token(&self, code: &str, tx_code: &str) -> Resp {
         self.token_form(&format!(
             "grant_type={}&pre-authorized_code={code}&tx_code={tx_code}",
             GRANT.replace(':', "%3A")
         ))
     }
 
-    fn nonce(&self) -> String {
+    pub fn nonce(&self) -> String {
         let r = self.s.request("POST", &self.nonce_path, None, Some(("application/json", b"")), &[]);
         assert_eq!(r.status, 200, "{}", r.body);
         assert_eq!(r.header("cache-control"), Some("no-store"));
@@ -120,16 +127,16 @@ impl<'a> Wallet<'a> {
         json!({ "aud": self.issuer, "iat": now(), "nonce": nonce })
     }
 
-    fn proof(&self, nonce: &str) -> String {
+    pub fn proof(&self, nonce: &str) -> String {
         self.jwt_with(&self.key, self.header(), self.claims(nonce))
     }
 
-    fn credential_body(&self, access: Option<&str>, body: &Value) -> Resp {
+    pub fn credential_body(&self, access: Option<&str>, body: &Value) -> Resp {
         let bytes = body.to_string();
         self.s.request("POST", &self.credential_path, access, Some(("application/json", bytes.as_bytes())), &[])
     }
 
-    fn credential(&self, access: &str, jwt: &str) -> Resp {
+    pub fn credential(&self, access: &str, jwt: &str) -> Resp {
         let body =
             json!({ "credential_configuration_id": "DWP_WorkPermit_v1", "proof": { "proof_type": "jwt", "jwt": jwt } });
         self.credential_body(Some(access), &body)

@@ -119,19 +119,29 @@ pub async fn create(
                 let row = row.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "not_found"))?;
                 let stored = PermitState::parse(&row.state)
                     .ok_or_else(|| ApiError::internal(format!("stored state {:?}", row.state)))?;
-                let refused = match stored {
-                    PermitState::Revoked => Some(("permit_revoked", "the permit is revoked")),
+                let conflict = |e: ApiError, detail: &str| Err(e.detail(detail.to_string()));
+                match stored {
+                    PermitState::Revoked => {
+                        return conflict(
+                            ApiError::new(StatusCode::CONFLICT, "permit_revoked"),
+                            "the permit is revoked",
+                        );
+                    }
                     PermitState::Superseded => {
-                        Some(("permit_superseded", "the permit was replaced; offer the newer one"))
+                        let e = ApiError::new(StatusCode::CONFLICT, "permit_superseded");
+                        return conflict(e, "the permit was replaced; offer the newer one");
                     }
-                    PermitState::Suspended => Some(("permit_suspended", "the permit is suspended")),
+                    PermitState::Suspended => {
+                        let e = ApiError::new(StatusCode::CONFLICT, "permit_suspended");
+                        return conflict(e, "the permit is suspended");
+                    }
                     PermitState::Active if w.now > row.valid_until => {
-                        Some(("permit_expired", "the permit has expired"))
+                        return conflict(
+                            ApiError::new(StatusCode::CONFLICT, "permit_expired"),
+                            "the permit has expired",
+                        );
                     }
-                    PermitState::Active => None,
-                };
-                if let Some((code, detail)) = refused {
-                    return Err(ApiError::new(StatusCode::CONFLICT, code).detail(detail));
+                    PermitState::Active => {}
                 }
                 let offer_id = random_id("of_").map_err(ApiError::internal)?;
                 let secret = random_secret()?;
