@@ -549,6 +549,22 @@ fn every_refusal_has_its_code_and_writes_nothing(engine: Engine) {
         assert_eq!(last, n == 5, "attempt {n} after a restart: {}", r.body);
     }
     check.check("an exhausted offer", || wallet.token(&code_x, &tx_x), 400, "invalid_grant");
+
+    // A permit suspended between the token and the credential is not bound.
+    let z = offer(&s, &reg, &id);
+    let code_z = wallet.read_offer(z["credentialOfferUri"].as_str().expect("uri"));
+    let r = wallet.token(&code_z, z["txCode"].as_str().expect("tx"));
+    let access_z = r.json()["access_token"].as_str().expect("access_token").to_string();
+    assert_eq!(s.act(&reg, &id, "suspend", &json!({ "reason": "inspection" })).status, 200);
+    let nonce = wallet.nonce();
+    check.check(
+        "a suspended permit",
+        || wallet.credential(&access_z, &wallet.proof(&nonce)),
+        400,
+        "credential_request_denied",
+    );
+    let late = s.post(&format!("/v1/permits/{id}/offer"), Some(&reg), &json!({}));
+    assert_eq!((late.status, late.code().as_str()), (409, "permit_suspended"));
     assert_eq!(s.get("/v1/audit/verify", Some(&auditor)).json()["valid"], true);
 }
 
