@@ -15,6 +15,7 @@ mod layout;
 mod logs;
 mod negatives;
 mod oid4vci;
+mod oid4vci_client;
 mod openapi;
 mod permits;
 mod photos;

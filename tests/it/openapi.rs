@@ -358,7 +358,7 @@ fn scenario(s: &Server, api: &Api) {
     }
 
     // Putting a permit on a phone (OpenID4VCI): the offer, the wallet's metadata and protocol steps.
-    let wallet = crate::oid4vci::Wallet::new(s, 61);
+    let wallet = crate::oid4vci_client::Wallet::new(s, 61);
     for path in ["/.well-known/openid-credential-issuer", "/.well-known/oauth-authorization-server"] {
         run.expect(&run.get(path, path, None), 200, "");
     }
