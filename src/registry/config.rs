@@ -141,3 +141,22 @@ pub struct ServeConfig {
     /// How log lines are written.
     pub log_format: observe::LogFormat,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_public_url_is_where_the_did_resolves() {
+        // `DWP_PUBLIC_URL` is not set in the unit tests' environment.
+        if std::env::var_os("DWP_PUBLIC_URL").is_some() {
+            return;
+        }
+        let url = |did: &str| public_url(did).expect("a did:web");
+        assert_eq!(url("did:web:dwp.doe.go.th"), "https://dwp.doe.go.th");
+        assert_eq!(url("did:web:example.org%3A8443:dwp"), "https://example.org:8443/dwp");
+        assert_eq!(url("did:web:127.0.0.1%3A8080"), "http://127.0.0.1:8080", "a loopback host has no certificate");
+        assert_eq!(url("did:web:localhost"), "http://localhost");
+        assert!(public_url("did:key:z6Mk").is_err());
+    }
+}

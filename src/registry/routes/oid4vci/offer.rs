@@ -7,7 +7,7 @@
 //! worker apart from the QR code; a newer offer for the same permit ends the older.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
@@ -100,7 +100,6 @@ pub async fn create(
     State(state): State<AppState>,
     caller: Result<Caller, ApiError>,
     Path(PermitId { id }): Path<PermitId>,
-    _headers: HeaderMap,
     body: Result<JsonBody<OfferBody>, ApiError>,
 ) -> Result<Response, ApiError> {
     // The body is read even when the caller is refused, so that the connection stays usable.
