@@ -353,11 +353,31 @@ fn every_refusal_has_its_code_and_writes_nothing(engine: Engine) {
         "invalid_proof",
     );
 
-    // The same nonce then works, by `kid`; once used, it is refused.
+    // An expired nonce is refused.
+    let stale = wallet.nonce();
+    let stale_hash: String = {
+        use sha2::Digest as _;
+        sha2::Sha256::digest(stale.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    };
+    s.sql(&[&format!("UPDATE credential_nonces SET expires_at = 1 WHERE nonce_hash = '{stale_hash}'")]);
+    check.check("an expired nonce", || wallet.credential(&access, &good(&stale)), 400, "invalid_nonce");
+
+    // The same nonce then works, by `kid`, in the `proofs` form of OpenID4VCI 1.0; once used, it is refused.
     let did = wallet.did();
     let kid =
         json!({ "typ": "openid4vci-proof+jwt", "alg": "EdDSA", "kid": format!("{did}#{}", &did["did:key:".len()..]) });
-    let r = wallet.credential(&access, &wallet.jwt_with(&wallet.key, kid.clone(), wallet.claims(&nonce)));
+    let jwt = wallet.jwt_with(&wallet.key, kid.clone(), wallet.claims(&nonce));
+    check.check(
+        "two proofs",
+        || {
+            let body = json!({ "credential_configuration_id": "DWP_WorkPermit_v1", "proofs": { "jwt": [jwt, jwt] } });
+            wallet.credential_body(Some(&access), &body)
+        },
+        400,
+        "invalid_proof",
+    );
+    let body = json!({ "credential_configuration_id": "DWP_WorkPermit_v1", "proofs": { "jwt": [jwt] } });
+    let r = wallet.credential_body(Some(&access), &body);
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json()["credentials"][0]["credential"]["credentialSubject"]["id"], did.as_str());
     let c = offer(&s, &reg, &id);
