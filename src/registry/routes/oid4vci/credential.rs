@@ -69,9 +69,10 @@ pub async fn nonce(State(state): State<AppState>) -> Result<Response, ApiError> 
 }
 
 /// A credential request (OpenID4VCI 1.0 §8.2). The key proof is `proofs.jwt` (one JWT), or `proof`
-/// (`proof_type` `jwt`) as earlier drafts have it.
+/// (`proof_type` `jwt`) as earlier drafts have it. The handler reads the JSON itself, to answer each fault
+/// with its OAuth code.
 #[derive(Debug, ToSchema)]
-#[allow(dead_code)]
+#[allow(dead_code)] // Only its schema is used.
 pub struct CredentialRequest {
     /// `DWP_WorkPermit_v1`.
     credential_configuration_id: String,

@@ -26,9 +26,10 @@ use crate::registry::routes::write::to_json;
 use crate::registry::state::AppState;
 use crate::registry::writer::job;
 
-/// The token request (`application/x-www-form-urlencoded`).
+/// The token request (`application/x-www-form-urlencoded`), as the OpenAPI document describes it; the
+/// handler reads the form itself (each parameter once, strictly decoded).
 #[derive(Debug, ToSchema)]
-#[allow(dead_code)]
+#[allow(dead_code)] // Only its schema is used.
 pub struct TokenRequest {
     /// `urn:ietf:params:oauth:grant-type:pre-authorized_code`.
     grant_type: String,
