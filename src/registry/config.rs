@@ -93,6 +93,39 @@ pub fn default_did(listen: &str) -> String {
     }
 }
 
+/// The registry's public base URL, which is also its OpenID4VCI credential
+/// issuer identifier: `DWP_PUBLIC_URL` (an `https://` or `http://` origin,
+/// with an optional path), else the URL the `did:web` DID resolves at
+/// (`did:web:example.org%3A8443:dwp` → `https://example.org:8443/dwp`; `http`
+/// for a loopback host, which has no certificate).
+///
+/// # Errors
+/// When `DWP_PUBLIC_URL` is not such a URL, or the DID is not a `did:web`.
+pub fn public_url(did: &str) -> Result<String> {
+    if let Ok(url) = std::env::var("DWP_PUBLIC_URL")
+        && !url.trim().is_empty()
+    {
+        let url = url.trim().trim_end_matches('/');
+        let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+        let ok = rest.is_some_and(|r| !r.is_empty() && !r.starts_with('/'))
+            && !url.contains(['?', '#', ' ', '@'])
+            && url.is_ascii();
+        anyhow::ensure!(
+            ok,
+            "DWP_PUBLIC_URL must be an https:// or http:// URL without query or fragment (got {url:?})"
+        );
+        return Ok(url.to_string());
+    }
+    anyhow::ensure!(did.starts_with("did:web:"), "the issuer DID {did} is not a did:web");
+    let url = dwp_verifier::credential::did_web_base_url(did);
+    let host = url.trim_start_matches("https://").split(['/']).next().unwrap_or_default();
+    let bare = host.rsplit_once(':').filter(|(h, _)| !h.ends_with('[')).map_or(host, |(h, _)| h);
+    Ok(match ["127.0.0.1", "localhost", "[::1]"].contains(&bare) {
+        true => url.replacen("https://", "http://", 1),
+        false => url,
+    })
+}
+
 /// What `dwp serve` is told, from its flags.
 pub struct ServeConfig {
     /// The data directory.
@@ -111,4 +144,23 @@ pub struct ServeConfig {
     pub log_format: observe::LogFormat,
     /// The issuer key's hardware token, if it is in one.
     pub hsm: Option<crate::hsm::HsmConfig>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_public_url_is_where_the_did_resolves() {
+        // `DWP_PUBLIC_URL` is not set in the unit tests' environment.
+        if std::env::var_os("DWP_PUBLIC_URL").is_some() {
+            return;
+        }
+        let url = |did: &str| public_url(did).expect("a did:web");
+        assert_eq!(url("did:web:dwp.doe.go.th"), "https://dwp.doe.go.th");
+        assert_eq!(url("did:web:example.org%3A8443:dwp"), "https://example.org:8443/dwp");
+        assert_eq!(url("did:web:127.0.0.1%3A8080"), "http://127.0.0.1:8080", "a loopback host has no certificate");
+        assert_eq!(url("did:web:localhost"), "http://localhost");
+        assert!(public_url("did:key:z6Mk").is_err());
+    }
 }

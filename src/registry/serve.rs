@@ -46,8 +46,10 @@ pub async fn open(o: Options<'_>) -> Result<AppState> {
     }
     let health = Arc::new(Health::default());
     let writer = writer::spawn(db.clone(), o.clock.clone(), health.clone(), keys.not_before.0);
+    let public_url = super::config::public_url(&keys.did)?;
     Ok(AppState::new(Inner {
         db,
+        public_url,
         signer: keys.signer,
         did: keys.did,
         verification_method: keys.verification_method,

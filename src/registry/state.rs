@@ -25,6 +25,8 @@ pub struct Inner {
     pub signer: Arc<dyn Signer>,
     /// The issuer DID.
     pub did: String,
+    /// The public base URL: the OpenID4VCI credential issuer identifier (see [`super::config::public_url`]).
+    pub public_url: String,
     /// The signing key's verification method.
     pub verification_method: String,
     /// How permits name the key.

@@ -16,6 +16,8 @@ mod keys;
 mod layout;
 mod logs;
 mod negatives;
+mod oid4vci;
+mod oid4vci_client;
 mod openapi;
 mod permits;
 mod photos;

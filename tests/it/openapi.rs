@@ -123,9 +123,12 @@ fn check_document(api: &Api) {
         let what = format!("{method} {path}");
         assert!(ids.insert(op["operationId"].as_str().expect("operationId").to_string()), "{what}: operationId twice");
         assert!(op["summary"].as_str().is_some_and(|s| !s.is_empty()), "{what}: summary");
-        if method == "post" {
-            let body = &op["requestBody"]["content"]["application/json"]["schema"];
-            assert!(body.is_object(), "{what}: no request body schema");
+        // Every POST takes a JSON or form body, but the OpenID4VCI nonce request, which has none.
+        if method == "post" && path != "/oid4vci/nonce" {
+            let content = &op["requestBody"]["content"];
+            let body =
+                [&content["application/json"]["schema"], &content["application/x-www-form-urlencoded"]["schema"]];
+            assert!(body.iter().any(|b| b.is_object()), "{what}: no request body schema");
         }
         let params = op["parameters"].as_array().cloned().unwrap_or_default();
         for name in path.split('/').filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}'))) {
@@ -375,6 +378,37 @@ fn scenario(s: &Server, api: &Api) {
             run.expect(&run.get(aid, &format!("/v1/applications/{app}"), Some(who)), 200, "");
         }
     }
+
+    // Putting a permit on a phone (OpenID4VCI): the offer, the wallet's metadata and protocol steps.
+    let wallet = crate::oid4vci_client::Wallet::new(s, 61);
+    for path in ["/.well-known/openid-credential-issuer", "/.well-known/oauth-authorization-server"] {
+        run.expect(&run.get(path, path, None), 200, "");
+    }
+    let of = "/v1/permits/{id}/offer";
+    let made = run.expect(&run.post(of, &format!("/v1/permits/{p3}/offer"), officer, &json!({})), 201, "");
+    run.expect(&run.post(of, "/v1/permits/wp_none/offer", reg, &json!({})), 404, "not_found");
+    run.expect(&run.post(of, &format!("/v1/permits/{p2}/offer"), reg, &json!({})), 409, "permit_revoked");
+    let uri = made["credentialOfferUri"].as_str().expect("uri");
+    let offers = "/oid4vci/offers/{offer}";
+    run.expect(&run.get(offers, &wallet.offer_path(uri), None), 200, "");
+    run.expect(&run.get(offers, "/oid4vci/offers/none", None), 404, "not_found");
+    let code = wallet.read_offer(uri);
+    let oauth = |template: &str, r: Resp, status: u16, error: &str| {
+        api.check("POST", template, &r);
+        assert_eq!((r.status, r.json()["error"].as_str().unwrap_or("")), (status, error), "{}", r.body);
+        r.json()
+    };
+    let token = "/oid4vci/token";
+    oauth(token, wallet.token_form("grant_type=password"), 400, "unsupported_grant_type");
+    let access = oauth(token, wallet.token(&code, made["txCode"].as_str().expect("txCode")), 200, "");
+    let access = access["access_token"].as_str().expect("access_token");
+    let nonce = s.request("POST", "/oid4vci/nonce", None, Some(("application/json", b"")), &[]);
+    let nonce = oauth("/oid4vci/nonce", nonce, 200, "")["c_nonce"].as_str().expect("c_nonce").to_string();
+    let credential = "/oid4vci/credential";
+    oauth(credential, wallet.credential(&format!("{access}x"), &wallet.proof(&nonce)), 401, "invalid_token");
+    oauth(credential, wallet.credential(access, &wallet.proof("none")), 400, "invalid_nonce");
+    let bound = oauth(credential, wallet.credential(access, &wallet.proof(&nonce)), 200, "");
+    assert_eq!(bound["credentials"][0]["credential"]["credentialSubject"]["id"], wallet.did().as_str());
 
     // The audit log.
     let auditor = Some("auditor");

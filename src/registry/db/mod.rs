@@ -8,6 +8,7 @@ pub mod applications;
 pub mod audit;
 pub mod health;
 pub mod idempotency;
+pub mod oid4vci;
 pub mod permits;
 pub mod preflight;
 pub mod status_lists;

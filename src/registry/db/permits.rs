@@ -104,8 +104,12 @@ pub async fn by_id_in(w: &mut WriteTx, id: &str) -> Result<Option<PermitRow>, sq
 /// When the database refuses.
 pub async fn taken_indices(w: &mut WriteTx, shard: i64, candidates: &[u32]) -> Result<Vec<i64>, sqlx::Error> {
     let placeholders: Vec<String> = (0..candidates.len()).map(|i| format!("${}", i + 2)).collect();
-    let sql =
-        format!("SELECT status_index FROM permits WHERE shard = $1 AND status_index IN ({})", placeholders.join(", "));
+    // A retired credential keeps its index for ever (it stays revoked), so it is taken too.
+    let list = placeholders.join(", ");
+    let sql = format!(
+        "SELECT status_index FROM permits WHERE shard = $1 AND status_index IN ({list}) \
+         UNION SELECT status_index FROM retired_credentials WHERE shard = $1 AND status_index IN ({list})"
+    );
     let mut q = sqlx::query(&sql).bind(shard);
     for c in candidates {
         q = q.bind(i64::from(*c));
@@ -370,7 +374,14 @@ pub async fn set_bits(db: &Db, shard: i64, purpose: StatusPurpose) -> Result<Vec
         StatusPurpose::Revocation => "revoked_bit",
         StatusPurpose::Suspension => "suspended_bit",
     };
-    let sql = format!("SELECT status_index FROM permits WHERE shard = $1 AND {column} = 1");
+    // A permit's earlier credentials (`retired_credentials`) are revoked for good, never suspended.
+    let sql = match purpose {
+        StatusPurpose::Revocation => format!(
+            "SELECT status_index FROM permits WHERE shard = $1 AND {column} = 1 \
+             UNION SELECT status_index FROM retired_credentials WHERE shard = $1"
+        ),
+        StatusPurpose::Suspension => format!("SELECT status_index FROM permits WHERE shard = $1 AND {column} = 1"),
+    };
     let rows = sqlx::query(&sql).bind(shard).fetch_all(&db.pool).await?;
     rows.iter().map(|r| r.try_get(0)).collect()
 }

@@ -7,6 +7,7 @@
 pub mod applications;
 pub mod audit;
 pub mod health;
+pub mod oid4vci;
 pub mod permits;
 pub mod publish;
 pub mod tokens;
@@ -32,6 +33,7 @@ use crate::registry::problem::Code;
 pub fn routes(web: Option<&Path>) -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(api::Frame::openapi())
         .merge(permits::router())
+        .merge(oid4vci::router())
         .merge(applications::router())
         .merge(tokens::router())
         .merge(audit::router())

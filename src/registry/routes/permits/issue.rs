@@ -30,7 +30,7 @@ use crate::registry::writer::job;
 const DRAWS_PER_SHARD: usize = 16;
 
 /// Draws a status index in the open shard, opening the next when it is full enough.
-async fn allocate(w: &mut WriteTx) -> Result<StatusRef, ApiError> {
+pub async fn allocate(w: &mut WriteTx) -> Result<StatusRef, ApiError> {
     for _ in 0..64 {
         let shard = u32::try_from(w.shard).map_err(|_| ApiError::internal("shard out of range"))?;
         let mut candidates = [0u32; DRAWS_PER_SHARD];
