@@ -2,7 +2,7 @@
 // verifies it offline with dwp-verifier compiled to WebAssembly — the same code as the command line.
 import init, { WasmVerifier } from '../build/pkg/dwp_verifier.js';
 import { BarcodeDetector, setZXingModuleOverrides } from 'barcode-detector/pure';
-import { DATE_LOCALES, LANGUAGES, ageLabel, label, pickLanguage } from './i18n.js';
+import { LANGUAGES, ageLabel, formatDate as formatDateIn, label, pickLanguage } from './i18n.js';
 
 if (!location.pathname.endsWith('/') && !location.pathname.endsWith('.html')) {
   location.replace(location.pathname + '/' + location.search);
@@ -29,8 +29,7 @@ const detector = new BarcodeDetector({ formats: ['qr_code'] });
 const nowSecs = () => Math.floor(Date.now() / 1000);
 
 function formatDate(secs, withTime) {
-  const opts = { timeZone: 'Asia/Bangkok', dateStyle: 'medium', ...(withTime ? { timeStyle: 'short' } : {}) };
-  return new Intl.DateTimeFormat(DATE_LOCALES[lang], opts).format(new Date(secs * 1000));
+  return formatDateIn(lang, secs * 1000, withTime);
 }
 
 function age(secs) {

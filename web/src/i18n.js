@@ -87,6 +87,20 @@ export function pickLanguage(remembered, preferred = []) {
 // The locale dates are written in: the Buddhist calendar for Thai readers.
 export const DATE_LOCALES = { th: 'th-TH-u-ca-buddhist', en: 'en-GB', my: 'my-MM', lo: 'lo-LA', km: 'km-KH' };
 
+// A date (and time) in Bangkok as `lang` writes it, from milliseconds. A browser without calendar data
+// for the language (it falls back to another locale, or writes "M11" for a month: Latin letters in a
+// non-English date) gets numbers only, day/month/year and a 24-hour time.
+export function formatDate(lang, ms, withTime) {
+  const locale = DATE_LOCALES[lang];
+  const zone = { timeZone: 'Asia/Bangkok' };
+  const styled = new Intl.DateTimeFormat(locale, { ...zone, dateStyle: 'medium', ...(withTime ? { timeStyle: 'short' } : {}) });
+  const text = styled.format(new Date(ms));
+  if (styled.resolvedOptions().locale.split('-')[0] === lang && (lang === 'en' || !/[A-Za-z]/.test(text))) return text;
+  const numeric = { ...zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+  const p = Object.fromEntries(new Intl.DateTimeFormat('en-GB', numeric).formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
+  return `${p.day}/${p.month}/${p.year}${withTime ? ` ${p.hour}:${p.minute}` : ''}`;
+}
+
 // "3 h ago" in the reader's language.
 export function ageLabel(lang, secs) {
   const s = Math.max(0, Math.floor(secs));

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import assert from 'node:assert/strict';
 import { initSync, reasonTexts } from '../build/pkg/dwp_verifier.js';
-import { LABELS, LANGUAGES, pickLanguage } from '../src/i18n.js';
+import { LABELS, LANGUAGES, formatDate, pickLanguage } from '../src/i18n.js';
 import { WALLET } from '../wallet/i18n.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -77,6 +77,15 @@ assert.equal(pickLanguage(null, ['my-MM', 'en-US']), 'my');
 assert.equal(pickLanguage(null, ['fr-FR', 'km']), 'km');
 assert.equal(pickLanguage('lo', ['en']), 'lo');
 assert.equal(pickLanguage('xx', ['de']), 'th');
+
+// Dates in Bangkok time, never with Latin month names outside English.
+for (const lang of LANGS) {
+  for (const withTime of [false, true]) {
+    const text = formatDate(lang, Date.parse('2028-11-23T23:59:59Z'), withTime);
+    if (lang !== 'en') assert.doesNotMatch(text, /[A-Za-z]/, `${lang}: ${text}`);
+    assert.match(text, /24|၂၄/, `${lang}: the Bangkok date (${text})`);
+  }
+}
 
 assert.deepEqual(problems, [], `texts to fix:\n${problems.join('\n')}`);
 console.log(`i18n: ${pageKeys} page labels, ${walletKeys} wallet texts and ${Object.keys(verdicts).length} verdicts × 2, complete in ${LANGS.join(', ')}`);

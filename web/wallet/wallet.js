@@ -3,7 +3,7 @@
 // warnings for a near expiry, a wrong phone clock and a revoked or suspended permit. The permit's
 // fields are decoded by dwp-verifier in WebAssembly, the same code as the verifier page.
 import init, { WasmVerifier, decodePermit } from '../build/pkg/dwp_verifier.js';
-import { DATE_LOCALES, LANGUAGES, ageLabel, label, labelIn, pickLanguage } from '../src/i18n.js';
+import { LANGUAGES, ageLabel, formatDate as formatDateIn, label, labelIn, pickLanguage } from '../src/i18n.js';
 import { WALLET } from './i18n.js';
 import { ReceiveError, generateDeviceKey, parseOfferLink, receive } from './oid4vci.js';
 import { draw } from './qr.js';
@@ -24,10 +24,7 @@ let shownEpoch = null;
 const t = (key, vars) => (key in WALLET.en ? labelIn(WALLET, lang, key, vars) : label(lang, key, vars));
 const nowMs = () => Date.now();
 
-function formatDate(ms, withTime) {
-  const opts = { timeZone: 'Asia/Bangkok', dateStyle: 'medium', ...(withTime ? { timeStyle: 'short' } : {}) };
-  return new Intl.DateTimeFormat(DATE_LOCALES[lang], opts).format(new Date(ms));
-}
+const formatDate = (ms, withTime) => formatDateIn(lang, ms, withTime);
 
 function duration(ms) {
   const min = Math.round(Math.abs(ms) / 60_000);

@@ -1,0 +1,199 @@
+// The wallet page in a real browser (Debian's Chromium driven by playwright-core) at 360×780, offline:
+// a registry issues a permit and revokes a second one; the wallet is loaded once online (its service
+// worker caches it, it syncs the registry's bundle), a permit payload is put in its IndexedDB, the
+// registry is stopped and the browser put offline. After a reload the card and the QR code show;
+// the QR code in a screenshot decodes (zxing-wasm, in node) to the payload; every language is
+// rendered with its self-hosted font; the revoked permit and a wrong clock are warned about.
+// Screenshots are saved in web/test/artifacts/.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+import { prepareZXingModule, readBarcodes } from 'zxing-wasm/reader';
+
+const web = path.resolve(import.meta.dirname, '..');
+const root = path.resolve(web, '..');
+const dwp = process.env.DWP_BIN || path.join(root, 'target/debug/dwp');
+const browserPath = process.env.CHROMIUM || '/usr/bin/chromium';
+const artifacts = path.join(web, 'test/artifacts');
+fs.mkdirSync(artifacts, { recursive: true });
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dwp-wallet-e2e-'));
+const deadline = setTimeout(() => { console.error('error: the wallet browser test took longer than 5 minutes'); process.exit(1); }, 300_000);
+prepareZXingModule({ overrides: { wasmBinary: fs.readFileSync(path.join(web, 'node_modules/zxing-wasm/dist/reader/zxing_reader.wasm')) } });
+
+// 1. A registry with a valid and a revoked permit.
+const server = spawn(dwp, ['serve', '--data', path.join(tmp, 'data'), '--listen', '127.0.0.1:0', '--did', 'did:web:registry.test'], {
+  env: { ...process.env, DWP_WEB_DIR: path.join(web, 'dist'), DATABASE_URL: '' },
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+let base = null;
+let admin = null;
+for await (const line of readline.createInterface({ input: server.stdout })) {
+  const m = line.match(/listening on (http:\/\/\S+)/);
+  if (m) base = m[1];
+  const t = line.match(/keep it safe\): (\S+)/);
+  if (t) { admin = t[1]; break; }
+}
+assert.ok(base && admin, 'the registry started');
+const call = async (method, url, token, body) => {
+  const resp = await fetch(base + url, {
+    method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body && JSON.stringify(body),
+  });
+  assert.ok(resp.ok, `${method} ${url}: HTTP ${resp.status}`);
+  return resp.json();
+};
+const reg = (await call('POST', '/v1/tokens', admin, { role: 'registrar' })).token;
+const sample = JSON.parse(fs.readFileSync(path.join(root, 'wallet-spec/examples/permit-sample.json'), 'utf8'));
+const nativeName = 'အောင်ကျော်မင်း';
+const valid = await call('POST', '/v1/permits', reg, { ...sample, permitNumber: 'WP-2569-21-000201', worker: { ...sample.worker, nativeName } });
+const revoked = await call('POST', '/v1/permits', reg, { ...sample, permitNumber: 'WP-2569-21-000202' });
+await call('POST', `/v1/permits/${revoked.id}/revoke`, reg, { reason: 'fraudulent application' });
+
+const context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
+  executablePath: browserPath, headless: true, viewport: { width: 360, height: 780 }, deviceScaleFactor: 2, locale: 'km-KH',
+});
+const page = context.pages()[0] || (await context.newPage());
+const errors = [];
+page.on('pageerror', (e) => errors.push(e.message));
+const seed = (payload) => page.evaluate((p) => new Promise((resolve, reject) => {
+  const open = indexedDB.open('dwp-wallet', 1);
+  open.onsuccess = () => {
+    const tx = open.result.transaction('wallet', 'readwrite');
+    tx.objectStore('wallet').put({ payload: p, credential: null, receivedAt: Date.now() }, 'permit');
+    tx.oncomplete = () => { open.result.close(); resolve(); };
+    tx.onerror = () => reject(tx.error);
+  };
+  open.onerror = () => reject(open.error);
+}), payload);
+const ready = async () => page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+
+// 2. Online once: the service worker installs and the bundle is synced; then the permit is stored.
+await page.goto(`${base}/wallet/`);
+await ready();
+assert.equal(await page.isVisible('#empty'), true, 'an empty wallet says so');
+assert.equal(await page.getAttribute('html', 'lang'), 'km', 'the first language is the browser\'s (navigator.languages)');
+assert.equal(await page.textContent('#empty'), 'មិនទាន់មានលិខិតអនុញ្ញាតក្នុងទូរស័ព្ទនេះទេ');
+assert.equal(await page.evaluate(() => document.querySelector('#receive').open), true, 'an empty wallet offers to receive');
+await page.evaluate(() => navigator.serviceWorker.ready);
+await page.reload();
+await ready();
+assert.ok(await page.evaluate(() => !!navigator.serviceWorker.controller), 'the service worker controls the page');
+assert.ok(await page.evaluate(() => new Promise((resolve) => {
+  const open = indexedDB.open('dwp-wallet', 1);
+  open.onsuccess = () => {
+    const req = open.result.transaction('wallet').objectStore('wallet').get('registry');
+    req.onsuccess = () => resolve(!!req.result?.bundle);
+  };
+})), 'the registry bundle was synced');
+await seed(valid.payload);
+
+// 3. Offline, registry stopped: the card and the QR code.
+server.kill('SIGKILL');
+await context.setOffline(true);
+await page.reload();
+await ready();
+await page.selectOption('#lang', 'en');
+await page.waitForSelector('#card:not([hidden])');
+assert.equal(await page.textContent('#card-name'), 'AUNG KYAW MIN');
+assert.equal(await page.textContent('#card-native'), nativeName);
+const field = (k) => page.textContent(`#fields dd[data-field="${k}"]`);
+assert.equal(await field('permitNumber'), 'WP-2569-21-000201');
+assert.equal(await field('employer'), 'Eastern Seaboard Auto Parts Co., Ltd.');
+assert.match(await field('workplace'), /Rayong · ESIE/);
+assert.match(await field('occupation'), /Machinery Mechanics/);
+const days = Math.floor((Date.parse(sample.validUntil) - Date.now()) / 86_400_000);
+assert.match(await field('validity'), new RegExp(`${days} days left`), 'validity with the days remaining');
+assert.match(await page.textContent('#status-seen'), /^Status last checked /, 'when the status was last seen');
+assert.equal(await page.isVisible('#warnings'), false, 'a valid permit far from expiry has no warning');
+assert.match(await page.textContent('#countdown'), /^New code in ([1-9]|[12][0-9]|30) s$/);
+const qr = await page.$('#qr');
+assert.equal(await qr.getAttribute('role'), 'img');
+assert.equal(await qr.getAttribute('aria-label'), 'QR code of work permit WP-2569-21-000201, for the inspector to scan');
+const box = await qr.boundingBox();
+assert.ok(box.width >= 300 && box.width <= 360, `the QR code is large (${box.width} px of 360)`);
+const shot = await qr.screenshot({ path: path.join(artifacts, 'wallet-qr.png') });
+const [decoded] = await readBarcodes(new Blob([shot]), { formats: ['QRCode'], tryHarder: true });
+assert.equal(decoded?.text, valid.payload, 'the QR code on the screen decodes to the payload');
+assert.equal(decoded.ecLevel, 'Q', 'error correction Q');
+const version = Number(await qr.getAttribute('data-version'));
+const width = await page.evaluate(() => document.documentElement.scrollWidth);
+assert.ok(width <= 360, `no horizontal scrolling at 360 px (${width})`);
+
+// 4. Every language, with its own script and font, offline.
+const expected = {
+  th: ['ใบอนุญาตทำงานของฉัน', 'คิวอาร์โค้ดใบอนุญาตทำงานเลขที่ WP-2569-21-000201'],
+  en: ['My work permit', 'QR code of work permit WP-2569-21-000201'],
+  my: ['ကျွန်ုပ်၏ အလုပ်လုပ်ကိုင်ခွင့်လက်မှတ်', 'အလုပ်လုပ်ကိုင်ခွင့်လက်မှတ် WP-2569-21-000201 ၏ QR ကုဒ်'],
+  lo: ['ໃບອະນຸຍາດເຮັດວຽກຂອງຂ້ອຍ', 'ລະຫັດ QR ຂອງໃບອະນຸຍາດເຮັດວຽກເລກທີ WP-2569-21-000201'],
+  km: ['លិខិតអនុញ្ញាតការងាររបស់ខ្ញុំ', 'កូដ QR នៃលិខិតអនុញ្ញាតការងារលេខ WP-2569-21-000201'],
+};
+for (const [lang, [title, qrLabel]] of Object.entries(expected)) {
+  await page.selectOption('#lang', lang);
+  assert.equal(await page.getAttribute('html', 'lang'), lang);
+  assert.equal(await page.textContent('h1'), title, `${lang}: title`);
+  assert.ok((await qr.getAttribute('aria-label')).includes(qrLabel), `${lang}: the QR code's label`);
+  if (lang !== 'en') assert.doesNotMatch(await field('validity'), /[A-Za-z]/, `${lang}: dates without English month names`);
+  await page.evaluate(() => document.fonts.ready);
+  await page.screenshot({ path: path.join(artifacts, `wallet-${lang}.png`), fullPage: true });
+}
+const fonts = await page.evaluate(async () => {
+  const out = {};
+  for (const [family, sample] of [['Noto Sans Myanmar', 'က'], ['Noto Sans Lao', 'ກ'], ['Noto Sans Khmer', 'ក'], ['Noto Sans Thai', 'ก']]) {
+    await document.fonts.load(`16px "${family}"`, sample);
+    const faces = [...document.fonts].filter((f) => f.family.replace(/"/g, '') === family);
+    out[family] = { check: document.fonts.check(`16px "${family}"`, sample), status: faces.map((f) => f.status) };
+  }
+  return out;
+});
+for (const [family, f] of Object.entries(fonts)) {
+  assert.ok(f.check && f.status.length === 1 && f.status[0] === 'loaded', `${family} loaded offline: ${JSON.stringify(f)}`);
+}
+
+// 5. Large text, remembered across a reload.
+await page.selectOption('#lang', 'my');
+const before = await page.evaluate(() => parseFloat(getComputedStyle(document.querySelector('#fields dd')).fontSize));
+await page.click('#large');
+const after = await page.evaluate(() => parseFloat(getComputedStyle(document.querySelector('#fields dd')).fontSize));
+assert.ok(after >= before * 1.3, `large text (${before} → ${after} px)`);
+await page.reload();
+await ready();
+assert.equal(await page.getAttribute('#large', 'aria-pressed'), 'true', 'large text is remembered');
+assert.equal(await page.getAttribute('html', 'lang'), 'my', 'the language is remembered');
+await page.screenshot({ path: path.join(artifacts, 'wallet-my-large.png'), fullPage: true });
+await page.click('#large');
+
+// 6. Warnings: the revoked permit (from the synced bundle), and a phone clock behind the registry's.
+await seed(revoked.payload);
+await page.selectOption('#lang', 'en');
+await page.evaluate(() => window.dwpWallet.reload());
+assert.equal(await page.textContent('#warnings li[data-warning="revoked"]'), 'REVOKED — The permit has been revoked.');
+await page.screenshot({ path: path.join(artifacts, 'wallet-revoked-en.png'), fullPage: true });
+await seed(valid.payload);
+await page.evaluate(() => new Promise((resolve) => {
+  const open = indexedDB.open('dwp-wallet', 1);
+  open.onsuccess = () => {
+    const store = open.result.transaction('wallet', 'readwrite').objectStore('wallet');
+    const req = store.get('registry');
+    req.onsuccess = () => {
+      // The registry was last seen three hours after the phone's now: the phone's clock is behind.
+      const r = req.result;
+      store.put({ ...r, registryTime: Date.now() + 3 * 3600_000, localTime: Date.now() + 3 * 3600_000 }, 'registry').onsuccess = resolve;
+    };
+  };
+}));
+await page.reload();
+await ready();
+assert.match(await page.textContent('#warnings li[data-warning="clock"]'), /^This phone's clock is 3 h away from the registry's time/);
+assert.equal(await page.$('#warnings li[data-warning="revoked"]'), null);
+
+await context.close();
+clearTimeout(deadline);
+assert.deepEqual(errors, [], 'no error in the page');
+const sizes = JSON.parse(fs.readFileSync(path.join(web, 'dist/build.json'), 'utf8'));
+console.log(`wallet: card and QR (version ${version}, Q) offline at 360×780; QR decodes to the payload; th en my lo km rendered; fonts ${Object.keys(fonts).join(', ')} loaded offline`);
+console.log(`wallet: offline download ${sizes.wallet.offlineBytes} bytes (wallet.js ${sizes.wallet.walletJsBytes}, fonts ${sizes.fontTotalBytes}); screenshots in ${path.relative(root, artifacts)}`);
+fs.rmSync(tmp, { recursive: true, force: true });
