@@ -1,24 +1,13 @@
-// The wallet's OpenID4VCI client in node, against a registry double on loopback that speaks the
-// shapes of the pre-authorized code flow: the key proof is a JWT signed with a non-extractable
+// The wallet's OpenID4VCI client in node, against a registry double on loopback
+// (issuer-double.mjs) that speaks the shapes of the pre-authorized code flow: the key proof is a JWT signed with a non-extractable
 // WebCrypto Ed25519 key and verified here with node's WebCrypto; each request's form and body are
 // checked; refusals come back as the wallet's error codes.
-import http from 'node:http';
 import assert from 'node:assert/strict';
 import { webcrypto as crypto } from 'node:crypto';
-import { NAMES, ReceiveError, generateDeviceKey, parseOfferLink, proofJwt, receive } from '../wallet/oid4vci.js';
+import { ReceiveError, generateDeviceKey, parseOfferLink, proofJwt, receive } from '../wallet/oid4vci.js';
+import { decodeJwt, startIssuerDouble, verifyJwt } from './issuer-double.mjs';
 
 const fromB64url = (s) => Buffer.from(s, 'base64url');
-const decodeJwt = (jwt) => {
-  const [h, c, s] = jwt.split('.');
-  return { header: JSON.parse(fromB64url(h)), claims: JSON.parse(fromB64url(c)), input: `${h}.${c}`, signature: fromB64url(s) };
-};
-
-async function verifyJwt(jwt) {
-  const { header, claims, input, signature } = decodeJwt(jwt);
-  const key = await crypto.subtle.importKey('jwk', header.jwk, { name: 'Ed25519' }, false, ['verify']);
-  const ok = await crypto.subtle.verify('Ed25519', key, signature, new TextEncoder().encode(input));
-  return { ok, header, claims };
-}
 
 // 1. The proof JWT on its own.
 const keys = await generateDeviceKey(crypto);
@@ -47,43 +36,8 @@ for (const bad of ['', 'hello', 'https://r.test/wallet/', 'openid-credential-off
 
 // 3. The flow against a registry double.
 const PAYLOAD = 'DWP1:6BF-TEST';
-const seen = [];
-let validTxCode = '493817';
-const server = http.createServer(async (req, res) => {
-  let body = '';
-  for await (const chunk of req) body += chunk;
-  seen.push({ method: req.method, url: req.url, headers: req.headers, body });
-  const send = (status, doc) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(JSON.stringify(doc)); };
-  const issuer = `http://127.0.0.1:${server.address().port}`;
-  if (req.url === '/offers/abc') {
-    return send(200, { credential_issuer: issuer, credential_configuration_ids: ['DWP_WorkPermit_v1'],
-      grants: { [NAMES.grant]: { 'pre-authorized_code': 'pac-1', tx_code: { input_mode: 'numeric', length: 6 } } } });
-  }
-  if (req.url === '/.well-known/openid-credential-issuer') {
-    return send(200, { credential_issuer: issuer, credential_endpoint: `${issuer}/oid4vci/credential`, nonce_endpoint: `${issuer}/oid4vci/nonce` });
-  }
-  if (req.url === '/.well-known/oauth-authorization-server') return send(200, { issuer, token_endpoint: `${issuer}/oid4vci/token` });
-  if (req.url === '/oid4vci/token' && req.method === 'POST') {
-    const form = new URLSearchParams(body);
-    if (form.get('grant_type') !== NAMES.grant || form.get('pre-authorized_code') !== 'pac-1' || form.get('tx_code') !== validTxCode) {
-      return send(400, { error: 'invalid_grant' });
-    }
-    return send(200, { access_token: 'at-1', token_type: 'Bearer', expires_in: 300 });
-  }
-  if (req.url === '/oid4vci/nonce' && req.method === 'POST') return send(200, { c_nonce: 'nonce-7' });
-  if (req.url === '/oid4vci/credential' && req.method === 'POST') {
-    if (req.headers.authorization !== 'Bearer at-1') return send(401, { error: 'invalid_token' });
-    const doc = JSON.parse(body);
-    const proof = await verifyJwt(doc.proof.jwt);
-    if (doc.credential_configuration_id !== 'DWP_WorkPermit_v1' || doc.proof.proof_type !== 'jwt' || !proof.ok
-      || proof.claims.nonce !== 'nonce-7' || proof.claims.aud !== issuer) return send(400, { error: 'invalid_proof' });
-    return send(200, { credentials: [{ credential: { type: ['VerifiableCredential', 'WorkPermitCredential'] } }], dwp_payload: PAYLOAD });
-  }
-  send(404, { error: 'not_found' });
-});
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const base = `http://127.0.0.1:${server.address().port}`;
-const link = `openid-credential-offer://?credential_offer_uri=${encodeURIComponent(`${base}/offers/abc`)}`;
+const double = await startIssuerDouble({ payload: PAYLOAD, txCode: '493817' });
+const { base, seen, link } = double;
 const env = { fetch, crypto, now: () => 1_795_000_000_000 };
 
 const got = await receive(env, link, '493817', keys);
@@ -104,6 +58,6 @@ const code = async (promise) => { try { await promise; return 'no error'; } catc
 assert.equal(await code(receive(env, link, '000000', keys)), 'refused', 'a wrong tx_code');
 assert.equal(await code(receive(env, link, '', keys)), 'tx_code_missing', 'the offer asks for a tx_code');
 assert.equal(await code(receive(env, `openid-credential-offer://?credential_offer_uri=${encodeURIComponent(`${base}/offers/none`)}`, '1', keys)), 'server');
-server.close();
+await double.close();
 assert.equal(await code(receive(env, link, '493817', keys)), 'network', 'the registry is unreachable');
 console.log(`oid4vci: proof JWT verified by node's WebCrypto; the pre-authorized code flow in 6 requests; refusals named`);

@@ -13,6 +13,8 @@ import readline from 'node:readline';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { prepareZXingModule, readBarcodes } from 'zxing-wasm/reader';
+import { WALLET } from '../wallet/i18n.js';
+import { startIssuerDouble } from './issuer-double.mjs';
 
 const web = path.resolve(import.meta.dirname, '..');
 const root = path.resolve(web, '..');
@@ -52,6 +54,9 @@ const nativeName = 'အောင်ကျော်မင်း';
 const valid = await call('POST', '/v1/permits', reg, { ...sample, permitNumber: 'WP-2569-21-000201', worker: { ...sample.worker, nativeName } });
 const revoked = await call('POST', '/v1/permits', reg, { ...sample, permitNumber: 'WP-2569-21-000202' });
 await call('POST', `/v1/permits/${revoked.id}/revoke`, reg, { reason: 'fraudulent application' });
+// A permit with 20 days left (its validity starts on the sample's first day, as every permit here).
+const soon = new Date(Date.now() + 20.5 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
+const expiring = await call('POST', '/v1/permits', reg, { ...sample, permitNumber: 'WP-2569-21-000203', validUntil: soon });
 
 const context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
   executablePath: browserPath, headless: true, viewport: { width: 360, height: 780 }, deviceScaleFactor: 2, locale: 'km-KH',
@@ -78,6 +83,39 @@ assert.equal(await page.isVisible('#empty'), true, 'an empty wallet says so');
 assert.equal(await page.getAttribute('html', 'lang'), 'km', 'the first language is the browser\'s (navigator.languages)');
 assert.equal(await page.textContent('#empty'), 'មិនទាន់មានលិខិតអនុញ្ញាតក្នុងទូរស័ព្ទនេះទេ');
 assert.equal(await page.evaluate(() => document.querySelector('#receive').open), true, 'an empty wallet offers to receive');
+
+// Receive over OpenID4VCI from a double of the registry's issuer (issuer-double.mjs): the key is made by
+// Chromium's WebCrypto, the proof verified by the double, the payload stored in IndexedDB.
+const double = await startIssuerDouble({ payload: valid.payload, txCode: '493817' });
+await page.fill('#offer', double.link);
+await page.fill('#tx-code', '000000');
+await page.click('#receive-button');
+await page.waitForSelector('#receive-status[data-kind="error"]');
+assert.equal(await page.textContent('#receive-status'), WALLET.km.err_refused, 'a wrong code is refused in Khmer');
+await page.fill('#tx-code', '493817');
+await page.click('#receive-button');
+await page.waitForSelector('#receive-status[data-kind="done"]', { timeout: 15_000 });
+await page.waitForSelector('#card:not([hidden])');
+assert.equal(await page.textContent('#card-name'), 'AUNG KYAW MIN', 'the received permit is shown');
+assert.equal(double.proofs.length, 1, 'one key proof, verified by the issuer');
+assert.equal(double.proofs[0].header.jwk.crv, 'Ed25519');
+const stored = await page.evaluate(() => new Promise((resolve) => {
+  const open = indexedDB.open('dwp-wallet', 1);
+  open.onsuccess = () => {
+    const store = open.result.transaction('wallet').objectStore('wallet');
+    const key = store.get('deviceKey');
+    const permit = store.get('permit');
+    permit.onsuccess = () => resolve({
+      payload: permit.result?.payload, credential: !!permit.result?.credential,
+      algorithm: key.result?.privateKey?.algorithm?.name, extractable: key.result?.privateKey?.extractable,
+    });
+  };
+}));
+assert.deepEqual(stored, { payload: valid.payload, credential: true, algorithm: 'Ed25519', extractable: false },
+  'the credential, its payload and a non-extractable Ed25519 key are in IndexedDB');
+await page.screenshot({ path: path.join(artifacts, 'wallet-received-km.png'), fullPage: true });
+await double.close();
+
 await page.evaluate(() => navigator.serviceWorker.ready);
 await page.reload();
 await ready();
@@ -172,6 +210,14 @@ await page.selectOption('#lang', 'en');
 await page.evaluate(() => window.dwpWallet.reload());
 assert.equal(await page.textContent('#warnings li[data-warning="revoked"]'), 'REVOKED — The permit has been revoked.');
 await page.screenshot({ path: path.join(artifacts, 'wallet-revoked-en.png'), fullPage: true });
+await seed(expiring.payload);
+await page.evaluate(() => window.dwpWallet.reload());
+assert.equal(await page.textContent('#warnings li[data-warning="expiry"]'), 'Your permit expires in 20 days: renew it at the service centre.');
+assert.match(await field('validity'), / · 20 days left$/);
+await page.selectOption('#lang', 'lo');
+assert.equal(await page.textContent('#warnings li[data-warning="expiry"]'), 'ໃບອະນຸຍາດຈະໝົດອາຍຸໃນ 20 ມື້ ກະລຸນາຕໍ່ອາຍຸທີ່ສູນບໍລິການ');
+await page.screenshot({ path: path.join(artifacts, 'wallet-expiring-lo.png'), fullPage: true });
+await page.selectOption('#lang', 'en');
 await seed(valid.payload);
 await page.evaluate(() => new Promise((resolve) => {
   const open = indexedDB.open('dwp-wallet', 1);
