@@ -40,6 +40,7 @@ for await (const line of readline.createInterface({ input: server.stdout })) {
   if (t) { admin = t[1]; break; }
 }
 assert.ok(base && admin, 'the registry started');
+process.on('exit', () => server.kill('SIGKILL'));
 const call = async (method, url, token, body) => {
   const resp = await fetch(base + url, {
     method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -158,6 +159,20 @@ const [decoded] = await readBarcodes(new Blob([shot]), { formats: ['QRCode'], tr
 assert.equal(decoded?.text, valid.payload, 'the QR code on the screen decodes to the payload');
 assert.equal(decoded.ecLevel, 'Q', 'error correction Q');
 const version = Number(await qr.getAttribute('data-version'));
+// The quiet zone: 4 white modules on every side, then the finder pattern's dark corner.
+const zone = await page.evaluate((v) => {
+  const c = document.getElementById('qr');
+  const modules = 17 + 4 * v + 8;
+  const scale = c.width / modules;
+  const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  const dark = (x, y) => px[4 * (y * c.width + x)] < 128;
+  let border = 0;
+  for (let y = 0; y < c.height; y++) for (let x = 0; x < c.width; x++) {
+    if ((x < 4 * scale || y < 4 * scale || x >= c.width - 4 * scale || y >= c.height - 4 * scale) && dark(x, y)) border++;
+  }
+  return { whole: Number.isInteger(scale), border, corner: dark(4 * scale, 4 * scale) };
+}, version);
+assert.deepEqual(zone, { whole: true, border: 0, corner: true }, 'a quiet zone of exactly 4 modules');
 const width = await page.evaluate(() => document.documentElement.scrollWidth);
 assert.ok(width <= 360, `no horizontal scrolling at 360 px (${width})`);
 
@@ -235,6 +250,16 @@ await page.reload();
 await ready();
 assert.match(await page.textContent('#warnings li[data-warning="clock"]'), /^This phone's clock is 3 h away from the registry's time/);
 assert.equal(await page.$('#warnings li[data-warning="revoked"]'), null);
+
+// 7. The QR code is drawn again at each 30-second boundary, the countdown running down to it.
+await page.clock.install();
+await page.reload();
+await ready();
+const epoch = Number(await page.getAttribute('#qr', 'data-epoch'));
+const left = Number((await page.textContent('#countdown')).match(/\d+/)[0]);
+await page.clock.runFor((left + 1) * 1000);
+assert.equal(Number(await page.getAttribute('#qr', 'data-epoch')), epoch + 1, 'a new code after the countdown');
+assert.match(await page.textContent('#countdown'), /^New code in (29|30) s$/);
 
 await context.close();
 clearTimeout(deadline);
