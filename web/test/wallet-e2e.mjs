@@ -1,10 +1,13 @@
 // The wallet page in a real browser (Debian's Chromium driven by playwright-core) at 360×780, offline:
-// a registry issues a permit and revokes a second one; the wallet is loaded once online (its service
-// worker caches it, it syncs the registry's bundle), a permit payload is put in its IndexedDB, the
-// registry is stopped and the browser put offline. After a reload the card and the QR code show;
-// the QR code in a screenshot decodes (zxing-wasm, in node) to the payload; every language is
-// rendered with its self-hosted font; the revoked permit and a wrong clock are warned about.
-// Screenshots are saved in web/test/artifacts/.
+// a registry issues a permit, revokes a second and issues a third with 20 days left; the wallet is
+// loaded once online in Khmer (the browser's language), receives the first permit over OpenID4VCI from
+// a loopback double of the issuer, caches itself (service worker) and syncs the registry's bundle; a
+// permit payload is put in its IndexedDB, the registry is stopped and the browser put offline. After a
+// reload the card and the QR code show; the QR code in a screenshot decodes (zxing-wasm, in node) to
+// the payload, at error correction Q with a 4-module quiet zone, and is redrawn every 30 s; every
+// language is rendered with its self-hosted font; large text is remembered; a browser without Ed25519
+// is told so; the revoked permit, the near expiry and a wrong clock are warned about. Screenshots are
+// saved in web/test/artifacts/.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -218,6 +221,17 @@ assert.equal(await page.getAttribute('#large', 'aria-pressed'), 'true', 'large t
 assert.equal(await page.getAttribute('html', 'lang'), 'my', 'the language is remembered');
 await page.screenshot({ path: path.join(artifacts, 'wallet-my-large.png'), fullPage: true });
 await page.click('#large');
+
+// A browser without Ed25519 in WebCrypto is told so, and cannot start receiving.
+const bare = await context.newPage();
+await bare.addInitScript(() => {
+  crypto.subtle.generateKey = () => Promise.reject(new DOMException('Algorithm: Unrecognized name', 'NotSupportedError'));
+});
+await bare.goto(`${base}/wallet/`);
+await bare.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+assert.equal(await bare.$eval('#no-ed25519', (e) => !e.hidden && e.textContent), WALLET.my.noEd25519, 'no Ed25519: said plainly');
+assert.equal(await bare.$eval('#receive-button', (e) => e.disabled), true, 'no Ed25519: no receiving');
+await bare.close();
 
 // 6. Warnings: the revoked permit (from the synced bundle), and a phone clock behind the registry's.
 await seed(revoked.payload);
