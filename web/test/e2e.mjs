@@ -123,6 +123,10 @@ for (const [i, feed] of feeds.entries()) {
     assert.equal(await page.getAttribute('html', 'lang'), other);
     await page.screenshot({ path: path.join(artifacts, `${reason}-${other}.png`), fullPage: true });
   }
+  // The fonts of the four scripts, served by the page's service worker with no network.
+  const fonts = await page.evaluate(async () => Promise.all([['Noto Sans Myanmar', 'က'], ['Noto Sans Lao', 'ກ'], ['Noto Sans Khmer', 'ក'], ['Noto Sans Thai', 'ก']]
+    .map(async ([family, sample]) => (await document.fonts.load(`16px "${family}"`, sample)).length === 1 && document.fonts.check(`16px "${family}"`, sample))));
+  assert.deepEqual(fonts, [true, true, true, true], `${reason}: the self-hosted fonts load offline`);
   const timing = await page.evaluate((payload) => {
     window.dwpTimings.length = 0;
     for (let k = 0; k < 101; k++) window.dwpCheck(payload);

@@ -17,6 +17,7 @@ import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { prepareZXingModule, readBarcodes } from 'zxing-wasm/reader';
 import { WALLET } from '../wallet/i18n.js';
+import { encode } from '../wallet/qr.js';
 import { startIssuerDouble } from './issuer-double.mjs';
 
 const web = path.resolve(import.meta.dirname, '..');
@@ -62,8 +63,24 @@ await call('POST', `/v1/permits/${revoked.id}/revoke`, reg, { reason: 'fraudulen
 const soon = new Date(Date.now() + 20.5 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
 const expiring = await call('POST', '/v1/permits', reg, { ...sample, permitNumber: 'WP-2569-21-000203', validUntil: soon });
 
+// The issuer double, and its offer's QR code as the camera's feed (.y4m: a white 640×480 I420 frame).
+const double = await startIssuerDouble({ payload: valid.payload, txCode: '493817' });
+const offerQr = encode(double.link);
+const scale = Math.floor(440 / (offerQr.size + 8));
+const luma = Buffer.alloc(640 * 480, 255);
+for (let r = 0; r < offerQr.size; r++) for (let c = 0; c < offerQr.size; c++) {
+  if (!offerQr.dark(r, c)) continue;
+  for (let y = 0; y < scale; y++) luma.fill(0, (20 + (r + 4) * scale + y) * 640 + 100 + (c + 4) * scale, (20 + (r + 4) * scale + y) * 640 + 100 + (c + 5) * scale);
+}
+const chroma = Buffer.alloc(320 * 240, 128);
+const frame = Buffer.concat([Buffer.from('FRAME\n'), luma, chroma, chroma]);
+const feed = path.join(tmp, 'offer.y4m');
+fs.writeFileSync(feed, Buffer.concat([Buffer.from('YUV4MPEG2 W640 H480 F10:1 Ip A1:1 C420jpeg\n'), frame, frame]));
+
 const context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
   executablePath: browserPath, headless: true, viewport: { width: 360, height: 780 }, deviceScaleFactor: 2, locale: 'km-KH',
+  permissions: ['camera'],
+  args: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${feed}`],
 });
 const page = context.pages()[0] || (await context.newPage());
 const errors = [];
@@ -88,10 +105,12 @@ assert.equal(await page.getAttribute('html', 'lang'), 'km', 'the first language 
 assert.equal(await page.textContent('#empty'), 'មិនទាន់មានលិខិតអនុញ្ញាតក្នុងទូរស័ព្ទនេះទេ');
 assert.equal(await page.evaluate(() => document.querySelector('#receive').open), true, 'an empty wallet offers to receive');
 
-// Receive over OpenID4VCI from a double of the registry's issuer (issuer-double.mjs): the key is made by
-// Chromium's WebCrypto, the proof verified by the double, the payload stored in IndexedDB.
-const double = await startIssuerDouble({ payload: valid.payload, txCode: '493817' });
-await page.fill('#offer', double.link);
+// Receive over OpenID4VCI from a double of the registry's issuer (issuer-double.mjs): the offer's QR code
+// is read from the camera, the key is made by Chromium's WebCrypto, the proof verified by the double,
+// the payload stored in IndexedDB.
+await page.click('#scan-offer');
+await page.waitForFunction((link) => document.getElementById('offer').value === link, double.link, { timeout: 60_000 });
+assert.equal(await page.evaluate(() => document.activeElement.id), 'tx-code', 'after the scan, the code is asked for');
 await page.fill('#tx-code', '000000');
 await page.click('#receive-button');
 await page.waitForSelector('#receive-status[data-kind="error"]');
