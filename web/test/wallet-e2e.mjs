@@ -98,8 +98,9 @@ const seed = (payload) => page.evaluate((p) => new Promise((resolve, reject) => 
 const ready = async () => page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
 
 // 2. Online once: the service worker installs and the bundle is synced; then the permit is stored.
-await page.goto(`${base}/wallet/`);
+await page.goto(`${base}/wallet`);
 await ready();
+assert.equal(new URL(page.url()).pathname, '/wallet/', 'the address without its slash is given one');
 assert.equal(await page.isVisible('#empty'), true, 'an empty wallet says so');
 assert.equal(await page.getAttribute('html', 'lang'), 'km', 'the first language is the browser\'s (navigator.languages)');
 assert.equal(await page.textContent('#empty'), 'មិនទាន់មានលិខិតអនុញ្ញាតក្នុងទូរស័ព្ទនេះទេ');
