@@ -17,7 +17,7 @@ const EXPIRY_WARNING_DAYS = 30;
 const CLOCK_TOLERANCE_MS = 10 * 60 * 1000;
 const $ = (id) => document.getElementById(id);
 let lang = pickLanguage(localStorage.getItem(LANG_KEY), navigator.languages);
-let state = { permit: null, fields: null, deviceKey: null, registry: null, verdict: null };
+let state = { permit: null, fields: null, deviceKey: null, registry: null, verifier: null, verdict: null };
 let shownEpoch = null;
 
 // A text of the wallet in the reader's language (the wallet's own table, else the verifier page's).
@@ -87,7 +87,8 @@ function renderCard() {
     dd.dataset.field = key;
     dl.append(dt, dd);
   }
-  const asOf = state.registry ? statusAsOf() : null;
+  const secs = state.verifier?.statusAsOf();
+  const asOf = secs != null ? secs * 1000 : null;
   $('status-seen').textContent = asOf != null
     ? t('statusSeen', { date: formatDate(asOf, true), age: ageLabel(lang, (now - asOf) / 1000) }) : t('statusNever');
   const warn = $('warnings');
@@ -100,15 +101,6 @@ function renderCard() {
   }
   warn.hidden = !warn.children.length;
   $('qr').setAttribute('aria-label', t('qrLabel', { number: p.permitNumber }));
-}
-
-function statusAsOf() {
-  try {
-    const secs = new WasmVerifier(state.registry.bundle, undefined).statusAsOf();
-    return secs != null ? secs * 1000 : null;
-  } catch (_) {
-    return null;
-  }
 }
 
 // Every second: the countdown; at each 30 s boundary, a new QR code.
@@ -149,11 +141,14 @@ function showPermit(record) {
   state.permit = record;
   state.fields = record ? JSON.parse(decodePermit(record.payload)) : null;
   state.verdict = null;
-  if (record && state.registry) {
+  state.verifier = null;
+  if (state.registry) {
     try {
-      const v = new WasmVerifier(state.registry.bundle, undefined);
-      state.verdict = JSON.parse(v.verify(record.payload, 'employer', Math.floor(nowMs() / 1000)));
+      state.verifier = new WasmVerifier(state.registry.bundle, undefined);
     } catch (_) { /* a bundle that no longer loads: no status warning, and "status not checked" */ }
+  }
+  if (record && state.verifier) {
+    state.verdict = JSON.parse(state.verifier.verify(record.payload, 'employer', Math.floor(nowMs() / 1000)));
   }
   shownEpoch = null;
   renderCard();
@@ -166,8 +161,10 @@ async function sync() {
     const sent = nowMs();
     const resp = await fetch(BUNDLE_URL, { cache: 'no-store' });
     if (!resp.ok) return;
-    const bundle = await resp.text();
+    let bundle = await resp.text();
     new WasmVerifier(bundle, undefined); // refuse a bundle that does not verify
+    // An older bundle than the one held (a rollback) is refused; the registry's clock is still read.
+    if (state.verifier && state.verifier.checkUpdate(bundle)) bundle = state.registry.bundle;
     const date = Date.parse(resp.headers.get('date') || '');
     const localTime = (sent + nowMs()) / 2;
     state.registry = { bundle, registryTime: Number.isFinite(date) ? date : localTime, localTime };
