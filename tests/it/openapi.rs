@@ -451,6 +451,8 @@ fn scenario(s: &Server, api: &Api) {
     }
     let page = run.get("/verify/", "/verify/", None);
     assert!(page.status == 200 || page.code() == "not_found", "{}", page.body);
+    let wallet = run.get("/wallet/", "/wallet/", None);
+    assert!(wallet.status == 200 || wallet.code() == "not_found", "{}", wallet.body);
 
     // Every secured operation: no token, a token that is not one, and every role it does not admit.
     let ids =
@@ -477,10 +479,12 @@ fn scenario(s: &Server, api: &Api) {
     }
 }
 
-/// The registry on `engine`, its verifier page built (an `index.html`) or not.
+/// The registry on `engine`, its verifier and wallet pages built (an `index.html` each) or not.
 fn registry(engine: Engine, page: bool) -> (Server, tempfile::TempDir) {
     let web = tempfile::tempdir().expect("tempdir");
     std::fs::write(web.path().join("index.html"), "<!doctype html><title>verify</title>").expect("index.html");
+    std::fs::create_dir(web.path().join("wallet")).expect("wallet dir");
+    std::fs::write(web.path().join("wallet/index.html"), "<!doctype html><title>wallet</title>").expect("index.html");
     let dir = if page { web.path().to_path_buf() } else { web.path().join("absent") };
     let env = vec![("DWP_WEB_DIR".to_string(), dir.display().to_string())];
     (Server::start_opts(engine, Opts { env, ..Opts::default() }), web)

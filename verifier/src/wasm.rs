@@ -6,6 +6,8 @@ use serde_json::{Value, json};
 use wasm_bindgen::prelude::*;
 
 use crate::bundle::Bundle;
+use crate::codec;
+use crate::i18n;
 use crate::multikey;
 use crate::report;
 use crate::time::UnixTime;
@@ -89,4 +91,21 @@ pub fn run_vector(vector_json: &str) -> String {
 pub fn age_text(as_of: f64, now: f64) -> String {
     let (en, th) = report::age_text(UnixTime(as_of as i64), UnixTime(now as i64));
     json!([en, th]).to_string()
+}
+
+/// Every verdict text in the five languages ([`crate::i18n::all_texts`]), as JSON.
+#[wasm_bindgen(js_name = reasonTexts)]
+pub fn reason_texts() -> String {
+    i18n::all_texts().to_string()
+}
+
+/// The displayable fields of a payload, decoded but not verified (the wallet shows the permit it
+/// received from the registry), as JSON; names of the issuer are not resolved (`null`).
+///
+/// # Errors
+/// The payload does not decode: the detail code (`prefix`, `base45`, `cbor`, …), never its content.
+#[wasm_bindgen(js_name = decodePermit)]
+pub fn decode_permit(payload: &str) -> Result<String, JsError> {
+    let signed = codec::decode(payload.trim()).map_err(|e| JsError::new(e.detail()))?;
+    Ok(verify::display_fields(&signed, None, None).to_string())
 }

@@ -1,8 +1,8 @@
 // The verifier page: scans a permit's QR code with the camera (or reads a photo or pasted text) and
 // verifies it offline with dwp-verifier compiled to WebAssembly — the same code as the command line.
-import init, { WasmVerifier, ageText } from '../build/pkg/dwp_verifier.js';
+import init, { WasmVerifier } from '../build/pkg/dwp_verifier.js';
 import { BarcodeDetector, setZXingModuleOverrides } from 'barcode-detector/pure';
-import { label } from './i18n.js';
+import { LANGUAGES, ageLabel, formatDate as formatDateIn, label, pickLanguage } from './i18n.js';
 
 if (!location.pathname.endsWith('/') && !location.pathname.endsWith('.html')) {
   location.replace(location.pathname + '/' + location.search);
@@ -15,7 +15,7 @@ const params = new URLSearchParams(location.search);
 const policy = params.get('policy') || 'inspector';
 const POLICIES = ['inspector', 'employer', 'immigration'];
 const $ = (id) => document.getElementById(id);
-let lang = localStorage.getItem(LANG_KEY) || 'th';
+let lang = pickLanguage(localStorage.getItem(LANG_KEY), navigator.languages);
 let verifier = null;
 let lastVerdict = null;
 window.dwpTimings = [];
@@ -29,14 +29,11 @@ const detector = new BarcodeDetector({ formats: ['qr_code'] });
 const nowSecs = () => Math.floor(Date.now() / 1000);
 
 function formatDate(secs, withTime) {
-  const opts = { timeZone: 'Asia/Bangkok', dateStyle: 'medium', ...(withTime ? { timeStyle: 'short' } : {}) };
-  const locale = lang === 'th' ? 'th-TH-u-ca-buddhist' : 'en-GB';
-  return new Intl.DateTimeFormat(locale, opts).format(new Date(secs * 1000));
+  return formatDateIn(lang, secs * 1000, withTime);
 }
 
 function age(secs) {
-  const [en, th] = JSON.parse(ageText(secs, nowSecs()));
-  return lang === 'th' ? th : en;
+  return ageLabel(lang, nowSecs() - secs);
 }
 
 function applyLabels() {
@@ -82,8 +79,8 @@ function render(v) {
   box.className = `verdict ${CLASSES[v.valid ? 'valid' : v.reason] || 'bad'}`;
   box.dataset.reason = v.valid ? 'valid' : v.reason;
   // Titles and sentences come with the verdict, keyed by its reason code (dwp-verifier's report).
-  $('verdict-title').textContent = v.title?.[lang] || v.title?.en || label(lang, 'rejected');
-  $('verdict-reason').textContent = v.message?.[lang] || v.message?.en || '';
+  $('verdict-title').textContent = v.title?.[lang] ?? label(lang, 'rejected');
+  $('verdict-reason').textContent = v.message?.[lang] ?? '';
   const asOf = v.statusAsOf != null ? Date.parse(v.statusAsOf) / 1000 : null;
   $('verdict-status').textContent = asOf != null
     ? label(lang, 'statusAsOf', { date: formatDate(asOf, true), age: age(asOf) }) : '';
@@ -98,7 +95,7 @@ function render(v) {
       ['employer', `${p.employer.name} (${p.employer.juristicId})`],
       ['workplace', `${lang === 'th' ? p.workplace.provinceName.th : p.workplace.provinceName.en}${p.workplace.industrialEstate ? ` · ${p.workplace.industrialEstate}` : ''}`],
       ['occupation', `${p.occupation.title} (${p.occupation.isco08})`],
-      ['validity', `${formatDate(Date.parse(p.validFrom) / 1000, true)} ${label(lang, 'to')} ${formatDate(Date.parse(p.validUntil) / 1000, true)}`],
+      ['validity', label(lang, 'validRange', { from: formatDate(Date.parse(p.validFrom) / 1000, true), until: formatDate(Date.parse(p.validUntil) / 1000, true) })],
       ['issuer', (lang === 'th' ? p.issuerName.th : p.issuerName.en) || p.issuer],
     ];
     for (const [k, value] of rows) {
@@ -114,10 +111,10 @@ function render(v) {
 }
 
 function check(payload) {
+  const inEvery = (text) => Object.fromEntries(LANGUAGES.map(([l]) => [l, text(l)]));
   const refusal = (titleKey, text) => render({
     valid: false, reason: titleKey,
-    title: { en: label('en', titleKey), th: label('th', titleKey) },
-    message: { en: text('en'), th: text('th') }, statusAsOf: null, permit: null,
+    title: inEvery((l) => label(l, titleKey)), message: inEvery(text), statusAsOf: null, permit: null,
   });
   if (!POLICIES.includes(policy)) {
     refusal('cannotCheck', (l) => label(l, 'badPolicy', { policy, policies: POLICIES.join(', ') }));

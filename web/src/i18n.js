@@ -1,6 +1,7 @@
-// Labels of the verifier page. Thai is the default; Burmese, Lao and Khmer fall back to English
-// label by label until their translations are added here (same keys). A verdict's title and sentence
-// are not here: they come with the verdict, from dwp-verifier's one table of reason codes.
+// Labels of the verifier page in the five languages of its readers (same keys in each; the test
+// web/test/i18n.mjs fails when one is missing, and `label` refuses a missing key rather than show
+// another language). A verdict's title and sentence are not here: they come with the verdict, from
+// dwp-verifier's one table of reason codes (verifier/src/i18n.rs).
 export const LABELS = {
   th: {
     title: 'ตรวจใบอนุญาตทำงาน', language: 'ภาษา', scan: 'สแกน', photo: 'เปิดรูปภาพ',
@@ -12,7 +13,8 @@ export const LABELS = {
     cameraError: 'เปิดกล้องไม่ได้: {error}', noCode: 'ไม่พบคิวอาร์โค้ดในรูปภาพ', loading: 'กำลังโหลด…',
     permitNumber: 'เลขที่ใบอนุญาต', name: 'ชื่อ', nativeName: 'ชื่อ (ภาษาของผู้ถือ)', nationality: 'สัญชาติ',
     birthDate: 'วันเกิด', document: 'เอกสาร', employer: 'นายจ้าง', workplace: 'สถานที่ทำงาน',
-    occupation: 'อาชีพ', validity: 'มีผล', issuer: 'ผู้ออก', to: 'ถึง',
+    occupation: 'อาชีพ', validity: 'มีผล', issuer: 'ผู้ออก', validRange: '{from} ถึง {until}',
+    ageNow: 'เมื่อสักครู่', ageMin: '{n} นาทีที่แล้ว', ageHours: '{n} ชั่วโมงที่แล้ว', ageDays: '{n} วันที่แล้ว',
   },
   en: {
     title: 'Work permit check', language: 'Language', scan: 'Scan', photo: 'Open a photo',
@@ -24,14 +26,98 @@ export const LABELS = {
     cameraError: 'The camera could not be opened: {error}', noCode: 'No QR code found in the photo', loading: 'Loading…',
     permitNumber: 'Permit', name: 'Name', nativeName: 'Name (own script)', nationality: 'Nationality',
     birthDate: 'Born', document: 'Document', employer: 'Employer', workplace: 'Workplace',
-    occupation: 'Occupation', validity: 'Valid', issuer: 'Issuer', to: 'to',
+    occupation: 'Occupation', validity: 'Valid', issuer: 'Issuer', validRange: '{from} to {until}',
+    ageNow: 'just now', ageMin: '{n} min ago', ageHours: '{n} h ago', ageDays: '{n} days ago',
   },
-  my: {},
-  lo: {},
-  km: {},
+  my: {
+    title: 'အလုပ်လုပ်ကိုင်ခွင့်လက်မှတ် စစ်ဆေးခြင်း', language: 'ဘာသာစကား', scan: 'စကင်ဖတ်ရန်', photo: 'ဓာတ်ပုံ ဖွင့်ရန်',
+    paste: 'သို့မဟုတ် DWP1: ဒေတာကို ကူးထည့်ပါ', check: 'စစ်ဆေးရန်', offline: 'အင်တာနက်မလိုဘဲ အသုံးပြုနိုင်သည်',
+    status_unknown: 'အခြေအနေ မသိရပါ', rejected: 'လက်မခံပါ', cannotCheck: 'စစ်ဆေး၍မရပါ',
+    badPolicy: 'ဤစာမျက်နှာ၏ လိပ်စာတွင် မသိသော မူဝါဒ "{policy}" ပါသည် (အသုံးပြုနိုင်သည်: {policies})',
+    statusAsOf: '{date} ({age}) က အခြေအနေ', statusNone: 'အခြေအနေ ဒေတာ မရှိသေးပါ — အင်တာနက်ကို တစ်ကြိမ် ချိတ်ဆက်ပါ',
+    bundleAge: '{date} ({age}) က စစ်ဆေးရေး ဒေတာ', bundleKept: 'ပိုဟောင်းသော ဒေတာကို လက်မခံပါ: {reason}',
+    cameraError: 'ကင်မရာကို ဖွင့်၍မရပါ: {error}', noCode: 'ဓာတ်ပုံတွင် QR ကုဒ် မတွေ့ပါ', loading: 'ဖွင့်နေသည်…',
+    permitNumber: 'လက်မှတ်အမှတ်', name: 'အမည်', nativeName: 'အမည် (မိခင်ဘာသာ)', nationality: 'နိုင်ငံသား',
+    birthDate: 'မွေးသက္ကရာဇ်', document: 'စာရွက်စာတမ်း', employer: 'အလုပ်ရှင်', workplace: 'အလုပ်လုပ်သည့်နေရာ',
+    occupation: 'အလုပ်အကိုင်', validity: 'သက်တမ်း', issuer: 'ထုတ်ပေးသူ', validRange: '{from} မှ {until} အထိ',
+    ageNow: 'ယခုလေးတင်', ageMin: '{n} မိနစ်က', ageHours: '{n} နာရီက', ageDays: '{n} ရက်က',
+  },
+  lo: {
+    title: 'ກວດໃບອະນຸຍາດເຮັດວຽກ', language: 'ພາສາ', scan: 'ສະແກນ', photo: 'ເປີດຮູບ',
+    paste: 'ຫຼື ວາງຂໍ້ມູນ DWP1:', check: 'ກວດສອບ', offline: 'ໃຊ້ໄດ້ໂດຍບໍ່ຕ້ອງມີອິນເຕີເນັດ',
+    status_unknown: 'ບໍ່ຮູ້ສະຖານະ', rejected: 'ບໍ່ຜ່ານ', cannotCheck: 'ກວດສອບບໍ່ໄດ້',
+    badPolicy: 'ບໍ່ຮູ້ຈັກນະໂຍບາຍ "{policy}" ໃນທີ່ຢູ່ຂອງໜ້ານີ້ (ໃຊ້ໄດ້: {policies})',
+    statusAsOf: 'ສະຖານະ ນະ {date} ({age})', statusNone: 'ຍັງບໍ່ມີຂໍ້ມູນສະຖານະ — ເຊື່ອມຕໍ່ອິນເຕີເນັດໜຶ່ງຄັ້ງ',
+    bundleAge: 'ຂໍ້ມູນກວດສອບ ນະ {date} ({age})', bundleKept: 'ບໍ່ຮັບຂໍ້ມູນທີ່ເກົ່າກວ່າ: {reason}',
+    cameraError: 'ເປີດກ້ອງບໍ່ໄດ້: {error}', noCode: 'ບໍ່ພົບລະຫັດ QR ໃນຮູບ', loading: 'ກຳລັງໂຫຼດ…',
+    permitNumber: 'ເລກທີໃບອະນຸຍາດ', name: 'ຊື່', nativeName: 'ຊື່ (ພາສາຂອງຜູ້ຖື)', nationality: 'ສັນຊາດ',
+    birthDate: 'ວັນເກີດ', document: 'ເອກະສານ', employer: 'ນາຍຈ້າງ', workplace: 'ສະຖານທີ່ເຮັດວຽກ',
+    occupation: 'ອາຊີບ', validity: 'ມີຜົນ', issuer: 'ຜູ້ອອກ', validRange: '{from} ຫາ {until}',
+    ageNow: 'ຫາກໍ່ນີ້', ageMin: '{n} ນາທີກ່ອນ', ageHours: '{n} ຊົ່ວໂມງກ່ອນ', ageDays: '{n} ມື້ກ່ອນ',
+  },
+  km: {
+    title: 'ពិនិត្យលិខិតអនុញ្ញាតការងារ', language: 'ភាសា', scan: 'ស្កេន', photo: 'បើករូបថត',
+    paste: 'ឬបិទភ្ជាប់ទិន្នន័យ DWP1:', check: 'ពិនិត្យ', offline: 'ដំណើរការដោយគ្មានអ៊ីនធឺណិត',
+    status_unknown: 'មិនដឹងស្ថានភាព', rejected: 'មិនឆ្លងកាត់', cannotCheck: 'មិនអាចពិនិត្យបាន',
+    badPolicy: 'មិនស្គាល់គោលការណ៍ "{policy}" ក្នុងអាសយដ្ឋានទំព័រនេះ (ប្រើបាន៖ {policies})',
+    statusAsOf: 'ស្ថានភាពគិតត្រឹម {date} ({age})', statusNone: 'មិនទាន់មានទិន្នន័យស្ថានភាព — សូមភ្ជាប់អ៊ីនធឺណិតម្ដង',
+    bundleAge: 'ទិន្នន័យផ្ទៀងផ្ទាត់គិតត្រឹម {date} ({age})', bundleKept: 'បានបដិសេធទិន្នន័យចាស់ជាង៖ {reason}',
+    cameraError: 'មិនអាចបើកកាមេរ៉ាបាន៖ {error}', noCode: 'រកមិនឃើញកូដ QR ក្នុងរូបថត', loading: 'កំពុងផ្ទុក…',
+    permitNumber: 'លេខលិខិតអនុញ្ញាត', name: 'ឈ្មោះ', nativeName: 'ឈ្មោះ (ភាសាម្ចាស់)', nationality: 'សញ្ជាតិ',
+    birthDate: 'ថ្ងៃកំណើត', document: 'ឯកសារ', employer: 'និយោជក', workplace: 'កន្លែងធ្វើការ',
+    occupation: 'មុខរបរ', validity: 'សុពលភាព', issuer: 'អ្នកចេញ', validRange: '{from} ដល់ {until}',
+    ageNow: 'អម្បាញ់មិញ', ageMin: '{n} នាទីមុន', ageHours: '{n} ម៉ោងមុន', ageDays: '{n} ថ្ងៃមុន',
+  },
 };
 
+// The languages offered, in this order, each named in its own script.
+export const LANGUAGES = [['th', 'ไทย'], ['en', 'English'], ['my', 'မြန်မာ'], ['lo', 'ລາວ'], ['km', 'ខ្មែរ']];
+
+// The reader's language: the one remembered, else the first of the browser's languages offered, else Thai.
+export function pickLanguage(remembered, preferred = []) {
+  const offered = LANGUAGES.map(([code]) => code);
+  if (offered.includes(remembered)) return remembered;
+  for (const tag of preferred) {
+    const primary = String(tag).toLowerCase().split('-')[0];
+    if (offered.includes(primary)) return primary;
+  }
+  return 'th';
+}
+
+// The locale dates are written in: the Buddhist calendar for Thai readers.
+export const DATE_LOCALES = { th: 'th-TH-u-ca-buddhist', en: 'en-GB', my: 'my-MM', lo: 'lo-LA', km: 'km-KH' };
+
+// A date (and time) in Bangkok as `lang` writes it, from milliseconds. A browser without calendar data
+// for the language (it falls back to another locale, or writes "M11" for a month: Latin letters in a
+// non-English date) gets numbers only, day/month/year and a 24-hour time.
+export function formatDate(lang, ms, withTime) {
+  const locale = DATE_LOCALES[lang];
+  const zone = { timeZone: 'Asia/Bangkok' };
+  const styled = new Intl.DateTimeFormat(locale, { ...zone, dateStyle: 'medium', ...(withTime ? { timeStyle: 'short' } : {}) });
+  const text = styled.format(new Date(ms));
+  if (styled.resolvedOptions().locale.split('-')[0] === lang && (lang === 'en' || !/[A-Za-z]/.test(text))) return text;
+  const numeric = { ...zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+  const p = Object.fromEntries(new Intl.DateTimeFormat('en-GB', numeric).formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
+  return `${p.day}/${p.month}/${p.year}${withTime ? ` ${p.hour}:${p.minute}` : ''}`;
+}
+
+// "3 h ago" in the reader's language.
+export function ageLabel(lang, secs) {
+  const s = Math.max(0, Math.floor(secs));
+  if (s < 60) return label(lang, 'ageNow');
+  if (s < 3600) return label(lang, 'ageMin', { n: Math.floor(s / 60) });
+  if (s < 172_800) return label(lang, 'ageHours', { n: Math.floor(s / 3600) });
+  return label(lang, 'ageDays', { n: Math.floor(s / 86_400) });
+}
+
+// A label of `table` (LABELS, or the wallet's) in `lang`, its {placeholders} filled. A missing label
+// is a defect the test catches; here it throws rather than show a worker another language.
+export function labelIn(table, lang, key, vars = {}) {
+  const text = table[lang]?.[key];
+  if (typeof text !== 'string') throw new Error(`no ${lang} text for "${key}"`);
+  return text.replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
+}
+
 export function label(lang, key, vars = {}) {
-  const text = LABELS[lang]?.[key] ?? LABELS.en[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (_, k) => vars[k] ?? '');
+  return labelIn(LABELS, lang, key, vars);
 }

@@ -1,7 +1,7 @@
-// The service worker: keeps the page, its WebAssembly and the verifier bundle so that the page
+// The service worker: keeps the page, its WebAssembly, its fonts and the verifier bundle so that the page
 // opens and verifies with no network. Static files: cache first. The bundle: network first.
 const CACHE = 'dwp-verify-__BUILD__';
-const FILES = ['./', 'index.html', 'app.js', 'style.css', 'manifest.webmanifest', 'pkg/dwp_verifier_bg.wasm', 'vendor/zxing_reader.wasm'];
+const FILES = ['./', 'index.html', 'app.js', 'style.css', 'manifest.webmanifest', 'pkg/dwp_verifier_bg.wasm', 'vendor/zxing_reader.wasm', ...__FONTS__];
 const BUNDLE = new URL('../v1/bundle', self.registration.scope).href;
 
 self.addEventListener('install', (event) => {
@@ -15,7 +15,8 @@ self.addEventListener('install', (event) => {
 
 self.addEventListener('activate', (event) => {
   event.waitUntil((async () => {
-    for (const key of await caches.keys()) if (key !== CACHE) await caches.delete(key);
+    // Only this page's older caches: the wallet (/wallet/) keeps its own on the same origin.
+    for (const key of await caches.keys()) if (key.startsWith('dwp-verify-') && key !== CACHE) await caches.delete(key);
     await self.clients.claim();
   })());
 });

@@ -2,7 +2,7 @@
 // real camera feed: a registry issues a valid, a revoked and a suspended permit; the page is loaded
 // once online and cached by its service worker; then the registry is stopped, the browser is put
 // offline, and each permit's QR code is fed through Chromium's fake camera. Screenshots of the three
-// verdicts in Thai and English are saved in web/test/artifacts/.
+// verdicts in Thai, English, Burmese, Lao and Khmer are saved in web/test/artifacts/.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -117,6 +117,17 @@ for (const [i, feed] of feeds.entries()) {
   await page.selectOption('#lang', 'en');
   const enTitle = await page.textContent('#verdict-title');
   await page.screenshot({ path: path.join(artifacts, `${reason}-en.png`), fullPage: true });
+  for (const other of ['my', 'lo', 'km']) {
+    await page.selectOption('#lang', other);
+    const title = await page.textContent('#verdict-title');
+    assert.ok(title && title !== enTitle && title !== thTitle, `${reason}: a ${other} title (${title})`);
+    assert.equal(await page.getAttribute('html', 'lang'), other);
+    await page.screenshot({ path: path.join(artifacts, `${reason}-${other}.png`), fullPage: true });
+  }
+  // The fonts of the four scripts, served by the page's service worker with no network.
+  const fonts = await page.evaluate(async () => Promise.all([['Noto Sans Myanmar', 'က'], ['Noto Sans Lao', 'ກ'], ['Noto Sans Khmer', 'ក'], ['Noto Sans Thai', 'ก']]
+    .map(async ([family, sample]) => (await document.fonts.load(`16px "${family}"`, sample)).length === 1 && document.fonts.check(`16px "${family}"`, sample))));
+  assert.deepEqual(fonts, [true, true, true, true], `${reason}: the self-hosted fonts load offline`);
   const timing = await page.evaluate((payload) => {
     window.dwpTimings.length = 0;
     for (let k = 0; k < 101; k++) window.dwpCheck(payload);

@@ -1,0 +1,402 @@
+//! Every text of a verdict in the five languages workers and inspectors read:
+//! Thai, English, Burmese (Unicode, never Zawgyi), Lao and Khmer. One table,
+//! keyed by [`ReasonCode`]: each code's title and sentence sit together, and
+//! every language is a required field, so a text left unwritten does not compile.
+//!
+//! The Burmese, Lao and Khmer texts await a native speaker's review
+//! (`web/i18n/STATUS.md`).
+
+use serde_json::{Value, json};
+
+use crate::report::ReasonCode;
+
+/// The languages of every text, in the order the pages offer them.
+pub const LANGUAGES: [&str; 5] = ["th", "en", "my", "lo", "km"];
+
+/// A text in each language of the verifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Text {
+    /// ไทย.
+    pub th: &'static str,
+    /// English.
+    pub en: &'static str,
+    /// မြန်မာ, in Unicode (vowel signs and medials stored after their consonant).
+    pub my: &'static str,
+    /// ລາວ.
+    pub lo: &'static str,
+    /// ខ្មែរ.
+    pub km: &'static str,
+}
+
+impl Text {
+    /// The text in `lang` (one of [`LANGUAGES`]).
+    pub fn get(&self, lang: &str) -> Option<&'static str> {
+        match lang {
+            "th" => Some(self.th),
+            "en" => Some(self.en),
+            "my" => Some(self.my),
+            "lo" => Some(self.lo),
+            "km" => Some(self.km),
+            _ => None,
+        }
+    }
+
+    /// As JSON: `{th, en, my, lo, km}`.
+    pub fn to_json(&self) -> Value {
+        json!({ "th": self.th, "en": self.en, "my": self.my, "lo": self.lo, "km": self.km })
+    }
+}
+
+/// The title and sentence of a valid verdict.
+pub const VALID: (Text, Text) = (
+    Text {
+        th: "ถูกต้อง", en: "VALID", my: "မှန်ကန်သည်", lo: "ຖືກຕ້ອງ", km: "ត្រឹមត្រូវ"
+    },
+    Text {
+        th: "ใบอนุญาตทำงานถูกต้อง",
+        en: "Valid work permit.",
+        my: "အလုပ်လုပ်ကိုင်ခွင့်လက်မှတ် မှန်ကန်ပါသည်။",
+        lo: "ໃບອະນຸຍາດເຮັດວຽກຖືກຕ້ອງ",
+        km: "លិខិតអនុញ្ញាតការងារត្រឹមត្រូវ។",
+    },
+);
+
+impl ReasonCode {
+    /// The verdict's title: a few words, shown large.
+    pub fn title(self) -> Text {
+        self.texts().0
+    }
+
+    /// What the code means, in a sentence.
+    pub fn message(self) -> Text {
+        self.texts().1
+    }
+
+    /// The title and the sentence: the one table of reason-code texts.
+    fn texts(self) -> (Text, Text) {
+        match self {
+            Self::Malformed => (
+                Text {
+                    th: "อ่านไม่ได้", en: "UNREADABLE", my: "ဖတ်၍မရပါ", lo: "ອ່ານບໍ່ໄດ້", km: "អានមិនបាន"
+                },
+                Text {
+                    th: "คิวอาร์โค้ดเสียหายหรือไม่ใช่ใบอนุญาตทำงาน",
+                    en: "The QR code is damaged or is not a work permit.",
+                    my: "QR ကုဒ် ပျက်စီးနေသည် သို့မဟုတ် အလုပ်လုပ်ကိုင်ခွင့်လက်မှတ် မဟုတ်ပါ။",
+                    lo: "ລະຫັດ QR ເສຍຫາຍ ຫຼື ບໍ່ແມ່ນໃບອະນຸຍາດເຮັດວຽກ",
+                    km: "កូដ QR ខូច ឬមិនមែនជាលិខិតអនុញ្ញាតការងារ។",
+                },
+            ),
+            Self::UnknownIssuer => (
+                Text {
+                    th: "ผู้ออกไม่อยู่ในรายชื่อที่เชื่อถือได้",
+                    en: "UNKNOWN ISSUER",
+                    my: "ထုတ်ပေးသူကို မသိပါ",
+                    lo: "ບໍ່ຮູ້ຈັກຜູ້ອອກ",
+                    km: "មិនស្គាល់អ្នកចេញ",
+                },
+                Text {
+                    th: "ออกโดยหน่วยงานที่ไม่อยู่ในรายชื่อที่เชื่อถือได้",
+                    en: "Issued by an authority this verifier does not trust.",
+                    my: "ယုံကြည်ရသူ စာရင်းတွင် မပါသော အဖွဲ့အစည်းက ထုတ်ပေးထားသည်။",
+                    lo: "ອອກໂດຍໜ່ວຍງານທີ່ບໍ່ຢູ່ໃນລາຍຊື່ທີ່ເຊື່ອຖືໄດ້",
+                    km: "ចេញដោយស្ថាប័នដែលមិនមាននៅក្នុងបញ្ជីដែលអាចទុកចិត្តបាន។",
+                },
+            ),
+            Self::WrongIssuer => (
+                Text {
+                    th: "กุญแจไม่ใช่ของผู้ออก",
+                    en: "WRONG ISSUER KEY",
+                    my: "ထုတ်ပေးသူ၏ သော့ မဟုတ်ပါ",
+                    lo: "ກະແຈບໍ່ແມ່ນຂອງຜູ້ອອກ",
+                    km: "សោមិនមែនជារបស់អ្នកចេញ",
+                },
+                Text {
+                    th: "ลงนามด้วยกุญแจของหน่วยงานอื่น",
+                    en: "Signed with a key of another authority.",
+                    my: "အခြားအဖွဲ့အစည်း၏ သော့ဖြင့် လက်မှတ်ထိုးထားသည်။",
+                    lo: "ລົງນາມດ້ວຍກະແຈຂອງໜ່ວຍງານອື່ນ",
+                    km: "បានចុះហត្ថលេខាដោយសោរបស់ស្ថាប័នផ្សេង។",
+                },
+            ),
+            Self::UnknownKey => (
+                Text {
+                    th: "ไม่รู้จักกุญแจที่ลงนาม",
+                    en: "UNKNOWN KEY",
+                    my: "မသိသော သော့",
+                    lo: "ບໍ່ຮູ້ຈັກກະແຈທີ່ລົງນາມ",
+                    km: "មិនស្គាល់សោចុះហត្ថលេខា",
+                },
+                Text {
+                    th: "ลงนามด้วยกุญแจที่ไม่อยู่ในรายชื่อที่เชื่อถือได้",
+                    en: "Signed with a key the trust list does not hold.",
+                    my: "ယုံကြည်ရသူ စာရင်းတွင် မပါသော သော့ဖြင့် လက်မှတ်ထိုးထားသည်။",
+                    lo: "ລົງນາມດ້ວຍກະແຈທີ່ບໍ່ຢູ່ໃນລາຍຊື່ທີ່ເຊື່ອຖືໄດ້",
+                    km: "បានចុះហត្ថលេខាដោយសោដែលមិនមាននៅក្នុងបញ្ជីដែលអាចទុកចិត្តបាន។",
+                },
+            ),
+            Self::KeyRevoked => (
+                Text {
+                    th: "กุญแจถูกเพิกถอน",
+                    en: "KEY WITHDRAWN",
+                    my: "သော့ကို ရုပ်သိမ်းထားသည်",
+                    lo: "ກະແຈຖືກເພີກຖອນ",
+                    km: "សោត្រូវបានដកហូត",
+                },
+                Text {
+                    th: "กุญแจที่ใช้ลงนามถูกเพิกถอนแล้ว ต้องออกใบอนุญาตใหม่",
+                    en: "The signing key was withdrawn; the permit must be reissued.",
+                    my: "လက်မှတ်ထိုးရာတွင် သုံးသော သော့ကို ရုပ်သိမ်းပြီးဖြစ်သည်။ အလုပ်လုပ်ကိုင်ခွင့်လက်မှတ်ကို အသစ်ပြန်ထုတ်ပေးရမည်။",
+                    lo: "ກະແຈທີ່ໃຊ້ລົງນາມຖືກເພີກຖອນແລ້ວ ຕ້ອງອອກໃບອະນຸຍາດໃໝ່",
+                    km: "សោចុះហត្ថលេខាត្រូវបានដកហូត។ ត្រូវចេញលិខិតអនុញ្ញាតថ្មី។",
+                },
+            ),
+            Self::KeyNotValid => (
+                Text {
+                    th: "ลงนามนอกช่วงเวลาของกุญแจ",
+                    en: "KEY NOT VALID",
+                    my: "သော့၏ သက်တမ်းပြင်ပ",
+                    lo: "ລົງນາມນອກຊ່ວງເວລາຂອງກະແຈ",
+                    km: "សោមិនមានសុពលភាព",
+                },
+                Text {
+                    th: "ลงนามนอกช่วงเวลาที่กุญแจใช้งานได้",
+                    en: "Signed outside the signing key's period of use.",
+                    my: "သော့ကို အသုံးပြုခွင့်ရှိသော ကာလပြင်ပတွင် လက်မှတ်ထိုးထားသည်။",
+                    lo: "ລົງນາມນອກຊ່ວງເວລາທີ່ກະແຈໃຊ້ງານໄດ້",
+                    km: "បានចុះហត្ថលេខាក្រៅរយៈពេលប្រើប្រាស់របស់សោ។",
+                },
+            ),
+            Self::CategoryNotAllowed => (
+                Text {
+                    th: "ผู้ออกไม่มีอำนาจออกประเภทนี้",
+                    en: "CATEGORY NOT ALLOWED",
+                    my: "ဤအမျိုးအစားကို ခွင့်မပြုပါ",
+                    lo: "ບໍ່ອະນຸຍາດປະເພດນີ້",
+                    km: "ប្រភេទនេះមិនត្រូវបានអនុញ្ញាត",
+                },
+                Text {
+                    th: "หน่วยงานนี้ไม่มีอำนาจออกใบอนุญาตประเภทนี้",
+                    en: "The issuer may not issue this kind of permit.",
+                    my: "ဤအဖွဲ့အစည်းသည် ဤအမျိုးအစား အလုပ်လုပ်ကိုင်ခွင့်လက်မှတ်ကို ထုတ်ပေးခွင့် မရှိပါ။",
+                    lo: "ໜ່ວຍງານນີ້ບໍ່ມີອຳນາດອອກໃບອະນຸຍາດປະເພດນີ້",
+                    km: "ស្ថាប័ននេះគ្មានសិទ្ធិចេញលិខិតអនុញ្ញាតប្រភេទនេះទេ។",
+                },
+            ),
+            Self::BadSignature => (
+                Text {
+                    th: "ลายมือชื่อไม่ถูกต้อง",
+                    en: "BAD SIGNATURE",
+                    my: "လက်မှတ် မမှန်ကန်ပါ",
+                    lo: "ລາຍເຊັນບໍ່ຖືກຕ້ອງ",
+                    km: "ហត្ថលេខាមិនត្រឹមត្រូវ",
+                },
+                Text {
+                    th: "ลายมือชื่อดิจิทัลไม่ถูกต้อง ใบอนุญาตถูกแก้ไขหรือปลอมแปลง",
+                    en: "The signature is invalid: the permit was altered or forged.",
+                    my: "ဒစ်ဂျစ်တယ်လက်မှတ် မမှန်ကန်ပါ။ အလုပ်လုပ်ကိုင်ခွင့်လက်မှတ်ကို ပြင်ဆင်ထားသည် သို့မဟုတ် အတုလုပ်ထားသည်။",
+                    lo: "ລາຍເຊັນດິຈິຕອນບໍ່ຖືກຕ້ອງ ໃບອະນຸຍາດຖືກແກ້ໄຂ ຫຼື ປອມແປງ",
+                    km: "ហត្ថលេខាឌីជីថលមិនត្រឹមត្រូវ៖ លិខិតអនុញ្ញាតត្រូវបានកែប្រែ ឬក្លែងបន្លំ។",
+                },
+            ),
+            Self::NotYetValid => (
+                Text {
+                    th: "ยังไม่มีผล", en: "NOT YET VALID", my: "အကျုံးမဝင်သေးပါ", lo: "ຍັງບໍ່ມີຜົນ", km: "មិនទាន់មានសុពលភាព"
+                },
+                Text {
+                    th: "ใบอนุญาตยังไม่เริ่มมีผล",
+                    en: "The permit is not valid yet.",
+                    my: "အလုပ်လုပ်ကိုင်ခွင့်လက်မှတ်သည် အကျုံးမဝင်သေးပါ။",
+                    lo: "ໃບອະນຸຍາດຍັງບໍ່ທັນມີຜົນໃຊ້ໄດ້",
+                    km: "លិខិតអនុញ្ញាតមិនទាន់មានសុពលភាពនៅឡើយទេ។",
+                },
+            ),
+            Self::Expired => (
+                Text {
+                    th: "หมดอายุ", en: "EXPIRED", my: "သက်တမ်းကုန်ပြီ", lo: "ໝົດອາຍຸ", km: "ផុតសុពលភាព"
+                },
+                Text {
+                    th: "ใบอนุญาตหมดอายุแล้ว",
+                    en: "The permit has expired.",
+                    my: "အလုပ်လုပ်ကိုင်ခွင့်လက်မှတ် သက်တမ်းကုန်ဆုံးသွားပြီ။",
+                    lo: "ໃບອະນຸຍາດໝົດອາຍຸແລ້ວ",
+                    km: "លិខិតអនុញ្ញាតបានផុតសុពលភាពហើយ។",
+                },
+            ),
+            Self::StatusListInvalid => (
+                Text {
+                    th: "ข้อมูลสถานะใช้ไม่ได้",
+                    en: "STATUS INVALID",
+                    my: "အခြေအနေ အချက်အလက် မမှန်ကန်ပါ",
+                    lo: "ຂໍ້ມູນສະຖານະໃຊ້ບໍ່ໄດ້",
+                    km: "ព័ត៌មានស្ថានភាពមិនត្រឹមត្រូវ",
+                },
+                Text {
+                    th: "ข้อมูลสถานะไม่ถูกต้องหรือไม่น่าเชื่อถือ",
+                    en: "The status information is invalid or not trusted.",
+                    my: "အခြေအနေ အချက်အလက်သည် မမှန်ကန်ပါ သို့မဟုတ် ယုံကြည်၍မရပါ။",
+                    lo: "ຂໍ້ມູນສະຖານະບໍ່ຖືກຕ້ອງ ຫຼື ບໍ່ໜ້າເຊື່ອຖື",
+                    km: "ព័ត៌មានស្ថានភាពមិនត្រឹមត្រូវ ឬមិនអាចទុកចិត្តបាន។",
+                },
+            ),
+            Self::StatusUnknown => (
+                Text {
+                    th: "ไม่ทราบสถานะ", en: "STATUS UNKNOWN", my: "အခြေအနေ မသိရပါ", lo: "ບໍ່ຮູ້ສະຖານະ", km: "មិនដឹងស្ថានភាព"
+                },
+                Text {
+                    th: "ไม่มีข้อมูลสถานะของใบอนุญาตนี้ กรุณาปรับปรุงชุดข้อมูลตรวจสอบ",
+                    en: "No status information for this permit; update the verifier bundle.",
+                    my: "ဤအလုပ်လုပ်ကိုင်ခွင့်လက်မှတ်အတွက် အခြေအနေ အချက်အလက် မရှိပါ။ စစ်ဆေးရေး ဒေတာကို အပ်ဒိတ်လုပ်ပါ။",
+                    lo: "ບໍ່ມີຂໍ້ມູນສະຖານະຂອງໃບອະນຸຍາດນີ້ ກະລຸນາປັບປຸງຊຸດຂໍ້ມູນກວດສອບ",
+                    km: "គ្មានព័ត៌មានស្ថានភាពសម្រាប់លិខិតអនុញ្ញាតនេះទេ។ សូមធ្វើបច្ចុប្បន្នភាពទិន្នន័យផ្ទៀងផ្ទាត់។",
+                },
+            ),
+            Self::Revoked => (
+                Text {
+                    th: "ถูกเพิกถอน", en: "REVOKED", my: "ရုပ်သိမ်းထားသည်", lo: "ຖືກເພີກຖອນ", km: "ត្រូវបានដកហូត"
+                },
+                Text {
+                    th: "ใบอนุญาตถูกเพิกถอนแล้ว",
+                    en: "The permit has been revoked.",
+                    my: "အလုပ်လုပ်ကိုင်ခွင့်လက်မှတ်ကို ရုပ်သိမ်းလိုက်ပြီ။",
+                    lo: "ໃບອະນຸຍາດຖືກເພີກຖອນແລ້ວ",
+                    km: "លិខិតអនុញ្ញាតត្រូវបានដកហូតហើយ។",
+                },
+            ),
+            Self::StatusStale => (
+                Text {
+                    th: "ข้อมูลสถานะเก่าเกินไป",
+                    en: "STATUS TOO OLD",
+                    my: "အခြေအနေ အချက်အလက် ဟောင်းလွန်းသည်",
+                    lo: "ຂໍ້ມູນສະຖານະເກົ່າເກີນໄປ",
+                    km: "ព័ត៌មានស្ថានភាពចាស់ពេក",
+                },
+                Text {
+                    th: "ข้อมูลสถานะเก่าเกินไปสำหรับการตรวจนี้ กรุณาปรับปรุงชุดข้อมูลตรวจสอบ",
+                    en: "Status information is too old for this check; update the verifier bundle.",
+                    my: "ဤစစ်ဆေးမှုအတွက် အခြေအနေ အချက်အလက် ဟောင်းလွန်းသည်။ စစ်ဆေးရေး ဒေတာကို အပ်ဒိတ်လုပ်ပါ။",
+                    lo: "ຂໍ້ມູນສະຖານະເກົ່າເກີນໄປສຳລັບການກວດນີ້ ກະລຸນາປັບປຸງຊຸດຂໍ້ມູນກວດສອບ",
+                    km: "ព័ត៌មានស្ថានភាពចាស់ពេកសម្រាប់ការត្រួតពិនិត្យនេះ។ សូមធ្វើបច្ចុប្បន្នភាពទិន្នន័យផ្ទៀងផ្ទាត់។",
+                },
+            ),
+            Self::Suspended => (
+                Text {
+                    th: "ถูกพักใช้", en: "SUSPENDED", my: "ယာယီ ဆိုင်းငံ့ထားသည်", lo: "ຖືກໂຈະ", km: "ត្រូវបានផ្អាក"
+                },
+                Text {
+                    th: "ใบอนุญาตถูกพักใช้",
+                    en: "The permit is suspended.",
+                    my: "အလုပ်လုပ်ကိုင်ခွင့်လက်မှတ်ကို ယာယီ ဆိုင်းငံ့ထားသည်။",
+                    lo: "ໃບອະນຸຍາດຖືກໂຈະການນຳໃຊ້",
+                    km: "លិខិតអនុញ្ញាតត្រូវបានផ្អាកជាបណ្ដោះអាសន្ន។",
+                },
+            ),
+        }
+    }
+}
+
+/// Every reason code's title and sentence, and the valid verdict's, as JSON:
+/// `{"valid": {title, message}, "<code>": {title, message}, …}` (for the pages' tests
+/// and for texts shown before any verdict).
+pub fn all_texts() -> Value {
+    let mut all = json!({ "valid": { "title": VALID.0.to_json(), "message": VALID.1.to_json() } });
+    for code in ReasonCode::ALL {
+        all[code.as_str()] = json!({ "title": code.title().to_json(), "message": code.message().to_json() });
+    }
+    all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every text of the table with its name, the valid verdict's included.
+    fn every_text() -> Vec<(String, Text)> {
+        let mut all = vec![("valid.title".to_string(), VALID.0), ("valid.message".to_string(), VALID.1)];
+        for c in ReasonCode::ALL {
+            all.push((format!("{}.title", c.as_str()), c.title()));
+            all.push((format!("{}.message", c.as_str()), c.message()));
+        }
+        all
+    }
+
+    /// The Unicode block a language's letters come from (ASCII letters such as "QR" aside).
+    fn block(lang: &str) -> Option<(u32, u32)> {
+        match lang {
+            "th" => Some((0x0E00, 0x0E7F)),
+            "my" => Some((0x1000, 0x109F)),
+            "lo" => Some((0x0E80, 0x0EFF)),
+            "km" => Some((0x1780, 0x17FF)),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn every_text_is_written_in_every_language_in_its_own_script() {
+        let mut missing = Vec::new();
+        for (name, text) in every_text() {
+            for lang in LANGUAGES {
+                let s = text.get(lang).expect("a language of LANGUAGES");
+                if s.trim().is_empty() {
+                    missing.push(format!("{name}.{lang}"));
+                    continue;
+                }
+                assert!(unicode_normalization::is_nfc(s), "{name}.{lang} is not NFC");
+                assert_eq!(s.trim(), s, "{name}.{lang} has surrounding spaces");
+                if let Some((first, last)) = block(lang) {
+                    let foreign: Vec<char> =
+                        s.chars().filter(|c| !c.is_ascii() && !(first..=last).contains(&u32::from(*c))).collect();
+                    assert!(foreign.is_empty(), "{name}.{lang} holds {foreign:?} from another script");
+                    assert!(
+                        s.chars().any(|c| (first..=last).contains(&u32::from(c))),
+                        "{name}.{lang} is not in its script"
+                    );
+                } else {
+                    assert!(s.is_ascii(), "{name}.{lang}");
+                }
+            }
+            for other in ["my", "lo", "km"] {
+                assert_ne!(text.get(other), Some(text.en), "{name}.{other} is the English text");
+            }
+        }
+        assert!(missing.is_empty(), "texts not written: {}", missing.join(" "));
+        assert_eq!(every_text().len(), 2 * ReasonCode::ALL.len() + 2);
+    }
+
+    /// Zawgyi, the legacy Burmese font encoding, stores the vowel sign E (U+1031) and the
+    /// medial RA (U+103C) before their consonant, as they are drawn, and uses U+1060..U+1097
+    /// for its stacked forms. In Unicode both signs follow a consonant (or a medial).
+    #[test]
+    fn burmese_is_unicode_not_zawgyi() {
+        let is_consonant = |c: char| ('\u{1000}'..='\u{102A}').contains(&c) || c == '\u{103F}';
+        let is_medial_or_sign = |c: char| ('\u{102B}'..='\u{103E}').contains(&c);
+        for (name, text) in every_text() {
+            let chars: Vec<char> = text.my.chars().collect();
+            for (i, &c) in chars.iter().enumerate() {
+                assert!(!('\u{1060}'..='\u{109F}').contains(&c), "{name}.my: U+{:04X} is a Zawgyi form", u32::from(c));
+                if c == '\u{1031}' || c == '\u{103C}' || c == '\u{103B}' {
+                    let before = i.checked_sub(1).map(|j| chars[j]);
+                    assert!(
+                        before.is_some_and(|b| is_consonant(b) || (c == '\u{1031}' && is_medial_or_sign(b))),
+                        "{name}.my: U+{:04X} at {i} does not follow a consonant (Zawgyi order?)",
+                        u32::from(c)
+                    );
+                }
+            }
+        }
+        assert_eq!("မြန်မာ".chars().nth(1), Some('\u{103C}'), "the medial follows its consonant");
+    }
+
+    #[test]
+    fn all_texts_names_every_code_in_every_language() {
+        let all = all_texts();
+        for code in ReasonCode::ALL.iter().map(|c| c.as_str()).chain(["valid"]) {
+            for part in ["title", "message"] {
+                for lang in LANGUAGES {
+                    assert!(all[code][part][lang].as_str().is_some_and(|s| !s.is_empty()), "{code}.{part}.{lang}");
+                }
+            }
+        }
+        assert_eq!(all["expired"]["title"]["lo"], "ໝົດອາຍຸ");
+    }
+}
