@@ -134,6 +134,16 @@ impl TransitionError {
     }
 }
 
+/// A permit's state as its readers see it at `now`: its stored state, or `expired` for a
+/// live permit (active or suspended) whose validity ended before `now`. Expiry is never stored:
+/// it follows from the clock, and a revoked or superseded permit stays what it is.
+pub fn effective_state(state: PermitState, valid_until: UnixTime, now: UnixTime) -> &'static str {
+    match state {
+        PermitState::Active | PermitState::Suspended if now > valid_until => "expired",
+        s => s.as_str(),
+    }
+}
+
 /// Applies `action` to a permit in `state` whose validity ends at `valid_until`.
 ///
 /// # Errors
@@ -212,6 +222,16 @@ pub fn allocate_index(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn expiry_is_read_off_the_clock_for_live_permits_only() {
+        let (until, before, after) = (UnixTime(100), UnixTime(100), UnixTime(101));
+        assert_eq!(effective_state(PermitState::Active, until, before), "active", "valid until the instant itself");
+        assert_eq!(effective_state(PermitState::Active, until, after), "expired");
+        assert_eq!(effective_state(PermitState::Suspended, until, after), "expired");
+        assert_eq!(effective_state(PermitState::Revoked, until, after), "revoked");
+        assert_eq!(effective_state(PermitState::Superseded, until, after), "superseded");
+    }
 
     const UNTIL: UnixTime = UnixTime(2_000_000_000);
     const BEFORE: UnixTime = UnixTime(1_900_000_000);

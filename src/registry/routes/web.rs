@@ -19,7 +19,7 @@ problems!(
 
 problems!(
     /// What `GET /wallet/` refuses.
-    WalletPageProblems: &[(404, &["not_found"])],
+    WalletPageProblems: &[(404, &[Code::NotFound])],
 );
 
 /// `GET /verify/`, when the page is not built.
@@ -52,7 +52,7 @@ async fn verify_page_missing() -> ApiError {
     ),
 )]
 async fn wallet_page_missing() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "not_found")
+    ApiError::new(StatusCode::NOT_FOUND, Code::NotFound)
         .detail("the wallet page is not built here: run `npm --prefix web install && node web/build.mjs`")
 }
 

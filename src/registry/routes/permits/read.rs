@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 
-use dwp_issuer::lifecycle::PermitState;
+use dwp_issuer::lifecycle;
 use dwp_verifier::permit::PermitInput;
 use dwp_verifier::time::UnixTime;
 
@@ -39,11 +39,9 @@ async fn view(state: &AppState, stored: &Stored) -> Result<PermitView, ApiError>
     let lineage = db::permits::lineage(&state.db, &row.lineage).await?;
     let input: Value = serde_json::from_str(&row.input_json).map_err(ApiError::internal)?;
     let credential: Value = serde_json::from_str(&row.credential_json).map_err(ApiError::internal)?;
-    let expired = state.now().0 > row.valid_until;
-    let effective = match stored.state {
-        PermitState::Active | PermitState::Suspended if expired => "expired",
-        s => s.as_str(),
-    };
+    let now = state.now();
+    let expired = now.0 > row.valid_until;
+    let effective = lifecycle::effective_state(stored.state, UnixTime(row.valid_until), now);
     Ok(PermitView {
         id: row.id.clone(),
         state: stored.state.as_str(),
