@@ -15,7 +15,7 @@ use tower::ServiceExt;
 use dwp::registry::{self, AppState, Clock, Options};
 use dwp_verifier::time::UnixTime;
 
-use crate::server::{Engine, Registry, Resp, postgres_database_url};
+use crate::server::{Engine, Registry, Resp, header_list, postgres_database_url};
 
 pub struct InProc {
     pub rt: tokio::runtime::Runtime,
@@ -108,11 +108,7 @@ impl Registry for InProc {
         self.rt.block_on(async {
             let resp = registry::app(self.state.clone()).oneshot(req).await.expect("infallible");
             let status = resp.status().as_u16();
-            let headers = resp
-                .headers()
-                .iter()
-                .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
-                .collect();
+            let headers = header_list(resp.headers());
             let bytes = resp.into_body().collect().await.expect("body").to_bytes();
             Resp { status, headers, body: String::from_utf8_lossy(&bytes).to_string() }
         })

@@ -116,6 +116,11 @@ pub struct Server {
     stderr: Arc<Mutex<String>>,
 }
 
+/// An answer's headers, as (name, value) pairs.
+pub fn header_list(headers: &axum::http::HeaderMap) -> Vec<(String, String)> {
+    headers.iter().map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string())).collect()
+}
+
 pub struct Resp {
     pub status: u16,
     pub headers: Vec<(String, String)>,
@@ -355,11 +360,7 @@ impl Server {
         };
         let resp = result.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
         let status = resp.status().as_u16();
-        let headers = resp
-            .headers()
-            .iter()
-            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
-            .collect();
+        let headers = header_list(resp.headers());
         let mut body = Vec::new();
         use std::io::Read;
         resp.into_body().into_reader().take(50 << 20).read_to_end(&mut body).expect("body");

@@ -3,13 +3,12 @@
 // once online and cached by its service worker; then the registry is stopped, the browser is put
 // offline, and each permit's QR code is fed through Chromium's fake camera. Screenshots of the three
 // verdicts in Thai, English, Burmese, Lao and Khmer are saved in web/test/artifacts/.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
+import { startRegistry } from './registry.mjs';
 
 const web = path.resolve(import.meta.dirname, '..');
 const root = path.resolve(web, '..');
@@ -21,19 +20,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dwp-e2e-'));
 const deadline = setTimeout(() => { console.error('error: the browser test took longer than 5 minutes'); process.exit(1); }, 300_000);
 
 // 1. A registry with three permits.
-const server = spawn(dwp, ['serve', '--data', path.join(tmp, 'data'), '--listen', '127.0.0.1:0', '--did', 'did:web:registry.test'], {
-  env: { ...process.env, DWP_WEB_DIR: path.join(web, 'dist'), DATABASE_URL: '' },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-let base = null;
-let admin = null;
-for await (const line of readline.createInterface({ input: server.stdout })) {
-  const m = line.match(/listening on (http:\/\/\S+)/);
-  if (m) base = m[1];
-  const t = line.match(/keep it safe\): (\S+)/);
-  if (t) { admin = t[1]; break; }
-}
-assert.ok(base && admin, 'the registry started');
+const { base, admin, server } = await startRegistry(dwp, path.join(tmp, 'data'), { DWP_WEB_DIR: path.join(web, 'dist') });
 const call = async (method, url, token, body, extra = {}) => {
   const resp = await fetch(base + url, {
     method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...extra },

@@ -8,17 +8,16 @@
 // language is rendered with its self-hosted font; large text is remembered; a browser without Ed25519
 // is told so; the revoked permit, the near expiry and a wrong clock are warned about. Screenshots are
 // saved in web/test/artifacts/.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { prepareZXingModule, readBarcodes } from 'zxing-wasm/reader';
 import { WALLET } from '../wallet/i18n.js';
 import { encode } from '../wallet/qr.js';
 import { startIssuerDouble } from './issuer-double.mjs';
+import { startRegistry } from './registry.mjs';
 
 const web = path.resolve(import.meta.dirname, '..');
 const root = path.resolve(web, '..');
@@ -31,19 +30,7 @@ const deadline = setTimeout(() => { console.error('error: the wallet browser tes
 prepareZXingModule({ overrides: { wasmBinary: fs.readFileSync(path.join(web, 'node_modules/zxing-wasm/dist/reader/zxing_reader.wasm')) } });
 
 // 1. A registry with a valid and a revoked permit.
-const server = spawn(dwp, ['serve', '--data', path.join(tmp, 'data'), '--listen', '127.0.0.1:0', '--did', 'did:web:registry.test'], {
-  env: { ...process.env, DWP_WEB_DIR: path.join(web, 'dist'), DATABASE_URL: '' },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-let base = null;
-let admin = null;
-for await (const line of readline.createInterface({ input: server.stdout })) {
-  const m = line.match(/listening on (http:\/\/\S+)/);
-  if (m) base = m[1];
-  const t = line.match(/keep it safe\): (\S+)/);
-  if (t) { admin = t[1]; break; }
-}
-assert.ok(base && admin, 'the registry started');
+const { base, admin, server } = await startRegistry(dwp, path.join(tmp, 'data'), { DWP_WEB_DIR: path.join(web, 'dist') });
 process.on('exit', () => server.kill('SIGKILL'));
 const call = async (method, url, token, body) => {
   const resp = await fetch(base + url, {

@@ -6,6 +6,7 @@ import path from 'node:path';
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import { initSync, runVector, WasmVerifier } from '../build/pkg/dwp_verifier.js';
+import { startRegistry } from './registry.mjs';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const dwp = process.env.DWP_BIN || path.join(root, 'target/debug/dwp');
@@ -59,25 +60,9 @@ console.log('one verdict document: the page and the command line agree on valid,
 // `POST /v1/verify`, the page's verifier (WASM) on the registry's bundle, `dwp verify --json` on the same
 // bundle file, and the conformance runner (native and WASM) on a vector made of the same input agree.
 {
-  const { spawn } = await import('node:child_process');
-  const readline = await import('node:readline');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dwp-verdict-online-'));
   const data = path.join(work, 'data');
-  const server = spawn(dwp, ['serve', '--data', data, '--listen', '127.0.0.1:0', '--did', 'did:web:registry.test'], {
-    env: { ...process.env, DATABASE_URL: '' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const stop = setTimeout(() => { server.kill('SIGKILL'); console.error('error: the registry did not start in 60 s'); process.exit(1); }, 60_000);
-  let base = null;
-  let admin = null;
-  for await (const line of readline.createInterface({ input: server.stdout })) {
-    const m = line.match(/listening on (http:\/\/\S+)/);
-    if (m) base = m[1];
-    const t = line.match(/keep it safe\): (\S+)/);
-    if (t) { admin = t[1]; break; }
-  }
-  clearTimeout(stop);
-  assert.ok(base && admin, 'the registry started');
+  const { base, admin, server } = await startRegistry(dwp, data);
   const call = async (method, url, token, body) => {
     const headers = { 'content-type': 'application/json' };
     if (token) headers.authorization = `Bearer ${token}`;
