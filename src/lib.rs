@@ -25,4 +25,5 @@ pub mod keyfiles;
 pub mod registry;
 pub mod registry_bench;
 pub mod scan;
+pub mod signer_bench;
 pub mod verdict;

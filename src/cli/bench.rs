@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Subcommand;
 
 #[derive(Debug, Subcommand)]
@@ -23,6 +23,16 @@ pub enum BenchCommand {
         #[arg(long)]
         sqlite_only: bool,
     },
+    /// Issue the sample permit with an in-memory key and with a key in a PKCS#11 token (the PIN in
+    /// DWP_HSM_PIN or --hsm-pin-file), and print the cost of signing in the token as a ratio.
+    Signer {
+        /// Issuances a round with each signer.
+        #[arg(long, default_value_t = 200)]
+        per_round: u32,
+        /// The token.
+        #[command(flatten)]
+        hsm: super::serve::HsmArgs,
+    },
 }
 
 /// Runs `dwp bench`, or the benchmark named.
@@ -34,6 +44,10 @@ pub fn run(what: Option<BenchCommand>) -> Result<ExitCode> {
         None => crate::bench::run(),
         Some(BenchCommand::Registry { requests, concurrency, postgres, sqlite_only }) => {
             crate::registry_bench::run(requests, concurrency, (!sqlite_only).then_some(postgres.as_str()))
+        }
+        Some(BenchCommand::Signer { per_round, hsm }) => {
+            let config = hsm.config().context("give --hsm-module, --hsm-token and --hsm-key")?;
+            crate::signer_bench::run(&config, per_round)
         }
     }
 }

@@ -107,6 +107,17 @@ fn a_registry_signs_with_a_key_that_never_leaves_the_token() {
     assert!(listed.contains(KEY), "{listed}");
     assert!(access.contains("never extractable") && access.contains("sensitive"), "{listed}");
     assert!(!access.replace("never extractable", "").contains("extractable"), "{listed}");
+    // What signing in the token costs is a benchmark's figure: it runs against the same token.
+    let bench = Command::new(env!("CARGO_BIN_EXE_dwp"))
+        .args(["bench", "signer", "--per-round", "5"])
+        .args(hsm_args())
+        .env("SOFTHSM2_CONF", &conf)
+        .env("DWP_HSM_PIN", PIN)
+        .output()
+        .expect("dwp bench signer runs");
+    let printed = String::from_utf8_lossy(&bench.stdout).to_string();
+    assert!(bench.status.success(), "{printed}{}", String::from_utf8_lossy(&bench.stderr));
+    assert!(printed.contains("token/in-memory ratio:") && !printed.contains(PIN), "{printed}");
     assert!(!s.stderr().contains(PIN), "the PIN is never logged");
     let mut s = s;
     s.kill();
