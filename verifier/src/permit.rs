@@ -397,6 +397,11 @@ impl Permit {
         }
     }
 
+    /// The holder's Ed25519 key (`credentialSubject.id`), when the permit is bound to one.
+    pub fn holder_key(&self) -> Option<[u8; 32]> {
+        self.holder_key
+    }
+
     /// Permit number.
     pub fn permit_number(&self) -> &str {
         &self.permit_number

@@ -6,13 +6,14 @@
 
 use serde_json::{Value, json};
 
-use crate::codec;
+use crate::holder::{self, Holder};
 use crate::time::UnixTime;
 use crate::trust::TrustList;
 use crate::verify::{self, Policy, Rejection, StatusCheck, VerifiedPermit};
 
-/// Why a permit is refused, as a stable code. The only list of codes:
-/// [`Rejection::reason`] maps every rejection to one, and every text is keyed by it.
+/// Why a permit is refused, or what a valid one warns of, as a stable code. The only list of
+/// codes: [`Rejection::reason`] maps every rejection to one, [`crate::holder::Holder::warning`]
+/// gives the amber ones, and every text is keyed by a code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ReasonCode {
     /// The payload could not be read.
@@ -45,6 +46,12 @@ pub enum ReasonCode {
     StatusStale,
     /// On the suspension list.
     Suspended,
+    /// A warning on a valid permit: the holder's proof is outside the time window (a screenshot?).
+    HolderProofStale,
+    /// A warning on a valid permit: bound to a holder key, shown without a proof (a copy?).
+    HolderProofMissing,
+    /// The holder's proof does not verify.
+    HolderProofInvalid,
 }
 
 /// A text in each language of the verifier: Thai and English always; Burmese,
@@ -68,6 +75,11 @@ const fn t(th: &'static str, en: &'static str) -> Text {
     Text { th, en, my: None, lo: None, km: None }
 }
 
+/// A text in all five languages.
+const fn t5(th: &'static str, en: &'static str, my: &'static str, lo: &'static str, km: &'static str) -> Text {
+    Text { th, en, my: Some(my), lo: Some(lo), km: Some(km) }
+}
+
 impl Text {
     /// As JSON: `{th, en}` and each other language written.
     pub fn to_json(&self) -> Value {
@@ -86,7 +98,7 @@ pub const VALID: (Text, Text) = (t("ถูกต้อง", "VALID"), t("ใบ�
 
 impl ReasonCode {
     /// Every code, in the order of verification.
-    pub const ALL: [ReasonCode; 15] = [
+    pub const ALL: [ReasonCode; 18] = [
         Self::Malformed,
         Self::UnknownIssuer,
         Self::WrongIssuer,
@@ -102,6 +114,9 @@ impl ReasonCode {
         Self::Revoked,
         Self::StatusStale,
         Self::Suspended,
+        Self::HolderProofStale,
+        Self::HolderProofMissing,
+        Self::HolderProofInvalid,
     ];
 
     /// The stable code.
@@ -122,6 +137,9 @@ impl ReasonCode {
             Self::Revoked => "revoked",
             Self::StatusStale => "status_stale",
             Self::Suspended => "suspended",
+            Self::HolderProofStale => "holder_proof_stale",
+            Self::HolderProofMissing => "holder_proof_missing",
+            Self::HolderProofInvalid => "holder_proof_invalid",
         }
     }
 
@@ -148,6 +166,24 @@ impl ReasonCode {
             Self::Revoked => t("ถูกเพิกถอน", "REVOKED"),
             Self::StatusStale => t("ข้อมูลสถานะเก่าเกินไป", "STATUS TOO OLD"),
             Self::Suspended => t("ถูกพักใช้", "SUSPENDED"),
+            // The holder codes (§12), in every language of the verifier.
+            Self::HolderProofStale => {
+                t5("อาจเป็นภาพหน้าจอ", "MAY BE A SCREENSHOT", "ဖန်သားပြင်ဓာတ်ပုံ ဖြစ်နိုင်သည်", "ອາດເປັນຮູບໜ້າຈໍ", "អាចជារូបថតអេក្រង់")
+            }
+            Self::HolderProofMissing => t5(
+                "ไม่ได้แสดงจากโทรศัพท์ของผู้ถือ",
+                "NOT SHOWN FROM THE HOLDER'S PHONE",
+                "ကိုင်ဆောင်သူ၏ ဖုန်းမှ ပြသခြင်း မဟုတ်ပါ",
+                "ບໍ່ໄດ້ສະແດງຈາກໂທລະສັບຂອງຜູ້ຖື",
+                "មិនបានបង្ហាញពីទូរស័ព្ទរបស់អ្នកកាន់",
+            ),
+            Self::HolderProofInvalid => t5(
+                "หลักฐานของผู้ถือไม่ถูกต้อง",
+                "HOLDER PROOF INVALID",
+                "ကိုင်ဆောင်သူ၏ အထောက်အထား မမှန်ကန်ပါ",
+                "ຫຼັກຖານຂອງຜູ້ຖືບໍ່ຖືກຕ້ອງ",
+                "ភស្តុតាងរបស់អ្នកកាន់មិនត្រឹមត្រូវ",
+            ),
         }
     }
 
@@ -191,6 +227,27 @@ impl ReasonCode {
                 "Status information is too old for this check; update the verifier bundle.",
             ),
             Self::Suspended => t("ใบอนุญาตถูกพักใช้", "The permit is suspended."),
+            Self::HolderProofStale => t5(
+                "หลักฐานจากโทรศัพท์ของผู้ถือเก่าเกินไป อาจเป็นภาพหน้าจอ กรุณาตรวจหนังสือเดินทาง",
+                "The proof from the holder's phone is too old: this may be a screenshot. Check the passport.",
+                "ကိုင်ဆောင်သူ၏ ဖုန်းမှ အထောက်အထားသည် ဟောင်းလွန်းသည်။ ဖန်သားပြင်ဓာတ်ပုံ ဖြစ်နိုင်သည်။ နိုင်ငံကူးလက်မှတ်ကို စစ်ဆေးပါ။",
+                "ຫຼັກຖານຈາກໂທລະສັບຂອງຜູ້ຖືເກົ່າເກີນໄປ ອາດເປັນຮູບໜ້າຈໍ. ກະລຸນາກວດໜັງສືຜ່ານແດນ.",
+                "ភស្តុតាងពីទូរស័ព្ទរបស់អ្នកកាន់ចាស់ពេក អាចជារូបថតអេក្រង់។ សូមពិនិត្យលិខិតឆ្លងដែន។",
+            ),
+            Self::HolderProofMissing => t5(
+                "ใบอนุญาตนี้ผูกกับโทรศัพท์ของผู้ถือ แต่แสดงโดยไม่มีหลักฐานจากโทรศัพท์ อาจเป็นสำเนา กรุณาตรวจหนังสือเดินทาง",
+                "This permit is bound to the holder's phone but was shown without its proof: it may be a copy. Check the passport.",
+                "ဤပါမစ်သည် ကိုင်ဆောင်သူ၏ ဖုန်းနှင့် ချိတ်ဆက်ထားသော်လည်း ဖုန်းမှ အထောက်အထား မပါဘဲ ပြသထားသည်။ မိတ္တူ ဖြစ်နိုင်သည်။ နိုင်ငံကူးလက်မှတ်ကို စစ်ဆေးပါ။",
+                "ໃບອະນຸຍາດນີ້ຜູກກັບໂທລະສັບຂອງຜູ້ຖື ແຕ່ສະແດງໂດຍບໍ່ມີຫຼັກຖານຈາກໂທລະສັບ ອາດເປັນສຳເນົາ. ກະລຸນາກວດໜັງສືຜ່ານແດນ.",
+                "លិខិតអនុញ្ញាតនេះភ្ជាប់នឹងទូរស័ព្ទរបស់អ្នកកាន់ ប៉ុន្តែបានបង្ហាញដោយគ្មានភស្តុតាងពីទូរស័ព្ទ អាចជាច្បាប់ចម្លង។ សូមពិនិត្យលិខិតឆ្លងដែន។",
+            ),
+            Self::HolderProofInvalid => t5(
+                "หลักฐานจากโทรศัพท์ไม่ตรงกับใบอนุญาตนี้หรือผู้ถือ คิวอาร์โค้ดถูกแก้ไขหรือคัดลอกมา",
+                "The phone's proof does not match this permit or its holder: the code was altered or copied.",
+                "ဖုန်းမှ အထောက်အထားသည် ဤပါမစ် သို့မဟုတ် ၎င်း၏ ကိုင်ဆောင်သူနှင့် မကိုက်ညီပါ။ ကုဒ်ကို ပြင်ဆင်ထားခြင်း သို့မဟုတ် ကူးယူထားခြင်း ဖြစ်သည်။",
+                "ຫຼັກຖານຈາກໂທລະສັບບໍ່ກົງກັບໃບອະນຸຍາດນີ້ ຫຼື ຜູ້ຖື: ລະຫັດຖືກແກ້ໄຂ ຫຼື ສຳເນົາມາ.",
+                "ភស្តុតាងពីទូរស័ព្ទមិនត្រូវនឹងលិខិតអនុញ្ញាតនេះ ឬអ្នកកាន់របស់វាទេ៖ កូដត្រូវបានកែប្រែ ឬចម្លង។",
+            ),
         }
     }
 }
@@ -239,8 +296,8 @@ pub fn document(
         Err(r) => {
             let code = r.reason();
             // After the signature check the content is authentic: show whose permit it is.
-            let permit = match codec::decode(payload.trim()) {
-                Ok(sp) if r.signature_verified() => {
+            let permit = match holder::decode(payload.trim()) {
+                Ok((sp, _)) if r.signature_verified() => {
                     let issuer = trust.issuer(sp.issuance().issuer());
                     verify::display_fields(&sp, issuer.and_then(|i| i.name("en")), issuer.and_then(|i| i.name("th")))
                 }
@@ -273,7 +330,49 @@ pub fn document(
     } else {
         doc["statusAsOf"] = Value::Null;
     }
+    holder_members(&mut doc, verdict);
     doc
+}
+
+/// "shown live from the holder's phone — holder proof 12 s old", in English and Thai.
+pub fn holder_age_text(age_secs: i64) -> (String, String) {
+    let secs = age_secs.max(0);
+    (
+        format!("shown live from the holder's phone — holder proof {secs} s old"),
+        format!("แสดงสดจากโทรศัพท์ของผู้ถือ — หลักฐานอายุ {secs} วินาที"),
+    )
+}
+
+/// The holder members of the verdict document (§12): `holder` (`unbound`, `live`, `stale`,
+/// `missing`, `invalid`, or `null` when the check was not reached), `holderProofAgeSeconds`,
+/// `holderFreshness` (live proofs) and `warning` (the amber code of a valid permit, whose title and
+/// message then replace the plain "valid" ones).
+fn holder_members(doc: &mut Value, verdict: &Result<VerifiedPermit, Rejection>) {
+    let state = match verdict {
+        Ok(v) => Some(v.holder()),
+        Err(Rejection::HolderProofInvalid { .. }) => {
+            doc["holder"] = "invalid".into();
+            None
+        }
+        Err(_) => {
+            doc["holder"] = Value::Null;
+            None
+        }
+    };
+    doc["warning"] = Value::Null;
+    doc["holderProofAgeSeconds"] = Value::Null;
+    let Some(h) = state else { return };
+    doc["holder"] = h.as_str().into();
+    doc["holderProofAgeSeconds"] = h.age_secs().into();
+    if let Holder::Live { age_secs } = h {
+        let (en, th) = holder_age_text(age_secs);
+        doc["holderFreshness"] = json!({ "en": en, "th": th });
+    }
+    if let Some(code) = h.warning() {
+        doc["warning"] = code.as_str().into();
+        doc["title"] = code.title().to_json();
+        doc["message"] = code.message().to_json();
+    }
 }
 
 #[cfg(test)]
