@@ -130,7 +130,6 @@ fn report_line(out: &mut String, row: &Row, verdict: &Result<VerifiedPermit, Rej
         valid.to_string(),
         reason,
         detail,
-        holder.to_string(),
         f("permitNumber"),
         f("name"),
         f("nationality"),
@@ -138,6 +137,7 @@ fn report_line(out: &mut String, row: &Row, verdict: &Result<VerifiedPermit, Rej
         f("validUntil"),
         as_of,
         now.to_string(),
+        holder.to_string(),
     ];
     let line: Vec<String> = cells.iter().map(|c| csv_field(c)).collect();
     let _ = writeln!(out, "{}", line.join(","));
@@ -168,7 +168,7 @@ pub fn run(
     );
     let mut counts: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
     let mut csv = String::from(
-        "line,ref,valid,reason,detail,holder,permitNumber,name,nationality,documentNumber,validUntil,statusAsOf,checkedAt\n",
+        "line,ref,valid,reason,detail,permitNumber,name,nationality,documentNumber,validUntil,statusAsOf,checkedAt,holder\n",
     );
     let mut rejected = 0usize;
     let start = std::time::Instant::now();
@@ -184,7 +184,7 @@ pub fn run(
                     rejected += 1;
                     let _ = writeln!(
                         csv,
-                        "{},{},false,unreadable_row,{},,,,,,,,{now}",
+                        "{},{},false,unreadable_row,{},,,,,,,{now},",
                         row.line,
                         csv_field(&row.reference),
                         csv_field(why)

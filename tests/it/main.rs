@@ -9,6 +9,7 @@ mod durability;
 mod field;
 mod files;
 mod hardening;
+mod holder;
 mod inproc;
 mod keys;
 mod layout;
