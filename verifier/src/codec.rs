@@ -34,9 +34,9 @@
 use crate::cbor::{self, CborError, Item, Writer};
 use crate::codes::{self, Category, DocumentType};
 use crate::credential::{Issuance, IssuanceError, KeyRef, SignedPermit, StatusRef, numbered_key};
-use crate::multikey;
+use crate::ed25519::PublicKey;
 use crate::permit::{
-    DocumentInput, EmployerInput, OccupationInput, Permit, PermitError, PermitInput, WorkerInput, WorkplaceInput,
+    self, DocumentInput, EmployerInput, OccupationInput, Permit, PermitError, PermitInput, WorkerInput, WorkplaceInput,
 };
 use crate::text;
 use crate::time::{Date, SECONDS_PER_DAY, UnixTime};
@@ -161,7 +161,7 @@ pub fn encode(sp: &SignedPermit) -> String {
     }
     if let Some(k) = &p.holder_key {
         optional.uint(3);
-        optional.bytes(k);
+        optional.bytes(&k.to_bytes());
         n_optional += 1;
     }
     if let Some(ie) = &p.industrial_estate {
@@ -339,8 +339,7 @@ pub fn decode_cbor(bytes: &[u8]) -> Result<SignedPermit, DecodeError> {
                 2 => document_country = Some(uint(value, "worker.document.country")?),
                 3 => match value {
                     Item::Bytes(b) => {
-                        let k: [u8; 32] = (*b).try_into().map_err(|_| schema("worker.holderKey"))?;
-                        holder_key = Some(multikey::did_key(&k));
+                        holder_key = Some(<[u8; 32]>::try_from(*b).map_err(|_| schema("worker.holderKey"))?);
                     }
                     _ => return Err(schema("worker.holderKey")),
                 },
@@ -426,7 +425,8 @@ pub fn decode_cbor(bytes: &[u8]) -> Result<SignedPermit, DecodeError> {
             nationality,
             birth_date,
             document: DocumentInput { doc_type, number: doc_number, country: document_country },
-            holder_key,
+            // Set below from the bytes: a did:key text would only be encoded to be parsed again.
+            holder_key: None,
         },
         employer: EmployerInput { juristic_id: format!("{juristic:013}"), name: employer_name },
         workplace: WorkplaceInput { province: province.code.to_string(), industrial_estate },
@@ -435,7 +435,10 @@ pub fn decode_cbor(bytes: &[u8]) -> Result<SignedPermit, DecodeError> {
         valid_from: valid_from.to_string(),
         valid_until: valid_until.to_string(),
     };
-    let permit = Permit::from_input_format(&input)?;
+    let mut permit = Permit::from_input_format(&input)?;
+    if let Some(k) = holder_key {
+        permit.holder_key = Some(PublicKey::from_bytes(&k).map_err(|_| permit::bad_holder_key())?);
+    }
     let issuance = Issuance::new(&issuer, key, created, StatusRef { shard, index })?;
     Ok(SignedPermit { permit, issuance, signature })
 }

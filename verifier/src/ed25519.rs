@@ -42,12 +42,13 @@ impl PublicKey {
     /// # Errors
     /// [`SignatureError::BadKey`] for a non-canonical encoding or a point of small order.
     pub fn from_bytes(bytes: &[u8; 32]) -> Result<Self, SignatureError> {
-        let compressed = CompressedEdwardsY(*bytes);
-        let point = compressed.decompress().ok_or(SignatureError::BadKey)?;
-        if point.compress() != compressed || point.is_small_order() {
+        // One decompression: the key's own point is the one checked.
+        let key = VerifyingKey::from_bytes(bytes).map_err(|_| SignatureError::BadKey)?;
+        let point = key.to_edwards();
+        if point.compress() != CompressedEdwardsY(*bytes) || point.is_small_order() {
             return Err(SignatureError::BadKey);
         }
-        VerifyingKey::from_bytes(bytes).map(PublicKey).map_err(|_| SignatureError::BadKey)
+        Ok(PublicKey(key))
     }
 
     /// The 32-byte encoding.

@@ -18,7 +18,6 @@ use sha2::{Digest, Sha256};
 use crate::cbor::{self, Item, Writer};
 use crate::codec::{self, DecodeError};
 use crate::credential::SignedPermit;
-use crate::ed25519::PublicKey;
 use crate::permit::Permit;
 use crate::rejection::Rejection;
 use crate::report::ReasonCode;
@@ -67,6 +66,11 @@ impl HolderProof {
     /// The step it claims.
     pub fn step(&self) -> u64 {
         self.step
+    }
+
+    /// The holder's signature.
+    pub fn signature(&self) -> &[u8; 64] {
+        &self.signature
     }
 }
 
@@ -228,15 +232,13 @@ pub(crate) fn check(
     now: UnixTime,
     window: HolderWindow,
 ) -> Result<Holder, Rejection> {
-    let (key, proof) = match (&permit.holder_key, proof) {
+    let (key, proof) = match (permit.holder_key, proof) {
         (None, None) => return Ok(Holder::Unbound),
         (Some(_), None) => return Ok(Holder::Missing),
         (None, Some(_)) => return Err(Rejection::HolderProofInvalid { detail: "unbound" }),
         (Some(key), Some(proof)) => (key, proof),
     };
-    // A decoded permit's holder key passed the same check (`multikey::parse_did_key`); a weak key is
-    // refused here too rather than trusted.
-    let key = PublicKey::from_bytes(key).map_err(|_| Rejection::HolderProofInvalid { detail: "key" })?;
+    // The key was checked when the permit was built (`ed25519::PublicKey`: canonical, large order).
     let msg = signing_input_from_hash(&proof.credential_hash, proof.step);
     key.verify(&msg, &proof.signature).map_err(|_| Rejection::HolderProofInvalid { detail: "signature" })?;
     // A step beyond what i64 seconds can hold is far outside any window; its age saturates.

@@ -112,7 +112,7 @@ pub enum Rejection {
     /// credential, or a proof on a permit bound to no key.
     #[error("the holder's proof does not verify ({detail})")]
     HolderProofInvalid {
-        /// A stable detail code: `signature`, `unbound` or `key`.
+        /// A stable detail code: `signature` or `unbound`.
         detail: &'static str,
     },
     /// The permit's list is invalid (bad signature, other issuer, too short…) or does not cover it.

@@ -100,7 +100,7 @@ pub fn display_fields(sp: &SignedPermit, issuer_en: Option<&str>, issuer_th: Opt
             "number": p.document_number,
             "country": p.document_country.alpha3,
         },
-        "holderKey": p.holder_key.map(|k| multikey::did_key(&k)),
+        "holderKey": p.holder_key.map(|k| multikey::did_key(&k.to_bytes())),
         "employer": { "juristicId": p.juristic_id, "name": p.employer_name },
         "workplace": {
             "province": p.province.code,
