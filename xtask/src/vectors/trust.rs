@@ -12,7 +12,7 @@ pub(super) fn vectors(c: &Ctx) -> Result<Vec<Vector>> {
     };
     let mut out = Vec::new();
     // Signature and key.
-    let signed = codec::decode(&good).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let signed = codec::decode(good).map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut sig = *signed.signature();
     sig[10] ^= 0x01;
     let tampered = codec::encode(&SignedPermit::new(signed.permit().clone(), signed.issuance().clone(), sig));
@@ -21,7 +21,7 @@ pub(super) fn vectors(c: &Ctx) -> Result<Vec<Vector>> {
         "signature",
         "One bit of the signature flipped.",
         &tampered,
-        &clear,
+        clear,
         NOW,
         ("bad_signature", None),
     ));
@@ -31,7 +31,7 @@ pub(super) fn vectors(c: &Ctx) -> Result<Vec<Vector>> {
         "signature",
         "Signed by another key under the issuer's key-1 name.",
         &forged,
-        &clear,
+        clear,
         NOW,
         ("bad_signature", None),
     ));
@@ -41,7 +41,7 @@ pub(super) fn vectors(c: &Ctx) -> Result<Vec<Vector>> {
         "key",
         "Issued by a DID the trust list does not hold.",
         &unknown_issuer,
-        &clear,
+        clear,
         NOW,
         ("unknown_issuer", None),
     ));
@@ -51,7 +51,7 @@ pub(super) fn vectors(c: &Ctx) -> Result<Vec<Vector>> {
         "key",
         "Signed by a trusted key of another issuer.",
         &wrong_issuer,
-        &clear,
+        clear,
         NOW,
         ("wrong_issuer", None),
     ));
@@ -61,16 +61,16 @@ pub(super) fn vectors(c: &Ctx) -> Result<Vec<Vector>> {
         "key",
         "Signed by key-2, which the trust list does not hold.",
         &unknown_key,
-        &clear,
+        clear,
         NOW,
         ("unknown_key", None),
     ));
-    let revoked_trust = bundle(trust_list(&k, Trust::KeyRevoked)?, lists(&[], &[], 5, LISTS_SIGNED)?, LISTS_SIGNED);
+    let revoked_trust = bundle(trust_list(k, Trust::KeyRevoked)?, lists(&[], &[], 5, LISTS_SIGNED)?, LISTS_SIGNED);
     out.push(v(
         "key-revoked",
         "key",
         "The issuer key was withdrawn for compromise.",
-        &good,
+        good,
         &revoked_trust,
         NOW,
         ("key_revoked", None),
@@ -81,16 +81,16 @@ pub(super) fn vectors(c: &Ctx) -> Result<Vec<Vector>> {
         "key",
         "Signed a second before the key's window opens.",
         &early,
-        &clear,
+        clear,
         NOW,
         ("key_not_valid", None),
     ));
-    let no62 = bundle(trust_list(&k, Trust::NoSection62)?, lists(&[], &[], 5, LISTS_SIGNED)?, LISTS_SIGNED);
+    let no62 = bundle(trust_list(k, Trust::NoSection62)?, lists(&[], &[], 5, LISTS_SIGNED)?, LISTS_SIGNED);
     out.push(v(
         "key-category",
         "key",
         "The issuer may not sign section 62 permits.",
-        &good,
+        good,
         &no62,
         NOW,
         ("category_not_allowed", None),
@@ -100,8 +100,8 @@ pub(super) fn vectors(c: &Ctx) -> Result<Vec<Vector>> {
         "clock-not-yet-valid",
         "clock",
         "A second before validFrom.",
-        &good,
-        &clear,
+        good,
+        clear,
         "2026-11-23T23:59:59Z",
         ("not_yet_valid", None),
     ));
@@ -109,8 +109,8 @@ pub(super) fn vectors(c: &Ctx) -> Result<Vec<Vector>> {
         "clock-expired",
         "clock",
         "A second after validUntil.",
-        &good,
-        &clear,
+        good,
+        clear,
         "2028-11-24T00:00:00Z",
         ("expired", None),
     ));
