@@ -50,6 +50,12 @@ impl Holder {
     }
 }
 
+/// A verdict's code (its reason, else its warning, else `valid`) and holder state.
+fn outcome(v: &Value) -> (String, String) {
+    let code = v["reason"].as_str().or(v["warning"].as_str()).unwrap_or("valid");
+    (code.to_string(), v["holder"].as_str().unwrap_or("-").to_string())
+}
+
 fn verify_with(f: &Fixture, payload: &str, now: &str, extra: &[&str]) -> (i32, Value) {
     let trust = f.trust();
     let root = f.root();
@@ -91,7 +97,7 @@ fn keygen_issue_present_verify_live_stale_and_missing() {
     // Five minutes later the same QR is a screenshot, unless the verifier allows that much clock skew.
     let (rc, stale) = verify_with(&h.f, &shown, "2027-01-01T00:05:12Z", &[]);
     assert_eq!((rc, &stale["valid"], &stale["holder"]), (0, &true.into(), &"stale".into()));
-    assert_eq!(stale["warning"], "holder_proof_stale");
+    assert_eq!(outcome(&stale), ("holder_proof_stale".into(), "stale".into()));
     assert_eq!(stale["title"]["en"], "MAY BE A SCREENSHOT");
     assert!(
         stale["message"]["km"].is_string() && stale["message"]["my"].is_string() && stale["message"]["lo"].is_string()
@@ -104,7 +110,8 @@ fn keygen_issue_present_verify_live_stale_and_missing() {
 
     // The plain payload of a bound permit: amber; a printed card of an unbound permit stays plain valid.
     let (rc, missing) = verify_with(&h.f, &payload, "2027-01-01T00:00:20Z", &[]);
-    assert_eq!((rc, &missing["holder"], &missing["warning"]), (0, &"missing".into(), &"holder_proof_missing".into()));
+    assert_eq!(rc, 0);
+    assert_eq!(outcome(&missing), ("holder_proof_missing".into(), "missing".into()));
     let (rc, card) = verify_with(&h.f, &sample_payload(), "2027-01-01T00:00:20Z", &[]);
     assert_eq!((rc, &card["holder"], &card["warning"]), (0, &"unbound".into(), &Value::Null));
     assert_eq!(card["title"]["en"], "VALID");
@@ -140,10 +147,8 @@ fn a_proof_moved_onto_another_permit_or_by_another_key_is_invalid() {
     let second = h.issue("WP-2569-21-000124");
     let moved = transplant(&h.present(&first, PRESENTED_AT), &second);
     let (rc, v) = verify_with(&h.f, &moved, PRESENTED_AT, &[]);
-    assert_eq!(
-        (rc, &v["reason"], &v["detail"], &v["holder"]),
-        (1, &"holder_proof_invalid".into(), &"signature".into(), &"invalid".into())
-    );
+    assert_eq!((rc, &v["detail"]), (1, &"signature".into()));
+    assert_eq!(outcome(&v), ("holder_proof_invalid".into(), "invalid".into()));
     assert_eq!(
         v["permit"]["permitNumber"], "WP-2569-21-000124",
         "the issuer's signature verified: the permit is shown"
