@@ -32,7 +32,7 @@ console.log(`WASM conformance: ${same} of ${files.length} vectors give the nativ
 // One verdict document: the page's (WASM) and `dwp verify --json` agree field by field, for a valid
 // and a revoked permit, and an unknown policy is an error, never another policy.
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dwp-verdict-'));
-for (const id of ['valid', 'status-revoked', 'status-stale-inspector']) {
+for (const id of ['valid', 'status-revoked', 'status-stale-inspector', 'holder-live', 'holder-outside-window', 'holder-missing', 'holder-transplanted']) {
   const { input, expected, root: rootKey } = JSON.parse(fs.readFileSync(path.join(dir, `${id}.json`), 'utf8'));
   const bundleText = JSON.stringify(input.bundle);
   const bundleFile = path.join(tmp, `${id}.json`);
@@ -53,7 +53,7 @@ for (const id of ['valid', 'status-revoked', 'status-stale-inspector']) {
   assert.throws(() => verifier.verify(input.payload, 'inspektor', now), /unknown policy/);
 }
 fs.rmSync(tmp, { recursive: true, force: true });
-console.log('one verdict document: the page and the command line agree on valid, revoked and stale permits');
+console.log('one verdict document: the page and the command line agree on valid, revoked, stale and holder-bound permits');
 
 // A wallet with a WebCrypto Ed25519 key (SPEC §12): the bytes to sign and the presentation come from the
 // WASM build, the signature from WebCrypto. With the RFC 8032 §7.1 TEST 1 key it rebuilds the holder-live
