@@ -273,6 +273,50 @@ mod tests {
         assert_eq!(m[51..], [1, 2, 3, 4, 5, 6, 7, 8]);
     }
 
+    /// The sample permit bound to a key, with a signature of zeros (decoding never checks it).
+    fn bound_payload() -> String {
+        use crate::credential::{Issuance, KeyRef, StatusRef};
+        let mut input: serde_json::Value =
+            serde_json::from_str(include_str!("../../wallet-spec/examples/permit-sample.json")).expect("sample");
+        input["worker"]["holderKey"] = "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2".into();
+        let permit = Permit::from_json(&input.to_string()).expect("permit");
+        let iss = Issuance::new(
+            "did:web:dwp.doe.go.th",
+            KeyRef::Numbered(1),
+            UnixTime(1_795_489_200),
+            StatusRef { shard: 1, index: 7 },
+        )
+        .expect("issuance");
+        codec::encode(&SignedPermit::new(permit, iss, [0; 64]))
+    }
+
+    #[test]
+    fn every_truncation_and_byte_flip_of_a_presentation_is_refused_or_read_back_exactly() {
+        let payload = bound_payload();
+        let shown = assemble(&payload, 59_852_400, &[7; 64]).expect("presentation");
+        let (signed, proof) = decode(&shown).expect("decodes");
+        assert_eq!(codec::encode(&signed), payload);
+        assert_eq!(proof.map(|p| (p.step, p.signature)), Some((59_852_400, [7; 64])));
+        let bytes = base45::decode(&shown[PREFIX.len()..]).expect("base45");
+        let mut accepted = 0;
+        for i in 0..bytes.len() {
+            for variant in [bytes[..i].to_vec(), {
+                let mut b = bytes.clone();
+                b[i] ^= 0x41;
+                b
+            }] {
+                let text = format!("{PREFIX}{}", base45::encode(&variant));
+                if let Ok((signed, Some(proof))) = decode(&text) {
+                    accepted += 1;
+                    let again = assemble(&codec::encode(&signed), proof.step, &proof.signature);
+                    assert_eq!(again.as_deref(), Ok(text.as_str()), "byte {i}");
+                }
+            }
+        }
+        // Flips inside the signature, the step or some text bytes still read; truncations never do.
+        assert!(accepted > 64 && accepted < bytes.len(), "{accepted} of {} variants read", 2 * bytes.len());
+    }
+
     #[test]
     fn malformed_presentations_are_refused_with_a_detail() {
         for cbor in [&[0x80][..], &[0x83, 0x40, 0x00, 0x40], &[0x83, 0x00, 0x00, 0x00], &[0x82, 0x40, 0x00]] {
