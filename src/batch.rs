@@ -110,18 +110,25 @@ fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
 }
 
+/// A verdict's outcome in the summary and the report's `reason`: `valid`, the amber holder warning
+/// of a valid permit, or the rejection's code.
+fn outcome(verdict: &Result<VerifiedPermit, Rejection>) -> &'static str {
+    match verdict {
+        Ok(v) => v.holder().warning().map_or("valid", |c| c.as_str()),
+        Err(r) => r.code(),
+    }
+}
+
 fn report_line(out: &mut String, row: &Row, verdict: &Result<VerifiedPermit, Rejection>, now: UnixTime) {
-    // A valid permit's reason is `valid`, or its amber holder warning; the holder column says who showed it.
-    let (valid, reason, detail, holder, permit) = match verdict {
-        Ok(v) => {
-            let reason = v.holder().warning().map_or("valid", |c| c.as_str());
-            ("true", reason.to_string(), String::new(), v.holder().as_str(), v.display_fields())
+    // The holder column says who showed the permit, once the holder check was reached.
+    let (valid, detail, holder, permit) = match verdict {
+        Ok(v) => ("true", String::new(), v.holder().as_str(), v.display_fields()),
+        Err(r) => {
+            let holder = if matches!(r, Rejection::HolderProofInvalid { .. }) { "invalid" } else { "" };
+            ("false", r.detail().unwrap_or("").to_string(), holder, Value::Null)
         }
-        Err(r @ Rejection::HolderProofInvalid { .. }) => {
-            ("false", r.code().to_string(), r.detail().unwrap_or("").to_string(), "invalid", Value::Null)
-        }
-        Err(r) => ("false", r.code().to_string(), r.detail().unwrap_or("").to_string(), "", Value::Null),
     };
+    let reason = outcome(verdict).to_string();
     let as_of = verify::status_as_of(verdict).map(|t| t.to_string()).unwrap_or_default();
     let f = |k: &str| permit.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let cells = [
@@ -192,14 +199,8 @@ pub fn run(
                     continue;
                 }
             };
-            let key = match &verdict {
-                Ok(v) => v.holder().warning().map_or("valid", |c| c.as_str()).to_string(),
-                Err(r) => {
-                    rejected += 1;
-                    r.code().to_string()
-                }
-            };
-            *counts.entry(key).or_default() += 1;
+            rejected += usize::from(verdict.is_err());
+            *counts.entry(outcome(&verdict).to_string()).or_default() += 1;
             report_line(&mut csv, row, &verdict, now);
         }
         bar.inc(chunk.len() as u64);
