@@ -13,7 +13,7 @@ use clap::Subcommand;
 
 use dwp_issuer::keys::KeyPair;
 use dwp_issuer::qr::Qr;
-use dwp_verifier::holder;
+use dwp_verifier::{codec, holder};
 
 use super::parse_time;
 use crate::files;
@@ -64,10 +64,10 @@ pub fn run(cmd: WalletCommand) -> Result<ExitCode> {
                 Some(n) => parse_time(n, "--now")?,
                 None => Clock::system().now(),
             };
-            let (signed, _) = holder::decode(&payload).context("the --payload is not a permit")?;
-            if !payload.starts_with(dwp_verifier::codec::PREFIX) {
+            if payload.starts_with(holder::PREFIX) {
                 bail!("--payload is already a presentation; give the permit's DWP1: payload");
             }
+            let signed = codec::decode(&payload).context("the --payload is not a permit")?;
             if signed.permit().holder_key() != Some(key.public()) {
                 bail!("the permit is not bound to this key (its credentialSubject.id is another key, or none)");
             }
@@ -93,7 +93,7 @@ fn read_payload(arg: &str) -> Result<String> {
     use std::io::Read;
     let mut s = String::new();
     std::io::stdin()
-        .take(dwp_verifier::codec::MAX_PAYLOAD_CHARS as u64 * 4)
+        .take(codec::MAX_PAYLOAD_CHARS as u64 * 4)
         .read_to_string(&mut s)
         .context("reading standard input")?;
     Ok(s.trim().to_string())
