@@ -18,6 +18,7 @@ for path in sorted(glob.glob("../wallet-spec/vectors/*.json")):
     if "payload" in i:
         put("payload_decode", i["payload"].encode())
         put("verify_full", i["payload"].encode())
+        put("presentation_decode", i["payload"].encode())
     for key in ("bundle", "held", "candidate"):
         if key in i:
             put("bundle_parse", json.dumps(i[key]).encode())

@@ -13,7 +13,7 @@ fi
 bash seed.sh
 seconds="${FUZZ_SECONDS:-20}"
 mkdir -p logs
-for target in payload_decode verify_full status_list_decode bundle_parse; do
+for target in payload_decode presentation_decode verify_full status_list_decode bundle_parse; do
   echo "==> fuzz $target for ${seconds}s"
   log="logs/$target.log"
   if ! cargo +nightly fuzz run "$target" -- -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=16384 \

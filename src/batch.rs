@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
+use dwp_verifier::holder::HolderWindow;
 use dwp_verifier::time::UnixTime;
 use dwp_verifier::verify::{self, Policy, Rejection, VerifiedPermit};
 
@@ -109,11 +110,25 @@ fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
 }
 
+/// A verdict's outcome in the summary and the report's `reason`: `valid`, the amber holder warning
+/// of a valid permit, or the rejection's code.
+fn outcome(verdict: &Result<VerifiedPermit, Rejection>) -> &'static str {
+    match verdict {
+        Ok(v) => v.holder().warning().map_or("valid", |c| c.as_str()),
+        Err(r) => r.code(),
+    }
+}
+
 fn report_line(out: &mut String, row: &Row, verdict: &Result<VerifiedPermit, Rejection>, now: UnixTime) {
-    let (valid, reason, detail, permit) = match verdict {
-        Ok(v) => ("true", "valid".to_string(), String::new(), v.display_fields()),
-        Err(r) => ("false", r.code().to_string(), r.detail().unwrap_or("").to_string(), Value::Null),
+    // The holder column says who showed the permit, once the holder check was reached.
+    let (valid, detail, holder, permit) = match verdict {
+        Ok(v) => ("true", String::new(), v.holder().as_str(), v.display_fields()),
+        Err(r) => {
+            let holder = if matches!(r, Rejection::HolderProofInvalid { .. }) { "invalid" } else { "" };
+            ("false", r.detail().unwrap_or("").to_string(), holder, Value::Null)
+        }
     };
+    let reason = outcome(verdict).to_string();
     let as_of = verify::status_as_of(verdict).map(|t| t.to_string()).unwrap_or_default();
     let f = |k: &str| permit.get(k).and_then(Value::as_str).unwrap_or("").to_string();
     let cells = [
@@ -129,6 +144,7 @@ fn report_line(out: &mut String, row: &Row, verdict: &Result<VerifiedPermit, Rej
         f("validUntil"),
         as_of,
         now.to_string(),
+        holder.to_string(),
     ];
     let line: Vec<String> = cells.iter().map(|c| csv_field(c)).collect();
     let _ = writeln!(out, "{}", line.join(","));
@@ -140,7 +156,7 @@ pub fn run(
     bundle_path: &Path,
     root: Option<&str>,
     policy: Policy,
-    now: UnixTime,
+    (now, window): (UnixTime, HolderWindow),
     report: Option<&Path>,
 ) -> Result<ExitCode> {
     let (bundle, _) = crate::field::load_bundle(bundle_path, root)?;
@@ -159,21 +175,23 @@ pub fn run(
     );
     let mut counts: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
     let mut csv = String::from(
-        "line,ref,valid,reason,detail,permitNumber,name,nationality,documentNumber,validUntil,statusAsOf,checkedAt\n",
+        "line,ref,valid,reason,detail,permitNumber,name,nationality,documentNumber,validUntil,statusAsOf,checkedAt,holder\n",
     );
+    let mut rejected = 0usize;
     let start = std::time::Instant::now();
     for chunk in rows.chunks(STEP) {
         let readable: Vec<&str> = chunk.iter().filter_map(|r| r.payload.as_deref().ok()).collect();
-        let mut verdicts = verify::verify_many(&readable, &bundle, policy, now).into_iter();
+        let mut verdicts = verify::verify_many_within(&readable, &bundle, policy, now, window).into_iter();
         for row in chunk {
             let verdict = match &row.payload {
                 // invariant: verify_many answers each readable payload once, in order.
                 Ok(_) => verdicts.next().expect("invariant: one verdict per readable row"),
                 Err(why) => {
                     *counts.entry("unreadable row".into()).or_default() += 1;
+                    rejected += 1;
                     let _ = writeln!(
                         csv,
-                        "{},{},false,unreadable_row,{},,,,,,,{now}",
+                        "{},{},false,unreadable_row,{},,,,,,,{now},",
                         row.line,
                         csv_field(&row.reference),
                         csv_field(why)
@@ -181,11 +199,8 @@ pub fn run(
                     continue;
                 }
             };
-            let key = match &verdict {
-                Ok(_) => "valid".to_string(),
-                Err(r) => r.code().to_string(),
-            };
-            *counts.entry(key).or_default() += 1;
+            rejected += usize::from(verdict.is_err());
+            *counts.entry(outcome(&verdict).to_string()).or_default() += 1;
             report_line(&mut csv, row, &verdict, now);
         }
         bar.inc(chunk.len() as u64);
@@ -209,8 +224,8 @@ pub fn run(
     if let Some(path) = report {
         println!("report: {}", path.display());
     }
-    let all_valid = counts.keys().all(|k| k == "valid");
-    Ok(if all_valid { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    // Amber rows (a holder warning) are valid permits: the run fails on rejections and unreadable rows.
+    Ok(if rejected == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
 #[cfg(test)]

@@ -12,13 +12,17 @@ pub fn print_verdict(report: &Value) {
     let en = field(report, &["message", "en"]);
     let th = field(report, &["message", "th"]);
     if report["valid"] == true {
-        match report.get("statusFreshness") {
+        let warning = report["warning"].as_str();
+        match report.get("statusFreshness").filter(|_| warning.is_none()) {
             Some(f) => println!(
                 "VALID / ถูกต้อง — {en} {th} — {} / {}",
                 f["en"].as_str().unwrap_or("-"),
                 f["th"].as_str().unwrap_or("-")
             ),
-            None => println!("VALID / ถูกต้อง — {en} {th}"),
+            None => match warning {
+                Some(w) => println!("VALID, CHECK THE PASSPORT / ถูกต้อง ให้ตรวจหนังสือเดินทาง ({w}) — {en} {th}"),
+                None => println!("VALID / ถูกต้อง — {en} {th}"),
+            },
         }
         let p = &report["permit"];
         println!("  Permit / เลขที่ใบอนุญาต     {} ({})", field(p, &["permitNumber"]), field(p, &["category"]));
@@ -59,6 +63,7 @@ pub fn print_verdict(report: &Value) {
         } else {
             println!("  Status lists not checked (no bundle) / ยังไม่ได้ตรวจสถานะการเพิกถอน");
         }
+        print_holder(report);
     } else {
         println!("REJECTED / ไม่ผ่าน ({}) — {en} {th}", field(report, &["reason"]));
         println!("  {}", field(report, &["explanation"]));
@@ -66,4 +71,18 @@ pub fn print_verdict(report: &Value) {
             println!("  {} / {}", field(report, &["statusFreshness", "en"]), field(report, &["statusFreshness", "th"]));
         }
     }
+}
+
+/// The holder line of a valid verdict (`wallet-spec/SPEC.md` §12).
+fn print_holder(report: &Value) {
+    let line = match report["holder"].as_str() {
+        Some("live") => {
+            format!("{} / {}", field(report, &["holderFreshness", "en"]), field(report, &["holderFreshness", "th"]))
+        }
+        Some("stale" | "missing") => {
+            format!("{} / {}", field(report, &["title", "en"]), field(report, &["title", "th"]))
+        }
+        _ => "not bound to a phone key (a printed card) / ไม่ได้ผูกกับกุญแจของโทรศัพท์".to_string(),
+    };
+    println!("  Holder / ผู้ถือ             {line}");
 }

@@ -1,18 +1,19 @@
-//! `dwp expand`: the W3C credential, with its proof, rebuilt from a payload.
+//! `dwp expand`: the W3C credential, with its proof, rebuilt from a payload (or
+//! from the credential inside a holder-bound `DWP1H:` presentation).
 
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use serde_json::Value;
 
-use dwp_verifier::codec;
+use dwp_verifier::holder;
 
 /// Prints the credential of `payload`: indented, or in its canonical form.
 ///
 /// # Errors
 /// When the payload does not decode.
 pub fn run(payload: &str, canonical: bool) -> Result<ExitCode> {
-    let signed = codec::decode(payload.trim()).context("decoding the payload")?;
+    let (signed, _) = holder::decode(payload.trim()).context("decoding the payload")?;
     let text = signed.credential_json();
     if canonical {
         println!("{text}");

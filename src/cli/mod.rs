@@ -10,6 +10,7 @@ pub mod serve;
 pub mod tokens;
 pub mod vc;
 pub mod verify;
+pub mod wallet;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -66,6 +67,9 @@ pub enum Command {
     /// The verifier bundle, for offline status checks.
     #[command(subcommand)]
     Bundle(bundle::BundleCommand),
+    /// A reference holder wallet: a holder key, and the holder-bound DWP1H: presentation of a permit.
+    #[command(subcommand)]
+    Wallet(wallet::WalletCommand),
     /// Run a directory of conformance vectors (wallet-spec/vectors) and print pass/fail per vector.
     Conformance {
         /// The directory of vectors (written by `cargo run -p xtask -- vectors`).
@@ -98,5 +102,6 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Conformance { dir, json } => crate::conformance::run(&dir, json),
         Command::Bundle(cmd) => bundle::run(cmd),
         Command::Tokens(cmd) => tokens::run(cmd),
+        Command::Wallet(cmd) => wallet::run(cmd),
     }
 }

@@ -9,6 +9,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 
 use dwp_verifier::codec;
+use dwp_verifier::holder::HolderWindow;
 use dwp_verifier::report;
 use dwp_verifier::verify;
 
@@ -35,6 +36,9 @@ pub struct VerifyArgs {
     /// Verify as of this instant (default: now), YYYY-MM-DDTHH:MM:SSZ.
     #[arg(long)]
     pub now: Option<String>,
+    /// Clock tolerance for holder proofs (DWP1H:), in seconds beyond the ±1 step of 30 s (at most 3600).
+    #[arg(long, default_value_t = 0, value_name = "SECS")]
+    pub holder_tolerance: u32,
     /// Print the verdict as JSON.
     #[arg(long)]
     pub json: bool,
@@ -48,7 +52,7 @@ pub struct VerifyArgs {
     /// With --batch: write one CSV row per input (verdict and reason).
     #[arg(long, requires = "batch")]
     pub report: Option<PathBuf>,
-    /// The DWP1: payload, or - to read it from standard input.
+    /// The DWP1: payload or DWP1H: holder presentation, or - to read it from standard input.
     #[arg(required_unless_present_any = ["image", "batch"])]
     pub payload: Option<String>,
 }
@@ -98,13 +102,20 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
         Some(n) => parse_time(n, "--now")?,
         None => Clock::system().now(),
     };
+    let window = HolderWindow::with_tolerance(args.holder_tolerance).with_context(|| {
+        format!(
+            "--holder-tolerance {} is more than {} seconds",
+            args.holder_tolerance,
+            HolderWindow::MAX_TOLERANCE_SECS
+        )
+    })?;
     if let (Some(batch), Some(bundle)) = (&args.batch, &args.bundle) {
         return crate::batch::run(
             batch,
             bundle,
             args.root.as_deref(),
             args.policy.policy(),
-            now,
+            (now, window),
             args.report.as_deref(),
         );
     }
@@ -113,11 +124,12 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
         (Some(path), _) => {
             let (bundle, pinned) = crate::field::load_bundle(path, args.root.as_deref())?;
             let policy = args.policy.policy();
-            (verify::verify_with_bundle(&payload, &bundle, policy, now), bundle.trust().clone(), pinned, Some(policy))
+            let verdict = verify::verify_with_bundle_within(&payload, &bundle, policy, now, window);
+            (verdict, bundle.trust().clone(), pinned, Some(policy))
         }
         (None, Some(trust)) => {
             let (trust, pinned) = load_trust(trust, args.root.as_deref())?;
-            (verify::verify(&payload, &trust, now), trust, pinned, None)
+            (verify::verify_within(&payload, &trust, now, window), trust, pinned, None)
         }
         (None, None) => bail!("give --trust FILE or --bundle FILE"),
     };

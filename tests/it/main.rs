@@ -10,6 +10,7 @@ mod durability;
 mod field;
 mod files;
 mod hardening;
+mod holder;
 mod hsm;
 mod inproc;
 mod keys;

@@ -204,7 +204,7 @@ fn rejects_before_valid_from_and_after_valid_until() {
 #[test]
 fn every_reason_code_is_documented_and_tested() {
     let spec = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/wallet-spec/SPEC.md")).expect("SPEC.md");
-    let tests = concat!(include_str!("negatives.rs"), include_str!("field.rs"));
+    let tests = concat!(include_str!("negatives.rs"), include_str!("field.rs"), include_str!("holder.rs"));
     for code in dwp_verifier::report::ReasonCode::ALL.map(|c| c.as_str()) {
         assert!(spec.contains(&format!("`{code}`")), "SPEC.md does not document {code}");
         assert!(tests.contains(&format!("(\"{code}\".into()")), "no negative test asserts {code}");

@@ -20,6 +20,54 @@ fn hex_rows(bytes: &[u8]) -> String {
     bytes.chunks(32).map(|c| c.iter().map(|b| format!("{b:02x}")).collect::<String>()).collect::<Vec<_>>().join("\n")
 }
 
+/// The message and signature of the `holder-live` vector, and the sizes of the example permits'
+/// presentations (§12), bound to the RFC 8032 §7.1 TEST 1 key.
+fn holder_examples() -> [(&'static str, String); 2] {
+    use dwp_verifier::cbor::{Item, decode};
+    use dwp_verifier::holder;
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/wallet-spec/vectors/holder-live.json");
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("vector")).expect("json");
+    let shown = doc["input"]["payload"].as_str().expect("payload");
+    let bytes = base45::decode(&shown[holder::PREFIX.len()..]).expect("base45");
+    let Ok(Item::Array(parts)) = decode(&bytes) else { panic!("a presentation") };
+    let [Item::Bytes(credential), Item::Uint(step), Item::Bytes(signature)] = parts.as_slice() else {
+        panic!("[credential, step, signature]")
+    };
+    let message = format!(
+        "message (59 bytes):\n{}\nsignature:\n{}",
+        hex_rows(&holder::signing_input(credential, *step)),
+        hex_rows(signature)
+    );
+    let rfc = dwp_issuer::keys::KeyPair::from_seed(
+        &std::array::from_fn(|i| {
+            u8::from_str_radix(
+                &"9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"[2 * i..2 * i + 2],
+                16,
+            )
+            .expect("hex")
+        }),
+        None,
+    );
+    let mut sizes = Vec::new();
+    for (name, json, created) in
+        [("sample permit", SAMPLE, "2026-11-24T03:00:00Z"), ("worst realistic permit", WORST, "2026-11-24T08:31:07Z")]
+    {
+        let mut input: Value = serde_json::from_str(json).expect("permit");
+        input["worker"]["holderKey"] = rfc.did_key().into();
+        let payload = issue(&input.to_string(), &doe_key(1), DOE, KeyRef::Numbered(1), created).payload;
+        let signature = rfc.sign(&holder::to_sign(&payload, *step).expect("to sign"));
+        let shown = holder::assemble(&payload, *step, &signature).expect("presentation");
+        let qr = dwp_issuer::qr::Qr::new(&shown).expect("qr");
+        sizes.push(format!(
+            "{name}: {} characters, QR version {}-Q (its DWP1: payload: {} characters)",
+            shown.len(),
+            qr.version(),
+            payload.len()
+        ));
+    }
+    [("holder-message", message), ("holder-sizes", sizes.join("\n"))]
+}
+
 fn examples() -> Vec<(&'static str, String)> {
     let f = Fixture::new();
     let sample = issue(SAMPLE, &doe_key(1), DOE, KeyRef::Numbered(1), "2026-11-24T03:00:00Z");
@@ -40,7 +88,7 @@ fn examples() -> Vec<(&'static str, String)> {
     for (name, text) in dwp_verifier::codes::TABLES {
         writeln!(hashes, "{}  tables/{name}", sha256_hex(text.as_bytes())).expect("write");
     }
-    vec![
+    [
         ("sample-payload", sample.payload.clone()),
         (
             "sample-sizes",
@@ -61,6 +109,9 @@ fn examples() -> Vec<(&'static str, String)> {
         ("reason-codes", reasons.trim_end().to_string()),
         ("pinned-hashes", hashes.trim_end().to_string()),
     ]
+    .into_iter()
+    .chain(holder_examples())
+    .collect()
 }
 
 /// Replaces the body of each `<!-- example: NAME -->` block; returns the new text and the stale names.

@@ -34,9 +34,9 @@
 use crate::cbor::{self, CborError, Item, Writer};
 use crate::codes::{self, Category, DocumentType};
 use crate::credential::{Issuance, IssuanceError, KeyRef, SignedPermit, StatusRef, numbered_key};
-use crate::multikey;
+use crate::ed25519::PublicKey;
 use crate::permit::{
-    DocumentInput, EmployerInput, OccupationInput, Permit, PermitError, PermitInput, WorkerInput, WorkplaceInput,
+    self, DocumentInput, EmployerInput, OccupationInput, Permit, PermitError, PermitInput, WorkerInput, WorkplaceInput,
 };
 use crate::text;
 use crate::time::{Date, SECONDS_PER_DAY, UnixTime};
@@ -58,7 +58,7 @@ pub enum DecodeError {
         len: usize,
     },
     /// Does not start with `DWP1:`.
-    #[error("payload does not start with {PREFIX}")]
+    #[error("payload does not start with {PREFIX} (or DWP1H: for a holder-bound presentation)")]
     Prefix,
     /// Not valid Base45.
     #[error("payload is not valid Base45")]
@@ -78,6 +78,9 @@ pub enum DecodeError {
     /// Well formed, but the issuance parameters break a rule.
     #[error("payload issuance: {0}")]
     Issuance(#[from] IssuanceError),
+    /// A holder-bound presentation (`DWP1H:`) that is not `[credential, step, signature]`.
+    #[error("holder presentation has the wrong shape")]
+    Presentation,
 }
 
 impl DecodeError {
@@ -93,6 +96,7 @@ impl DecodeError {
             Self::Cbor(_) => "cbor",
             Self::Schema { .. } => "schema",
             Self::Permit(_) | Self::Issuance(_) => "invalid_field",
+            Self::Presentation => "presentation",
         }
     }
 }
@@ -157,7 +161,7 @@ pub fn encode(sp: &SignedPermit) -> String {
     }
     if let Some(k) = &p.holder_key {
         optional.uint(3);
-        optional.bytes(k);
+        optional.bytes(&k.to_bytes());
         n_optional += 1;
     }
     if let Some(ie) = &p.industrial_estate {
@@ -284,6 +288,14 @@ pub fn decode(payload: &str) -> Result<SignedPermit, DecodeError> {
         return Err(DecodeError::TooLong { len: payload.len() });
     }
     let body = payload.strip_prefix(PREFIX).ok_or(DecodeError::Prefix)?;
+    decode_cbor(&base45_bytes(body)?)
+}
+
+/// The bytes of a Base45 payload body, refusing every form but the one an encoder writes.
+///
+/// # Errors
+/// [`DecodeError::Base45`].
+pub(crate) fn base45_bytes(body: &str) -> Result<Vec<u8>, DecodeError> {
     // RFC 9285 §4.2 refuses a group whose value does not fit its bytes. The decoder used
     // checks three-character groups but reads a final two-character group modulo 256, so
     // that group is checked here: every payload has exactly one form.
@@ -297,8 +309,16 @@ pub fn decode(payload: &str) -> Result<SignedPermit, DecodeError> {
             return Err(DecodeError::Base45);
         }
     }
-    let bytes = base45::decode(body).map_err(|_| DecodeError::Base45)?;
-    let item = cbor::decode(&bytes)?;
+    base45::decode(body).map_err(|_| DecodeError::Base45)
+}
+
+/// Decodes the CBOR of a credential (the bytes a `DWP1:` payload carries in Base45), checking every
+/// rule of the format as [`decode`] does.
+///
+/// # Errors
+/// [`DecodeError`] for the first stage that fails: CBOR, shape, rules.
+pub fn decode_cbor(bytes: &[u8]) -> Result<SignedPermit, DecodeError> {
+    let item = cbor::decode(bytes)?;
     let Item::Array(f) = item else { return Err(schema("payload")) };
     if f.len() != 20 && f.len() != 21 {
         return Err(schema("payload"));
@@ -319,8 +339,7 @@ pub fn decode(payload: &str) -> Result<SignedPermit, DecodeError> {
                 2 => document_country = Some(uint(value, "worker.document.country")?),
                 3 => match value {
                     Item::Bytes(b) => {
-                        let k: [u8; 32] = (*b).try_into().map_err(|_| schema("worker.holderKey"))?;
-                        holder_key = Some(multikey::did_key(&k));
+                        holder_key = Some(<[u8; 32]>::try_from(*b).map_err(|_| schema("worker.holderKey"))?);
                     }
                     _ => return Err(schema("worker.holderKey")),
                 },
@@ -406,7 +425,8 @@ pub fn decode(payload: &str) -> Result<SignedPermit, DecodeError> {
             nationality,
             birth_date,
             document: DocumentInput { doc_type, number: doc_number, country: document_country },
-            holder_key,
+            // Set below from the bytes: a did:key text would only be encoded to be parsed again.
+            holder_key: None,
         },
         employer: EmployerInput { juristic_id: format!("{juristic:013}"), name: employer_name },
         workplace: WorkplaceInput { province: province.code.to_string(), industrial_estate },
@@ -415,7 +435,10 @@ pub fn decode(payload: &str) -> Result<SignedPermit, DecodeError> {
         valid_from: valid_from.to_string(),
         valid_until: valid_until.to_string(),
     };
-    let permit = Permit::from_input_format(&input)?;
+    let mut permit = Permit::from_input_format(&input)?;
+    if let Some(k) = holder_key {
+        permit.holder_key = Some(PublicKey::from_bytes(&k).map_err(|_| permit::bad_holder_key())?);
+    }
     let issuance = Issuance::new(&issuer, key, created, StatusRef { shard, index })?;
     Ok(SignedPermit { permit, issuance, signature })
 }

@@ -5,6 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::bundle::{Bundle, BundleError};
+use crate::holder::{Holder, HolderWindow};
 use crate::multikey;
 use crate::time::UnixTime;
 use crate::verify::{self, Policy};
@@ -29,7 +30,20 @@ pub fn run_vector(doc: &Value) -> Result<Value, String> {
     let policy = Policy::parse(input["policy"].as_str().unwrap_or("")).ok_or("unknown policy")?;
     let now = UnixTime::parse(input["now"].as_str().unwrap_or("")).map_err(|e| format!("now: {e}"))?;
     let payload = input["payload"].as_str().ok_or("no payload")?;
-    Ok(match verify::verify_with_bundle(payload, &bundle, policy, now) {
+    let window = match input.get("holderToleranceSeconds") {
+        None => HolderWindow::DEFAULT,
+        Some(v) => v
+            .as_u64()
+            .and_then(|s| u32::try_from(s).ok())
+            .and_then(HolderWindow::with_tolerance)
+            .ok_or("holderToleranceSeconds is not a tolerance")?,
+    };
+    Ok(match verify::verify_with_bundle_within(payload, &bundle, policy, now, window) {
+        // A holder-bound permit's outcome also names the holder state and its warning (§12).
+        Ok(v) if v.holder() != Holder::Unbound => json!({
+            "valid": true, "reason": null, "detail": null,
+            "holder": v.holder().as_str(), "warning": v.holder().warning().map(|c| c.as_str()),
+        }),
         Ok(_) => json!({ "valid": true, "reason": null, "detail": null }),
         Err(r) => json!({ "valid": false, "reason": r.code(), "detail": r.detail() }),
     })

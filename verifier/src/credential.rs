@@ -273,7 +273,7 @@ fn subject(out: &mut String, p: &Permit) {
     member(out, "birthDate", &p.birth_date.to_string());
     if let Some(k) = &p.holder_key {
         out.push(',');
-        member(out, "id", &multikey::did_key(k));
+        member(out, "id", &multikey::did_key(&k.to_bytes()));
     }
     out.push_str(",\"identityDocument\":{");
     member(out, "documentNumber", &p.document_number);

@@ -30,6 +30,12 @@ pub enum SignatureError {
     Invalid,
 }
 
+/// Whether the y coordinate of an encoding (its low 255 bits) is below p = 2²⁵⁵ − 19: the only
+/// larger values are p … 2²⁵⁵ − 1, whose little-endian bytes are ≥ 0xed, then 30 × 0xff, then 0x7f.
+fn y_below_p(bytes: &[u8; 32]) -> bool {
+    !(bytes[0] >= 0xed && bytes[1..31].iter().all(|&b| b == 0xff) && bytes[31] & 0x7f == 0x7f)
+}
+
 /// An Ed25519 public key that passed the checks of this module.
 ///
 /// Invariant: canonical encoding of a point of large order (only [`PublicKey::from_bytes`] builds one).
@@ -42,12 +48,17 @@ impl PublicKey {
     /// # Errors
     /// [`SignatureError::BadKey`] for a non-canonical encoding or a point of small order.
     pub fn from_bytes(bytes: &[u8; 32]) -> Result<Self, SignatureError> {
-        let compressed = CompressedEdwardsY(*bytes);
-        let point = compressed.decompress().ok_or(SignatureError::BadKey)?;
-        if point.compress() != compressed || point.is_small_order() {
+        // An encoding is canonical unless its y is at least p, or its x is 0 with the sign bit set;
+        // x = 0 only for y = ±1, both of small order. So: y < p and large order, with one
+        // decompression and no re-compression (a holder key is checked on every scan).
+        if !y_below_p(bytes) {
             return Err(SignatureError::BadKey);
         }
-        VerifyingKey::from_bytes(bytes).map(PublicKey).map_err(|_| SignatureError::BadKey)
+        let key = VerifyingKey::from_bytes(bytes).map_err(|_| SignatureError::BadKey)?;
+        if key.to_edwards().is_small_order() {
+            return Err(SignatureError::BadKey);
+        }
+        Ok(PublicKey(key))
     }
 
     /// The 32-byte encoding.
@@ -208,6 +219,34 @@ mod tests {
             }
             let (other_key, _, _) = signed(1, 8);
             assert!(verify_batch_one_key(&refs, &sigs, &other_key).is_err(), "another key");
+        }
+    }
+
+    #[test]
+    fn keys_are_refused_exactly_when_not_canonical_or_of_small_order() {
+        // Every y ≥ p with either sign, y = 0, ±1 with the sign bit set, and some genuine keys.
+        let mut encodings: Vec<[u8; 32]> = Vec::new();
+        for low in 0xe0..=0xff_u8 {
+            for sign in [0x7f, 0xff] {
+                let mut b = [0xff; 32];
+                b[0] = low;
+                b[31] = sign;
+                encodings.push(b);
+            }
+        }
+        for y in [0u8, 1, 2] {
+            for sign in [0u8, 0x80] {
+                let mut b = [0; 32];
+                b[0] = y;
+                b[31] = sign;
+                encodings.push(b);
+            }
+        }
+        encodings.extend((1..40u8).map(|s| SigningKey::from_bytes(&[s; 32]).verifying_key().to_bytes()));
+        for b in encodings {
+            let compressed = CompressedEdwardsY(b);
+            let reference = compressed.decompress().is_some_and(|p| p.compress() == compressed && !p.is_small_order());
+            assert_eq!(PublicKey::from_bytes(&b).is_ok(), reference, "{b:02x?}");
         }
     }
 

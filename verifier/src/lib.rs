@@ -26,6 +26,7 @@ pub mod codes;
 pub mod conformance;
 pub mod credential;
 pub mod ed25519;
+pub mod holder;
 pub mod i18n;
 pub mod multikey;
 pub mod permit;

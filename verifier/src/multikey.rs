@@ -50,9 +50,14 @@ pub fn did_key(key: &[u8; 32]) -> String {
 
 /// The key of a `did:key:z6Mk…`, if it is a canonical, full-order Ed25519 point.
 pub fn parse_did_key(did: &str) -> Option<[u8; 32]> {
+    parse_did_key_checked(did).map(|k| k.to_bytes())
+}
+
+/// [`parse_did_key`], as the checked key.
+pub fn parse_did_key_checked(did: &str) -> Option<crate::ed25519::PublicKey> {
     let key = decode_public(did.strip_prefix("did:key:")?)?;
-    crate::ed25519::PublicKey::from_bytes(&key).ok()?;
-    (did_key(&key) == did).then_some(key)
+    let checked = crate::ed25519::PublicKey::from_bytes(&key).ok()?;
+    (did_key(&key) == did).then_some(checked)
 }
 
 /// Decodes a `proofValue` (`z` + base58btc, 64 bytes).

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::codes;
 use crate::codes::{Category, Country, DocumentType, Province};
+use crate::ed25519::PublicKey;
 use crate::multikey;
 use crate::text::{self, TextError};
 use crate::time::{Date, TimeError, UnixTime};
@@ -132,7 +133,8 @@ pub struct Permit {
     pub(crate) document_type: DocumentType,
     pub(crate) document_number: String,
     pub(crate) document_country: Country,
-    pub(crate) holder_key: Option<[u8; 32]>,
+    /// Checked once, when the permit is built: the holder check verifies with it as it is.
+    pub(crate) holder_key: Option<PublicKey>,
     pub(crate) juristic_id: String,
     pub(crate) employer_name: String,
     pub(crate) province: Province,
@@ -213,6 +215,11 @@ pub enum PermitError {
 
 fn field(field: &'static str) -> impl Fn(Problem) -> PermitError {
     move |problem| PermitError::Field { field, problem }
+}
+
+/// `worker.holderKey` is not a canonical Ed25519 key of large order.
+pub(crate) fn bad_holder_key() -> PermitError {
+    field("worker.holderKey")(Problem::BadKey)
 }
 
 fn pattern(
@@ -303,7 +310,7 @@ impl Permit {
             .ok_or(field("worker.document.country")(Problem::UnknownCode))?;
         let holder_key = match &w.holder_key {
             None => None,
-            Some(did) => Some(multikey::parse_did_key(did).ok_or(field("worker.holderKey")(Problem::BadKey))?),
+            Some(did) => Some(multikey::parse_did_key_checked(did).ok_or(bad_holder_key())?),
         };
 
         let e = &i.employer;
@@ -383,7 +390,7 @@ impl Permit {
                     number: self.document_number.clone(),
                     country: self.document_country.alpha3.to_string(),
                 },
-                holder_key: self.holder_key.map(|k| multikey::did_key(&k)),
+                holder_key: self.holder_key.map(|k| multikey::did_key(&k.to_bytes())),
             },
             employer: EmployerInput { juristic_id: self.juristic_id.clone(), name: self.employer_name.clone() },
             workplace: WorkplaceInput {
@@ -395,6 +402,11 @@ impl Permit {
             valid_from: self.valid_from.to_string(),
             valid_until: self.valid_until.to_string(),
         }
+    }
+
+    /// The holder's Ed25519 key (`credentialSubject.id`), when the permit is bound to one.
+    pub fn holder_key(&self) -> Option<[u8; 32]> {
+        self.holder_key.map(|k| k.to_bytes())
     }
 
     /// Permit number.

@@ -108,6 +108,13 @@ pub enum Rejection {
         /// Which list is missing.
         purpose: &'static str,
     },
+    /// The holder's proof does not verify (`wallet-spec/SPEC.md` §12): another key, another
+    /// credential, or a proof on a permit bound to no key.
+    #[error("the holder's proof does not verify ({detail})")]
+    HolderProofInvalid {
+        /// A stable detail code: `signature` or `unbound`.
+        detail: &'static str,
+    },
     /// The permit's list is invalid (bad signature, other issuer, too short…) or does not cover it.
     #[error("the {purpose} list is not usable: {detail}")]
     StatusListInvalid {
@@ -137,6 +144,7 @@ impl Rejection {
             Self::StatusStale { .. } => ReasonCode::StatusStale,
             Self::StatusUnknown { .. } => ReasonCode::StatusUnknown,
             Self::StatusListInvalid { .. } => ReasonCode::StatusListInvalid,
+            Self::HolderProofInvalid { .. } => ReasonCode::HolderProofInvalid,
         }
     }
 
@@ -145,8 +153,8 @@ impl Rejection {
         self.reason().as_str()
     }
 
-    /// Whether the permit's signature had verified before this rejection (clock and
-    /// status rejections): its content is then authentic and may be shown.
+    /// Whether the permit's signature had verified before this rejection (clock, status
+    /// and holder rejections): its content is then authentic and may be shown.
     pub fn signature_verified(&self) -> bool {
         matches!(
             self,
@@ -157,6 +165,7 @@ impl Rejection {
                 | Self::StatusStale { .. }
                 | Self::StatusUnknown { .. }
                 | Self::StatusListInvalid { .. }
+                | Self::HolderProofInvalid { .. }
         )
     }
 
@@ -164,7 +173,7 @@ impl Rejection {
     pub fn detail(&self) -> Option<&'static str> {
         match self {
             Self::Malformed(e) => Some(e.detail()),
-            Self::StatusListInvalid { detail, .. } => Some(detail),
+            Self::StatusListInvalid { detail, .. } | Self::HolderProofInvalid { detail } => Some(detail),
             _ => None,
         }
     }

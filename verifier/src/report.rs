@@ -6,14 +6,15 @@
 
 use serde_json::{Value, json};
 
-use crate::codec;
+use crate::holder::{self, Holder};
 pub use crate::i18n::{Text, VALID};
 use crate::time::UnixTime;
 use crate::trust::TrustList;
 use crate::verify::{self, Policy, Rejection, StatusCheck, VerifiedPermit};
 
-/// Why a permit is refused, as a stable code. The only list of codes:
-/// [`Rejection::reason`] maps every rejection to one, and every text is keyed by it.
+/// Why a permit is refused, or what a valid one warns of, as a stable code. The only list of
+/// codes: [`Rejection::reason`] maps every rejection to one, [`crate::holder::Holder::warning`]
+/// gives the amber ones, and every text is keyed by a code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ReasonCode {
     /// The payload could not be read.
@@ -46,11 +47,17 @@ pub enum ReasonCode {
     StatusStale,
     /// On the suspension list.
     Suspended,
+    /// A warning on a valid permit: the holder's proof is outside the time window (a screenshot?).
+    HolderProofStale,
+    /// A warning on a valid permit: bound to a holder key, shown without a proof (a copy?).
+    HolderProofMissing,
+    /// The holder's proof does not verify.
+    HolderProofInvalid,
 }
 
 impl ReasonCode {
     /// Every code, in the order of verification.
-    pub const ALL: [ReasonCode; 15] = [
+    pub const ALL: [ReasonCode; 18] = [
         Self::Malformed,
         Self::UnknownIssuer,
         Self::WrongIssuer,
@@ -66,6 +73,9 @@ impl ReasonCode {
         Self::Revoked,
         Self::StatusStale,
         Self::Suspended,
+        Self::HolderProofStale,
+        Self::HolderProofMissing,
+        Self::HolderProofInvalid,
     ];
 
     /// The stable code.
@@ -86,6 +96,9 @@ impl ReasonCode {
             Self::Revoked => "revoked",
             Self::StatusStale => "status_stale",
             Self::Suspended => "suspended",
+            Self::HolderProofStale => "holder_proof_stale",
+            Self::HolderProofMissing => "holder_proof_missing",
+            Self::HolderProofInvalid => "holder_proof_invalid",
         }
     }
 
@@ -139,8 +152,8 @@ pub fn document(
         Err(r) => {
             let code = r.reason();
             // After the signature check the content is authentic: show whose permit it is.
-            let permit = match codec::decode(payload.trim()) {
-                Ok(sp) if r.signature_verified() => {
+            let permit = match holder::decode(payload.trim()) {
+                Ok((sp, _)) if r.signature_verified() => {
                     let issuer = trust.issuer(sp.issuance().issuer());
                     verify::display_fields(&sp, issuer.and_then(|i| i.name("en")), issuer.and_then(|i| i.name("th")))
                 }
@@ -173,7 +186,49 @@ pub fn document(
     } else {
         doc["statusAsOf"] = Value::Null;
     }
+    holder_members(&mut doc, verdict);
     doc
+}
+
+/// "shown live from the holder's phone — holder proof 12 s old", in English and Thai.
+pub fn holder_age_text(age_secs: i64) -> (String, String) {
+    let secs = age_secs.max(0);
+    (
+        format!("shown live from the holder's phone — holder proof {secs} s old"),
+        format!("แสดงสดจากโทรศัพท์ของผู้ถือ — หลักฐานอายุ {secs} วินาที"),
+    )
+}
+
+/// The holder members of the verdict document (§12): `holder` (`unbound`, `live`, `stale`,
+/// `missing`, `invalid`, or `null` when the check was not reached), `holderProofAgeSeconds`,
+/// `holderFreshness` (live proofs) and `warning` (the amber code of a valid permit, whose title and
+/// message then replace the plain "valid" ones).
+fn holder_members(doc: &mut Value, verdict: &Result<VerifiedPermit, Rejection>) {
+    let state = match verdict {
+        Ok(v) => Some(v.holder()),
+        Err(Rejection::HolderProofInvalid { .. }) => {
+            doc["holder"] = "invalid".into();
+            None
+        }
+        Err(_) => {
+            doc["holder"] = Value::Null;
+            None
+        }
+    };
+    doc["warning"] = Value::Null;
+    doc["holderProofAgeSeconds"] = Value::Null;
+    let Some(h) = state else { return };
+    doc["holder"] = h.as_str().into();
+    doc["holderProofAgeSeconds"] = h.age_secs().into();
+    if let Holder::Live { age_secs } = h {
+        let (en, th) = holder_age_text(age_secs);
+        doc["holderFreshness"] = json!({ "en": en, "th": th });
+    }
+    if let Some(code) = h.warning() {
+        doc["warning"] = code.as_str().into();
+        doc["title"] = code.title().to_json();
+        doc["message"] = code.message().to_json();
+    }
 }
 
 #[cfg(test)]

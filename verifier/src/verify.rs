@@ -2,14 +2,16 @@
 //! trust (issuer, key, key window, category), signature, validity window.
 //! With a verifier bundle ([`verify_with_bundle`]), then the permit's status:
 //! revocation, suspension, and how fresh the lists are for the policy in use.
+//! Last, who shows it ([`crate::holder`]): a revocation or an expiry wins over
+//! any holder outcome.
 
 use serde_json::{Value, json};
 
 use crate::bundle::Bundle;
-use crate::codec;
 use crate::codes;
 use crate::credential::SignedPermit;
 use crate::credential::StatusPurpose;
+use crate::holder::{self, Holder, HolderProof, HolderWindow};
 use crate::multikey;
 use crate::time::UnixTime;
 use crate::trust::TrustList;
@@ -26,6 +28,7 @@ pub struct VerifiedPermit {
     issuer_name_en: Option<String>,
     issuer_name_th: Option<String>,
     status: StatusCheck,
+    holder: Holder,
 }
 
 /// What is known of a valid permit's status.
@@ -65,6 +68,11 @@ impl VerifiedPermit {
         self.status
     }
 
+    /// Who showed it: a live proof, a stale one, none (and whether one was due).
+    pub fn holder(&self) -> Holder {
+        self.holder
+    }
+
     /// The signed permit.
     pub fn signed(&self) -> &SignedPermit {
         &self.signed
@@ -92,7 +100,7 @@ pub fn display_fields(sp: &SignedPermit, issuer_en: Option<&str>, issuer_th: Opt
             "number": p.document_number,
             "country": p.document_country.alpha3,
         },
-        "holderKey": p.holder_key.map(|k| multikey::did_key(&k)),
+        "holderKey": p.holder_key.map(|k| multikey::did_key(&k.to_bytes())),
         "employer": { "juristicId": p.juristic_id, "name": p.employer_name },
         "workplace": {
             "province": p.province.code,
@@ -122,25 +130,51 @@ pub fn display_fields(sp: &SignedPermit, issuer_en: Option<&str>, issuer_th: Opt
 /// # }
 /// ```
 pub fn verify(payload: &str, trust: &TrustList, now: UnixTime) -> Result<VerifiedPermit, Rejection> {
+    verify_within(payload, trust, now, HolderWindow::DEFAULT)
+}
+
+/// [`verify`], with a holder proof accepted within `window` (a `DWP1:` payload or a `DWP1H:`
+/// presentation alike).
+///
+/// # Errors
+/// The [`Rejection`] of the first check that fails.
+pub fn verify_within(
+    payload: &str,
+    trust: &TrustList,
+    now: UnixTime,
+    window: HolderWindow,
+) -> Result<VerifiedPermit, Rejection> {
     let checked = precheck(payload, trust)?;
-    checked
-        .key
-        .verify(&checked.signed.signing_input(), &checked.signed.signature)
-        .map_err(|_| Rejection::BadSignature)?;
-    checked.finish(now)
+    checked.check_signature()?;
+    checked.finish(now)?.holder(now, window)
 }
 
 /// A decoded permit whose issuer, key and category passed, waiting for its signature check.
 struct Prechecked<'t> {
     signed: SignedPermit,
+    proof: Option<HolderProof>,
     key: &'t crate::ed25519::PublicKey,
     issuer_name_en: Option<String>,
     issuer_name_th: Option<String>,
 }
 
+/// A permit whose signature and dates passed, with the holder proof still to check.
+struct InDate {
+    verified: VerifiedPermit,
+    proof: Option<HolderProof>,
+}
+
+impl InDate {
+    /// The last step: who shows the permit.
+    fn holder(mut self, now: UnixTime, window: HolderWindow) -> Result<VerifiedPermit, Rejection> {
+        self.verified.holder = holder::check(&self.verified.signed.permit, self.proof.as_ref(), now, window)?;
+        Ok(self.verified)
+    }
+}
+
 /// Steps 1–3 of the verification order: everything before the signature.
 fn precheck<'t>(payload: &str, trust: &'t TrustList) -> Result<Prechecked<'t>, Rejection> {
-    let signed = codec::decode(payload)?;
+    let (signed, proof) = holder::decode(payload)?;
     let iss = &signed.issuance;
     let issuer = trust.issuer(&iss.issuer).ok_or_else(|| Rejection::UnknownIssuer { issuer: iss.issuer.clone() })?;
     let vm = iss.verification_method();
@@ -164,12 +198,17 @@ fn precheck<'t>(payload: &str, trust: &'t TrustList) -> Result<Prechecked<'t>, R
     }
     let issuer_name_en = issuer.names.get("en").cloned();
     let issuer_name_th = issuer.names.get("th").cloned();
-    Ok(Prechecked { signed, key: &key.key, issuer_name_en, issuer_name_th })
+    Ok(Prechecked { signed, proof, key: &key.key, issuer_name_en, issuer_name_th })
 }
 
 impl Prechecked<'_> {
+    /// Step 4: the issuer's signature.
+    fn check_signature(&self) -> Result<(), Rejection> {
+        self.key.verify(&self.signed.signing_input(), &self.signed.signature).map_err(|_| Rejection::BadSignature)
+    }
+
     /// Step 5, once the signature has verified.
-    fn finish(self, now: UnixTime) -> Result<VerifiedPermit, Rejection> {
+    fn finish(self, now: UnixTime) -> Result<InDate, Rejection> {
         let p = &self.signed.permit;
         if now < p.valid_from {
             return Err(Rejection::NotYetValid { valid_from: p.valid_from, now });
@@ -177,12 +216,15 @@ impl Prechecked<'_> {
         if now > p.valid_until {
             return Err(Rejection::Expired { valid_until: p.valid_until, now });
         }
-        Ok(VerifiedPermit {
+        let verified = VerifiedPermit {
             signed: self.signed,
             issuer_name_en: self.issuer_name_en,
             issuer_name_th: self.issuer_name_th,
             status: StatusCheck::NotChecked,
-        })
+            // Replaced by the holder check before anyone sees it (`InDate::holder`).
+            holder: Holder::Unbound,
+        };
+        Ok(InDate { verified, proof: self.proof })
     }
 }
 
@@ -197,6 +239,17 @@ pub fn verify_many(
     bundle: &Bundle,
     policy: Policy,
     now: UnixTime,
+) -> Vec<Result<VerifiedPermit, Rejection>> {
+    verify_many_within(payloads, bundle, policy, now, HolderWindow::DEFAULT)
+}
+
+/// [`verify_many`], with holder proofs accepted within `window`.
+pub fn verify_many_within(
+    payloads: &[&str],
+    bundle: &Bundle,
+    policy: Policy,
+    now: UnixTime,
+    window: HolderWindow,
 ) -> Vec<Result<VerifiedPermit, Rejection>> {
     let mut out: Vec<Option<Result<VerifiedPermit, Rejection>>> = Vec::with_capacity(payloads.len());
     let mut pending: Vec<(usize, Prechecked<'_>)> = Vec::new();
@@ -225,7 +278,7 @@ pub fn verify_many(
         for ((i, p), msg) in chunk.into_iter().zip(inputs.iter()) {
             let signature_ok = all_good || p.key.verify(msg, &p.signed.signature).is_ok();
             let verdict = if signature_ok {
-                p.finish(now).and_then(|v| status_check(v, bundle, policy, now))
+                p.finish(now).and_then(|v| status_check(v, bundle, policy, now)).and_then(|v| v.holder(now, window))
             } else {
                 Err(Rejection::BadSignature)
             };
@@ -250,17 +303,28 @@ pub fn verify_with_bundle(
     policy: Policy,
     now: UnixTime,
 ) -> Result<VerifiedPermit, Rejection> {
-    status_check(verify(payload, bundle.trust(), now)?, bundle, policy, now)
+    verify_with_bundle_within(payload, bundle, policy, now, HolderWindow::DEFAULT)
 }
 
-/// Step 6: the permit's status in the bundle.
-fn status_check(
-    mut verified: VerifiedPermit,
+/// [`verify_with_bundle`], with a holder proof accepted within `window`.
+///
+/// # Errors
+/// The [`Rejection`] of the first check that fails.
+pub fn verify_with_bundle_within(
+    payload: &str,
     bundle: &Bundle,
     policy: Policy,
     now: UnixTime,
+    window: HolderWindow,
 ) -> Result<VerifiedPermit, Rejection> {
-    let iss = &verified.signed.issuance;
+    let checked = precheck(payload, bundle.trust())?;
+    checked.check_signature()?;
+    status_check(checked.finish(now)?, bundle, policy, now)?.holder(now, window)
+}
+
+/// Step 6: the permit's status in the bundle.
+fn status_check(mut in_date: InDate, bundle: &Bundle, policy: Policy, now: UnixTime) -> Result<InDate, Rejection> {
+    let iss = &in_date.verified.signed.issuance;
     let index = iss.status.index;
     let lookup = |purpose: StatusPurpose| {
         let key = (iss.issuer.clone(), purpose, iss.status.shard);
@@ -291,6 +355,6 @@ fn status_check(
     if suspension.2 {
         return Err(Rejection::Suspended { index, as_of: suspension.0 });
     }
-    verified.status = StatusCheck::Fresh { as_of };
-    Ok(verified)
+    in_date.verified.status = StatusCheck::Fresh { as_of };
+    Ok(in_date)
 }

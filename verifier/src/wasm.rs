@@ -7,6 +7,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::bundle::Bundle;
 use crate::codec;
+use crate::holder::{self, HolderWindow};
 use crate::i18n;
 use crate::multikey;
 use crate::report;
@@ -45,10 +46,22 @@ impl WasmVerifier {
     /// # Errors
     /// An unknown policy name (never silently another policy).
     pub fn verify(&self, payload: &str, policy: &str, now: f64) -> Result<String, JsError> {
+        self.verify_within(payload, policy, now, 0)
+    }
+
+    /// [`WasmVerifier::verify`], with holder proofs accepted within ±1 step widened by
+    /// `tolerance_secs` of clock tolerance (`wallet-spec/SPEC.md` §12).
+    ///
+    /// # Errors
+    /// An unknown policy name, or a tolerance beyond an hour.
+    #[wasm_bindgen(js_name = verifyWithin)]
+    pub fn verify_within(&self, payload: &str, policy: &str, now: f64, tolerance_secs: u32) -> Result<String, JsError> {
         let policy = Policy::parse(policy)
             .ok_or_else(|| JsError::new(&format!("unknown policy {policy:?}: inspector, employer or immigration")))?;
+        let window = HolderWindow::with_tolerance(tolerance_secs)
+            .ok_or_else(|| JsError::new("the holder clock tolerance is at most 3600 seconds"))?;
         let now = UnixTime(now as i64);
-        let verdict = verify::verify_with_bundle(payload.trim(), &self.bundle, policy, now);
+        let verdict = verify::verify_with_bundle_within(payload.trim(), &self.bundle, policy, now, window);
         Ok(report::document(payload, &verdict, self.bundle.trust(), Some(policy), now).to_string())
     }
 
@@ -108,4 +121,40 @@ pub fn reason_texts() -> String {
 pub fn decode_permit(payload: &str) -> Result<String, JsError> {
     let signed = codec::decode(payload.trim()).map_err(|e| JsError::new(e.detail()))?;
     Ok(verify::display_fields(&signed, None, None).to_string())
+}
+
+/// The time step of `now` (Unix seconds): ⌊now / 30⌋ (`wallet-spec/SPEC.md` §12).
+#[wasm_bindgen(js_name = holderStep)]
+pub fn holder_step(now: f64) -> f64 {
+    holder::step_of(UnixTime(now as i64)) as f64
+}
+
+fn step_arg(step: f64) -> Result<u64, JsError> {
+    // Steps are whole numbers; 2^53 is far beyond any clock.
+    if step.fract() != 0.0 || !(0.0..=9_007_199_254_740_991.0).contains(&step) {
+        return Err(JsError::new("the step is not a whole number of 30-second steps since 1970"));
+    }
+    Ok(step as u64)
+}
+
+/// The 59 bytes a wallet signs with its holder key (Ed25519, e.g. WebCrypto) to present the
+/// `DWP1:` payload at `step`.
+///
+/// # Errors
+/// When the payload is not a readable permit or the step is not a step.
+#[wasm_bindgen(js_name = holderToSign)]
+pub fn holder_to_sign(payload: &str, step: f64) -> Result<Vec<u8>, JsError> {
+    let step = step_arg(step)?;
+    holder::to_sign(payload.trim(), step).map(|m| m.to_vec()).map_err(|e| JsError::new(&e.to_string()))
+}
+
+/// The `DWP1H:` presentation of a `DWP1:` payload, a step and the holder's 64-byte signature.
+///
+/// # Errors
+/// When the payload is not a readable permit, the step is not a step, or the signature is not 64 bytes.
+#[wasm_bindgen(js_name = holderAssemble)]
+pub fn holder_assemble(payload: &str, step: f64, signature: &[u8]) -> Result<String, JsError> {
+    let step = step_arg(step)?;
+    let signature: [u8; 64] = signature.try_into().map_err(|_| JsError::new("an Ed25519 signature is 64 bytes"))?;
+    holder::assemble(payload.trim(), step, &signature).map_err(|e| JsError::new(&e.to_string()))
 }

@@ -70,20 +70,30 @@ async function refreshBundle() {
   }
 }
 
-const CLASSES = { valid: 'valid', suspended: 'warn', status_stale: 'warn', status_unknown: 'warn' };
+const CLASSES = {
+  valid: 'valid', suspended: 'warn', status_stale: 'warn', status_unknown: 'warn',
+  // A valid permit with a holder warning (SPEC §12) is amber: check the passport.
+  holder_proof_stale: 'warn', holder_proof_missing: 'warn',
+};
+// A permit's QR (DWP1:) or its holder-bound presentation from the phone (DWP1H:).
+const isPermitCode = (text) => text.startsWith('DWP1:') || text.startsWith('DWP1H:');
 
 function render(v) {
   lastVerdict = v;
   const box = $('verdict');
   box.hidden = false;
-  box.className = `verdict ${CLASSES[v.valid ? 'valid' : v.reason] || 'bad'}`;
-  box.dataset.reason = v.valid ? 'valid' : v.reason;
+  const outcome = v.valid ? (v.warning || 'valid') : v.reason;
+  box.className = `verdict ${CLASSES[outcome] || 'bad'}`;
+  box.dataset.reason = outcome;
+  box.dataset.holder = v.holder ?? '';
   // Titles and sentences come with the verdict, keyed by its reason code (dwp-verifier's report).
   $('verdict-title').textContent = v.title?.[lang] ?? label(lang, 'rejected');
   $('verdict-reason').textContent = v.message?.[lang] ?? '';
   const asOf = v.statusAsOf != null ? Date.parse(v.statusAsOf) / 1000 : null;
   $('verdict-status').textContent = asOf != null
     ? label(lang, 'statusAsOf', { date: formatDate(asOf, true), age: age(asOf) }) : '';
+  $('verdict-holder').textContent = v.holder === 'live'
+    ? label(lang, 'holderLive', { age: Math.max(0, v.holderProofAgeSeconds ?? 0) }) : '';
   const dl = $('details');
   dl.replaceChildren();
   const p = v.permit;
@@ -147,7 +157,7 @@ async function scan() {
   while (stream && Date.now() < deadline) {
     try {
       const codes = await detector.detect(video);
-      const hit = codes.find((c) => c.rawValue.startsWith('DWP1:'));
+      const hit = codes.find((c) => isPermitCode(c.rawValue));
       if (hit) {
         stop();
         check(hit.rawValue);
@@ -168,7 +178,7 @@ function stop() {
 async function openPhoto(file) {
   const bitmap = await createImageBitmap(file);
   const codes = await detector.detect(bitmap);
-  const hit = codes.find((c) => c.rawValue.startsWith('DWP1:'));
+  const hit = codes.find((c) => isPermitCode(c.rawValue));
   if (hit) check(hit.rawValue);
   else $('bundle').textContent = label(lang, 'noCode');
 }

@@ -70,6 +70,18 @@ export const LABELS = {
   },
 };
 
+// ---- Holder binding (wallet-spec/SPEC.md §12): the line under a verdict shown from the holder's phone.
+// Kept in its own block, in all five languages; merged into LABELS above.
+const HOLDER_LABELS = {
+  th: { holderLive: 'แสดงสดจากโทรศัพท์ของผู้ถือ — หลักฐานอายุ {age} วินาที' },
+  en: { holderLive: 'shown live from the holder\'s phone — holder proof {age} s old' },
+  my: { holderLive: 'ကိုင်ဆောင်သူ၏ ဖုန်းမှ တိုက်ရိုက် ပြသထားသည် — အထောက်အထား {age} စက္ကန့် ကြာပြီ' },
+  lo: { holderLive: 'ສະແດງສົດຈາກໂທລະສັບຂອງຜູ້ຖື — ຫຼັກຖານອາຍຸ {age} ວິນາທີ' },
+  km: { holderLive: 'បង្ហាញផ្ទាល់ពីទូរស័ព្ទរបស់អ្នកកាន់ — ភស្តុតាងមានអាយុ {age} វិនាទី' },
+};
+for (const [lang, texts] of Object.entries(HOLDER_LABELS)) Object.assign(LABELS[lang], texts);
+// ---- end of holder binding
+
 // The languages offered, in this order, each named in its own script.
 export const LANGUAGES = [['th', 'ไทย'], ['en', 'English'], ['my', 'မြန်မာ'], ['lo', 'ລາວ'], ['km', 'ខ្មែរ']];
 

@@ -2,7 +2,10 @@
 // real camera feed: a registry issues a valid, a revoked and a suspended permit; the page is loaded
 // once online and cached by its service worker; then the registry is stopped, the browser is put
 // offline, and each permit's QR code is fed through Chromium's fake camera. Screenshots of the three
-// verdicts in Thai, English, Burmese, Lao and Khmer are saved in web/test/artifacts/.
+// verdicts in Thai, English, Burmese, Lao and Khmer are saved in web/test/artifacts/. A fourth permit,
+// bound to a holder key (SPEC §12), is pasted as its live presentation, a stale one and its plain payload:
+// live, amber, amber.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,6 +37,10 @@ const permits = [];
 for (const n of [1, 2, 3]) permits.push(await call('POST', '/v1/permits', reg, { ...sample, permitNumber: `WP-2569-21-00000${n}` }));
 await call('POST', `/v1/permits/${permits[1].id}/revoke`, reg, { reason: 'fraudulent application' });
 await call('POST', `/v1/permits/${permits[2].id}/suspend`, reg, { reason: 'under inquiry' });
+const holderKey = path.join(tmp, 'holder-key.json');
+const holderDid = execFileSync(dwp, ['wallet', 'keygen', '--out', holderKey], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+const bound = await call('POST', '/v1/permits', reg, { ...sample, permitNumber: 'WP-2569-21-000004', worker: { ...sample.worker, holderKey: holderDid } });
+assert.ok(bound.payload, 'the registry issues a permit bound to a holder key');
 const pngs = [];
 // Reading a worker's QR code is on the record, with the registrar's purpose.
 for (const p of permits) pngs.push(await call('GET', `/v1/permits/${p.id}/qr.png`, reg, undefined, { 'dwp-purpose': 'issuance' }));
@@ -123,6 +130,39 @@ for (const [i, feed] of feeds.entries()) {
   }, permits[i].payload);
   results.push({ reason, thTitle, enTitle, bundleLine, medianMs: timing.median, p90Ms: timing.p90 });
   await context.close();
+}
+
+// 4. The holder-bound permit, offline: shown live (now), a screenshot (10 minutes old), a copy (no proof).
+const present = (...now) => execFileSync(dwp, ['wallet', 'present', '--key', holderKey, '--payload', bound.payload, ...now],
+  { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+const tenMinutesAgo = new Date(Date.now() - 600_000).toISOString().replace(/\.\d+Z$/, 'Z');
+const holderCases = [
+  { payload: present(), reason: 'valid', holder: 'live', tone: 'valid' },
+  { payload: present('--now', tenMinutesAgo), reason: 'holder_proof_stale', holder: 'stale', tone: 'warn' },
+  { payload: bound.payload, reason: 'holder_proof_missing', holder: 'missing', tone: 'warn' },
+];
+{
+  const context = await chromium.launchPersistentContext(profile, { executablePath: browserPath, headless: true, viewport: { width: 360, height: 780 } });
+  const page = context.pages()[0] || (await context.newPage());
+  await context.setOffline(true);
+  await page.goto(`${base}/verify/`);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+  await page.selectOption('#lang', 'en');
+  for (const c of holderCases) {
+    await page.fill('#paste', c.payload);
+    await page.click('#paste-form button[type="submit"]');
+    await page.waitForSelector(`#verdict[data-holder="${c.holder}"]`, { timeout: 10_000 });
+    assert.equal(await page.getAttribute('#verdict', 'data-reason'), c.reason, `holder ${c.holder}: verdict`);
+    assert.ok((await page.getAttribute('#verdict', 'class')).split(' ').includes(c.tone), `holder ${c.holder}: ${c.tone}`);
+    const line = await page.textContent('#verdict-holder');
+    if (c.holder === 'live') assert.match(line, /^shown live from the holder's phone — holder proof \d+ s old$/);
+    else assert.equal(line, '');
+    await page.screenshot({ path: path.join(artifacts, `holder-${c.holder}-en.png`), fullPage: true });
+  }
+  await page.selectOption('#lang', 'km');
+  assert.equal(await page.textContent('#verdict-title'), 'មិនបានបង្ហាញពីទូរស័ព្ទរបស់អ្នកកាន់', 'the amber title in Khmer');
+  await context.close();
+  console.log('holder-bound permit in the page: live (with the proof\'s age), stale and missing (amber)');
 }
 clearTimeout(deadline);
 const sizes = JSON.parse(fs.readFileSync(path.join(web, 'dist/build.json'), 'utf8'));

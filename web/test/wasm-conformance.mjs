@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import assert from 'node:assert/strict';
 import os from 'node:os';
-import { initSync, runVector, WasmVerifier } from '../build/pkg/dwp_verifier.js';
+import { initSync, runVector, WasmVerifier, holderStep, holderToSign, holderAssemble } from '../build/pkg/dwp_verifier.js';
 import { startRegistry } from './registry.mjs';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -33,7 +33,7 @@ console.log(`WASM conformance: ${same} of ${files.length} vectors give the nativ
 // One verdict document: the page's (WASM) and `dwp verify --json` agree field by field, for a valid
 // and a revoked permit, and an unknown policy is an error, never another policy.
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dwp-verdict-'));
-for (const id of ['valid', 'status-revoked', 'status-stale-inspector']) {
+for (const id of ['valid', 'status-revoked', 'status-stale-inspector', 'holder-live', 'holder-outside-window', 'holder-missing', 'holder-transplanted']) {
   const { input, expected, root: rootKey } = JSON.parse(fs.readFileSync(path.join(dir, `${id}.json`), 'utf8'));
   const bundleText = JSON.stringify(input.bundle);
   const bundleFile = path.join(tmp, `${id}.json`);
@@ -54,7 +54,31 @@ for (const id of ['valid', 'status-revoked', 'status-stale-inspector']) {
   assert.throws(() => verifier.verify(input.payload, 'inspektor', now), /unknown policy/);
 }
 fs.rmSync(tmp, { recursive: true, force: true });
-console.log('one verdict document: the page and the command line agree on valid, revoked and stale permits');
+console.log('one verdict document: the page and the command line agree on valid, revoked, stale and holder-bound permits');
+
+// A wallet with a WebCrypto Ed25519 key (SPEC §12): the bytes to sign and the presentation come from the
+// WASM build, the signature from WebCrypto. With the RFC 8032 §7.1 TEST 1 key it rebuilds the holder-live
+// vector byte for byte, and the page's verifier shows it live.
+{
+  const { input, root: rootKey } = JSON.parse(fs.readFileSync(path.join(dir, 'holder-live.json'), 'utf8'));
+  const plain = JSON.parse(fs.readFileSync(path.join(dir, 'holder-missing.json'), 'utf8')).input.payload;
+  const now = Date.parse(input.now) / 1000;
+  const step = holderStep(now);
+  const pkcs8 = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'),
+    Buffer.from('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', 'hex')]);
+  const key = await crypto.subtle.importKey('pkcs8', pkcs8, { name: 'Ed25519' }, false, ['sign']);
+  const message = holderToSign(plain, step);
+  assert.equal(message.length, 59);
+  const signature = new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, key, message));
+  const shown = holderAssemble(plain, step, signature);
+  assert.equal(shown, input.payload, 'the WebCrypto wallet rebuilds the holder-live vector');
+  const page = JSON.parse(new WasmVerifier(JSON.stringify(input.bundle), rootKey).verify(shown, input.policy, now + 12));
+  assert.equal(page.holder, 'live');
+  assert.equal(page.holderProofAgeSeconds, 12);
+  assert.throws(() => holderAssemble(plain, step, signature.slice(1)), /64 bytes/);
+  assert.throws(() => holderToSign('DWP1:NOT-A-PERMIT', step));
+  console.log('holder binding: a WebCrypto wallet builds the holder-live presentation; the page shows it live');
+}
 
 // One verdict document, online too: a registry issues a permit and revokes another; for each, its
 // `POST /v1/verify`, the page's verifier (WASM) on the registry's bundle, `dwp verify --json` on the same

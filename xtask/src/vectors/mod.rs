@@ -8,6 +8,7 @@
 //! generator never asks the verifier what it thinks.
 
 mod decode;
+mod holder;
 mod status;
 mod trust;
 
@@ -191,6 +192,7 @@ fn vectors() -> Result<Vec<Vector>> {
     let mut out = decode::vectors(&c)?;
     out.extend(trust::vectors(&c)?);
     out.extend(status::vectors(&c)?);
+    out.extend(holder::vectors(&c)?);
     Ok(out)
 }
 
