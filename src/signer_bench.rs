@@ -57,7 +57,7 @@ pub fn run(config: &HsmConfig, per_round: u32) -> Result<ExitCode> {
         "signer bench: the sample permit issued {per_round} times a round, {ROUNDS} alternating rounds, median round"
     );
     println!("  in-memory key:          {mem:.3} ms an issuance ({:.0}/s)", 1000.0 / mem);
-    println!("  token key ({:>12}): {hsm:.3} ms an issuance ({:.0}/s)", config.token, 1000.0 / hsm);
+    println!("  token key (token {:?}): {hsm:.3} ms an issuance ({:.0}/s)", config.token, 1000.0 / hsm);
     println!("  token/in-memory ratio: {:.2}", hsm / mem);
     Ok(ExitCode::SUCCESS)
 }
