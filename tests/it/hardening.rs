@@ -3,10 +3,8 @@
 //! edited behind the audit log's back, the Authorization scheme's case,
 //! caching of personal data, and what officers and former employers may read.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -53,43 +51,7 @@ fn a_key_set_that_disagrees_refuses_to_start() {
 
 /// Starts `dwp serve` on `data` and reads its first lines: (child, base URL, bootstrap token if any).
 fn start_one(data: &Path) -> (std::process::Child, String, Option<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dwp"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--did", "did:web:registry.test", "--data"])
-        .arg(data)
-        .env_remove("DATABASE_URL")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("dwp serve");
-    let out = child.stdout.take().expect("stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let (mut base, mut token) = (String::new(), None);
-    while let Ok(line) = rx.recv_timeout(Duration::from_secs(60)) {
-        if let Some(url) = line.strip_prefix("DWP registry listening on ") {
-            base = url.trim().to_string();
-        }
-        if let Some((_, t)) = line.split_once("token (shown once; keep it safe): ") {
-            token = Some(t.trim().to_string());
-        }
-        if line.starts_with("  it expires") || (line.contains(" · database ") && token.is_none() && !base.is_empty()) {
-            // The token line, if any, follows the database line at once.
-            if let Ok(l) = rx.recv_timeout(Duration::from_millis(500))
-                && let Some((_, t)) = l.split_once("token (shown once; keep it safe): ")
-            {
-                token = Some(t.trim().to_string());
-            }
-            break;
-        }
-    }
-    assert!(!base.is_empty(), "dwp serve started");
-    (child, base, token)
+    crate::server::start_process(data, None)
 }
 
 #[test]

@@ -509,3 +509,46 @@ pub fn now_secs() -> i64 {
         .map(|d| i64::try_from(d.as_secs()).unwrap_or(0))
         .unwrap_or(0)
 }
+
+/// Runs `dwp serve` on `data` (and `database_url`, else SQLite there) on a free loopback port; returns the
+/// process, its URL and the bootstrap token if this start printed one.
+pub fn start_process(data: &std::path::Path, database_url: Option<&str>) -> (Child, String, Option<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dwp"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--did", "did:web:registry.test", "--data"])
+        .arg(data)
+        .env_remove("DATABASE_URL")
+        .envs(database_url.map(|u| ("DATABASE_URL", u)))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("dwp serve");
+    let out = child.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let (mut base, mut token) = (String::new(), None);
+    while let Ok(line) = rx.recv_timeout(Duration::from_secs(60)) {
+        if let Some(url) = line.strip_prefix("DWP registry listening on ") {
+            base = url.trim().to_string();
+        }
+        if let Some((_, t)) = line.split_once("token (shown once; keep it safe): ") {
+            token = Some(t.trim().to_string());
+        }
+        if line.starts_with("  it expires") || (line.contains(" · database ") && token.is_none() && !base.is_empty()) {
+            // The token line, if any, follows the database line at once.
+            if let Ok(l) = rx.recv_timeout(Duration::from_millis(500))
+                && let Some((_, t)) = l.split_once("token (shown once; keep it safe): ")
+            {
+                token = Some(t.trim().to_string());
+            }
+            break;
+        }
+    }
+    assert!(!base.is_empty(), "dwp serve started");
+    (child, base, token)
+}
