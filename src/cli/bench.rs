@@ -22,6 +22,9 @@ pub enum BenchCommand {
         /// Skip PostgreSQL.
         #[arg(long)]
         sqlite_only: bool,
+        /// Store personal data in clear, to compare with the sealed run (never what `dwp serve` does).
+        #[arg(long)]
+        no_encryption: bool,
     },
 }
 
@@ -32,8 +35,12 @@ pub enum BenchCommand {
 pub fn run(what: Option<BenchCommand>) -> Result<ExitCode> {
     match what {
         None => crate::bench::run(),
-        Some(BenchCommand::Registry { requests, concurrency, postgres, sqlite_only }) => {
-            crate::registry_bench::run(requests, concurrency, (!sqlite_only).then_some(postgres.as_str()))
+        Some(BenchCommand::Registry { requests, concurrency, postgres, sqlite_only, no_encryption }) => {
+            let sealing = match no_encryption {
+                true => crate::registry_bench::Sealing::Off,
+                false => crate::registry_bench::Sealing::On,
+            };
+            crate::registry_bench::run(requests, concurrency, (!sqlite_only).then_some(postgres.as_str()), sealing)
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod chain;
 pub mod clock;
 pub mod codes;
 pub mod config;
+pub mod crypt;
 pub mod db;
 pub mod health;
 pub mod ids;

@@ -7,6 +7,7 @@ mod conformance;
 mod connections;
 mod demo;
 mod durability;
+mod encryption;
 mod field;
 mod files;
 mod hardening;
