@@ -25,6 +25,7 @@ pub mod linger;
 pub mod listen;
 pub mod observe;
 pub mod problem;
+pub mod rotate;
 pub mod routes;
 pub mod serve;
 pub mod state;

@@ -25,6 +25,7 @@ mod photos;
 mod qr_images;
 mod registry;
 mod roles;
+mod sealing;
 mod server;
 mod spec;
 mod storage;

@@ -121,6 +121,17 @@ async fn seal_batch(db: &Db, t: &Table, now: i64) -> Result<u64> {
     Ok(done)
 }
 
+/// On SQLite, rewrites the file and empties its WAL, so that the clear
+/// values' old copies (free pages, WAL frames) are gone from the disk too.
+async fn compact(db: &Db) -> Result<(), sqlx::Error> {
+    if db.engine == super::Engine::Sqlite {
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&db.pool).await?;
+        sqlx::query("VACUUM").execute(&db.pool).await?;
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&db.pool).await?;
+    }
+    Ok(())
+}
+
 /// Seals every clear personal value of the database, in batches, with a
 /// progress bar on a terminal; says so when it is done. Nothing to do for a
 /// database sealed from its start.
@@ -149,6 +160,7 @@ pub async fn seal_clear_rows(db: &Db, now: i64) -> Result<()> {
         }
     }
     bar.finish_and_clear();
+    compact(db).await.context("removing the clear values' old copies from the database file")?;
     eprintln!("sealed the personal data of {total} rows: none is stored in clear any more");
     Ok(())
 }

@@ -282,3 +282,43 @@ pub async fn open_vault(pool: &sqlx::AnyPool, source: &KeySource, now: i64) -> R
     }
     Ok(vault)
 }
+
+/// A stored data key, wrapped.
+pub struct WrappedKey {
+    /// Its id.
+    pub id: String,
+    /// The data key, wrapped.
+    pub wrapped: String,
+    /// The master key that wraps it.
+    pub master_key_id: String,
+}
+
+/// Up to `limit` data keys wrapped by another master key than `current`, inside a write.
+///
+/// # Errors
+/// When the database refuses.
+pub async fn keys_not_under(w: &mut WriteTx, current: &str, limit: i64) -> Result<Vec<WrappedKey>, sqlx::Error> {
+    let rows =
+        sqlx::query("SELECT id, wrapped, master_key_id FROM data_keys WHERE master_key_id <> $1 ORDER BY id LIMIT $2")
+            .bind(current)
+            .bind(limit)
+            .fetch_all(&mut *w.tx)
+            .await?;
+    rows.iter()
+        .map(|r| Ok(WrappedKey { id: r.try_get(0)?, wrapped: r.try_get(1)?, master_key_id: r.try_get(2)? }))
+        .collect()
+}
+
+/// Stores a data key re-wrapped under `master_key_id`.
+///
+/// # Errors
+/// When the database refuses.
+pub async fn rewrap(w: &mut WriteTx, id: &str, wrapped: &str, master_key_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE data_keys SET wrapped = $1, master_key_id = $2 WHERE id = $3")
+        .bind(wrapped)
+        .bind(master_key_id)
+        .bind(id)
+        .execute(&mut *w.tx)
+        .await?;
+    Ok(())
+}
