@@ -1,4 +1,5 @@
-//! Personal data at rest: after a permit's whole life, neither the SQLite
+//! Personal data at rest: after a permit's whole life (renewal, change of
+//! employer, suspension, revocation, an application, a wallet's credential), neither the SQLite
 //! file (its WAL included) nor a dump of the PostgreSQL database holds the
 //! worker's name, document number, birth date or QR payload, while the API
 //! still answers them; a ciphertext moved behind the server's back does not
@@ -108,6 +109,10 @@ fn lifecycle(engine: Engine) {
     let app_id = app.json()["id"].as_str().expect("application").to_string();
     let approved = s.post(&format!("/v1/applications/{app_id}/approve"), Some(&reg), &json!({}));
     assert_eq!(approved.status, 201, "{}", approved.body);
+    // A wallet's credential: the printed one is retired (kept, sealed), the bound one is live.
+    let carried = s.issue(&reg, &worker(9))["id"].as_str().expect("id").to_string();
+    let bound = crate::oid4vci_client::Wallet::new(&s, 41).bind(&officer, &carried);
+    assert_eq!(bound["credentials"][0]["credential"]["credentialSubject"]["name"], NAME, "{bound}");
 
     // The API still answers the worker's data to those who may read it.
     let read = |s: &Server| {
@@ -131,7 +136,11 @@ fn lifecycle(engine: Engine) {
 
     s.kill();
     let body = payload.trim_start_matches("DWP1:");
-    assert_nothing_clear(&s, &[NAME, NATIVE, DOCUMENT, "1994-03-12", "19940312", body, "WP-2569-21-00000"]);
+    let wallet_payload = bound["dwp_payload"].as_str().expect("dwp_payload").trim_start_matches("DWP1:").to_string();
+    assert_nothing_clear(
+        &s,
+        &[NAME, NATIVE, DOCUMENT, "1994-03-12", "19940312", body, &wallet_payload, "WP-2569-21-00000"],
+    );
 
     // The same key reads everything back.
     s.restart();
