@@ -157,7 +157,25 @@ fn fsync_rate(dir: &Path) -> Result<f64> {
     Ok(rate)
 }
 
-async fn run_one(name: &str, dir: &Path, url: &str, requests: usize, concurrency: usize, fsync: f64) -> Result<()> {
+/// Whether the benchmarked registry seals personal data (`dwp bench registry --no-encryption`: not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sealing {
+    /// Sealed, as `dwp serve` always does.
+    On,
+    /// Stored in clear, to measure what sealing costs.
+    Off,
+}
+
+struct Run<'a> {
+    requests: usize,
+    concurrency: usize,
+    fsync: f64,
+    sealing: Sealing,
+    dir: &'a Path,
+}
+
+async fn run_one(name: &str, url: &str, run: &Run<'_>) -> Result<()> {
+    let Run { requests, concurrency, fsync, sealing, dir } = *run;
     let authority = dwp_issuer::trust::Authority::demo();
     let state = registry::open(registry::Options {
         authority: &authority,
@@ -167,6 +185,10 @@ async fn run_one(name: &str, dir: &Path, url: &str, requests: usize, concurrency
         clock: registry::Clock::system(),
         token_ttl: 86_400,
         hsm: None,
+        master_key: match sealing {
+            Sealing::On => registry::db::KeySource::File(dir.join("bench.master-key.json")),
+            Sealing::Off => registry::db::KeySource::Clear,
+        },
     })
     .await?;
     let now = state.now().0;
@@ -242,7 +264,7 @@ fn scratch_dir() -> Result<PathBuf> {
 }
 
 /// Runs the registry benchmark.
-pub fn run(requests: usize, concurrency: usize, postgres: Option<&str>) -> Result<ExitCode> {
+pub fn run(requests: usize, concurrency: usize, postgres: Option<&str>, sealing: Sealing) -> Result<ExitCode> {
     if !(1..=100_000).contains(&requests) || !(1..=256).contains(&concurrency) {
         bail!("--requests must be 1..=100000 and --concurrency 1..=256");
     }
@@ -252,8 +274,15 @@ pub fn run(requests: usize, concurrency: usize, postgres: Option<&str>) -> Resul
         let fsync = fsync_rate(&dir)?;
         println!("registry bench: {requests} issuances and {requests} status changes, {concurrency} clients, loopback");
         println!("reference: disk fsync {fsync:.0} commits/s (4 KiB write + fdatasync)");
+        println!(
+            "personal data: {}",
+            match sealing {
+                Sealing::On => "sealed (XChaCha20-Poly1305, a data key per write)",
+                Sealing::Off => "stored in clear (--no-encryption)",
+            }
+        );
         let sqlite = format!("sqlite://{}?mode=rwc", dir.join("registry.sqlite").display());
-        let r = run_one("sqlite", &dir, &sqlite, requests, concurrency, fsync).await;
+        let r = run_one("sqlite", &sqlite, &Run { requests, concurrency, fsync, sealing, dir: &dir }).await;
         std::fs::remove_dir_all(&dir).ok();
         r?;
         if let Some(base) = postgres {
@@ -263,7 +292,7 @@ pub fn run(requests: usize, concurrency: usize, postgres: Option<&str>) -> Resul
                 None => bail!("--postgres must be postgres://host:port/database"),
             };
             let dir = scratch_dir()?;
-            let r = run_one("postgres", &dir, &url, requests, concurrency, fsync).await;
+            let r = run_one("postgres", &url, &Run { requests, concurrency, fsync, sealing, dir: &dir }).await;
             std::fs::remove_dir_all(&dir).ok();
             use sqlx::migrate::MigrateDatabase;
             sqlx::Postgres::drop_database(&url).await.ok();

@@ -22,6 +22,9 @@ pub enum BenchCommand {
         /// Skip PostgreSQL.
         #[arg(long)]
         sqlite_only: bool,
+        /// Store personal data in clear, to compare with the sealed run (never what `dwp serve` does).
+        #[arg(long)]
+        no_encryption: bool,
     },
     /// Issue the sample permit with an in-memory key and with a key in a PKCS#11 token (the PIN in
     /// DWP_HSM_PIN or --hsm-pin-file), and print the cost of signing in the token as a ratio.
@@ -42,8 +45,12 @@ pub enum BenchCommand {
 pub fn run(what: Option<BenchCommand>) -> Result<ExitCode> {
     match what {
         None => crate::bench::run(),
-        Some(BenchCommand::Registry { requests, concurrency, postgres, sqlite_only }) => {
-            crate::registry_bench::run(requests, concurrency, (!sqlite_only).then_some(postgres.as_str()))
+        Some(BenchCommand::Registry { requests, concurrency, postgres, sqlite_only, no_encryption }) => {
+            let sealing = match no_encryption {
+                true => crate::registry_bench::Sealing::Off,
+                false => crate::registry_bench::Sealing::On,
+            };
+            crate::registry_bench::run(requests, concurrency, (!sqlite_only).then_some(postgres.as_str()), sealing)
         }
         Some(BenchCommand::Signer { per_round, hsm }) => {
             let config = hsm.config().context("give --hsm-module, --hsm-token and --hsm-key")?;

@@ -25,6 +25,16 @@ pub enum KeysCommand {
         #[command(flatten)]
         authority: AuthorityArgs,
     },
+    /// Make a new master key (the one that seals personal data at rest) and re-wrap every data
+    /// key under it; the rows are not rewritten. Run it with the registry stopped.
+    RotateMaster {
+        /// The registry's data directory (DATABASE_URL names a PostgreSQL database instead).
+        #[arg(long, default_value = "dwp-data")]
+        data: PathBuf,
+        /// The master key file, if not DWP_MASTER_KEY_FILE or `<data>.master-key.json`.
+        #[arg(long, value_name = "PATH")]
+        master_key: Option<PathBuf>,
+    },
 }
 
 /// The issuing authority's name, as the trust list gives it to verifiers.
@@ -64,6 +74,9 @@ pub fn run(cmd: KeysCommand) -> Result<ExitCode> {
                 out.display()
             );
             Ok(ExitCode::SUCCESS)
+        }
+        KeysCommand::RotateMaster { data, master_key } => {
+            crate::registry::rotate::rotate_master_cli(&data, master_key.as_deref())
         }
     }
 }

@@ -48,6 +48,11 @@ pub struct ServeArgs {
     /// The issuer key in a hardware security module.
     #[command(flatten)]
     pub hsm: HsmArgs,
+    /// The master key file that seals personal data at rest (mode 0600, created on the
+    /// registry's first start). Default: DWP_MASTER_KEY_FILE, else `<data>.master-key.json`
+    /// beside the data directory; keep it apart from the database and its backups.
+    #[arg(long, value_name = "PATH")]
+    pub master_key: Option<PathBuf>,
 }
 
 /// Where the issuer key lives when it is in a PKCS#11 token. The user PIN is read from the
@@ -95,6 +100,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         max_connections,
         shutdown_grace_secs,
         hsm,
+        master_key,
     } = args;
     crate::registry::auth::check_days(token_days).map_err(|e| anyhow::anyhow!("--token-days: {e}"))?;
     let limits = crate::registry::listen::Limits {
@@ -112,6 +118,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         limits,
         hsm: hsm.config(),
         log_format,
+        master_key,
     };
     crate::registry::serve(config)
 }

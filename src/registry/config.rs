@@ -77,6 +77,8 @@ pub struct Options<'a> {
     pub token_ttl: i64,
     /// The issuer key's hardware token, if it is in one.
     pub hsm: Option<&'a crate::hsm::HsmConfig>,
+    /// Where the master key that seals personal data is.
+    pub master_key: super::db::KeySource,
 }
 
 /// How long the bootstrap administrator token lives.
@@ -144,6 +146,18 @@ pub struct ServeConfig {
     pub log_format: observe::LogFormat,
     /// The issuer key's hardware token, if it is in one.
     pub hsm: Option<crate::hsm::HsmConfig>,
+    /// The master key file (`--master-key`); else `DWP_MASTER_KEY_FILE`, else beside the data directory.
+    pub master_key: Option<std::path::PathBuf>,
+}
+
+/// The master key file: the flag's, else `DWP_MASTER_KEY_FILE`, else
+/// `<data>.master-key.json` beside the data directory.
+pub fn master_key_path(data: &Path, flag: Option<&Path>) -> std::path::PathBuf {
+    match (flag, std::env::var_os("DWP_MASTER_KEY_FILE")) {
+        (Some(p), _) => p.to_path_buf(),
+        (None, Some(p)) if !p.is_empty() => p.into(),
+        _ => super::crypt::default_key_path(data),
+    }
 }
 
 #[cfg(test)]

@@ -14,9 +14,10 @@ use super::app::app;
 use super::auth::{self, Role};
 use super::clock::Clock;
 use super::config::{
-    BOOTSTRAP_TTL_SECS, Options, ServeConfig, database_url, secure_data_dir, secure_data_dir_reporting, web_dir,
+    BOOTSTRAP_TTL_SECS, Options, ServeConfig, database_url, master_key_path, secure_data_dir,
+    secure_data_dir_reporting, web_dir,
 };
-use super::db::{self, Db, Engine};
+use super::db::{self, Db, Engine, KeySource};
 use super::health::Health;
 use super::state::{AppState, Inner};
 use super::{keyset, listen, observe, routes, writer};
@@ -32,7 +33,8 @@ pub async fn open(o: Options<'_>) -> Result<AppState> {
     let keys = keyset::open(o.data, o.did, o.authority, o.clock.now(), o.hsm, &lock)?;
     // Files made since (the lock, a new key set's public files) are private too.
     secure_data_dir(o.data)?;
-    let db = Db::open(o.database_url).await?;
+    let db = Db::open(o.database_url, &o.master_key, o.clock.now().0).await?;
+    db::reseal::seal_clear_rows(&db, o.clock.now().0).await?;
     let ours = dwp_verifier::multikey::encode_public(&keys.signer.public());
     let (did, recorded) = db.record_issuer(&keys.did, &ours, o.clock.now().0).await?;
     drop(lock);
@@ -93,7 +95,7 @@ pub async fn bootstrap(state: &AppState) -> Result<Option<String>> {
 ///
 /// The runtime, the keys, the database or the listening socket could not be set up.
 pub fn serve(config: ServeConfig) -> Result<std::process::ExitCode> {
-    let ServeConfig { data, listen, did, authority, token_days, limits, log_format, hsm } = config;
+    let ServeConfig { data, listen, did, authority, token_days, limits, log_format, hsm, master_key } = config;
     observe::init(log_format);
     let (data, listen) = (data.as_path(), listen.as_str());
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
@@ -109,6 +111,7 @@ pub fn serve(config: ServeConfig) -> Result<std::process::ExitCode> {
             clock: Clock::system(),
             token_ttl: i64::from(token_days) * 86_400,
             hsm: hsm.as_ref(),
+            master_key: KeySource::File(master_key_path(data, master_key.as_deref())),
         };
         let state = open(options).await?;
         let bootstrap = bootstrap(&state).await?;
@@ -150,7 +153,8 @@ async fn shutdown() {
 /// Opens the database of a data directory for a command beside the server.
 async fn open_db(data: &Path) -> Result<Db> {
     secure_data_dir_reporting(data)?;
-    Db::open(&database_url(data)?).await
+    // The token commands never read personal data: they need no master key.
+    Db::open(&database_url(data)?, &KeySource::Locked, Clock::system().now().0).await
 }
 
 /// `dwp tokens create`.

@@ -15,6 +15,17 @@ use serde_json::Value;
 use crate::server::Registry;
 use crate::server::{Engine, Opts, Server, sample_permit};
 
+/// The sample permit numbered `n`. Those numbered 9xxxxx end a day earlier:
+/// the permit number is sealed at rest, so a fault injected behind the
+/// server's back tells them apart by their clear validity end.
+fn numbered(n: usize) -> Value {
+    let mut p = sample_permit(n);
+    if n >= 900_000 {
+        p["validUntil"] = "2028-11-22T23:59:59Z".into();
+    }
+    p
+}
+
 /// What the clients were told, by permit number.
 #[derive(Debug, Default)]
 struct Outcomes {
@@ -39,7 +50,7 @@ fn issue_until(s: &Server, reg: &str, clients: usize, first: usize, max: usize, 
                     if stop.load(Ordering::SeqCst) {
                         return;
                     }
-                    let permit = sample_permit(first + c * 10_000 + n);
+                    let permit = numbered(first + c * 10_000 + n);
                     let number = permit["permitNumber"].as_str().expect("number").to_string();
                     let r = s.request_alone_with(
                         "POST",
@@ -135,7 +146,7 @@ fn retry(s: &Server, reg: &str, number: &str) -> String {
         "POST",
         "/v1/permits",
         Some(reg),
-        Some(("application/json", sample_permit(n).to_string().as_bytes())),
+        Some(("application/json", numbered(n).to_string().as_bytes())),
         &[("idempotency-key", number)],
     );
     assert_eq!(r.status, 201, "retrying {number} once the storage is back: {}", r.body);
@@ -303,12 +314,13 @@ fn sqlite_full_disk_acknowledged_is_stored_and_writes_recover() {
 fn postgres_failed_commits_acknowledged_is_stored() {
     let mut s = Server::start(Engine::Postgres);
     let reg = s.token("registrar", None);
-    // A constraint checked at COMMIT: permits numbered 9xxxxx make their whole batch fail there.
+    // A constraint checked at COMMIT: permits numbered 9xxxxx (valid until 2028-11-22T23:59:59Z) make
+    // their whole batch fail there.
     s.sql(&[
         "CREATE FUNCTION dwp_test_refuse() RETURNS trigger LANGUAGE plpgsql AS \
          $$ BEGIN RAISE EXCEPTION 'refused at commit'; END $$",
         "CREATE CONSTRAINT TRIGGER dwp_test_commit_fails AFTER INSERT ON permits \
-         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.permit_number LIKE 'WP-2569-21-9%') \
+         DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.valid_until = 1858550399) \
          EXECUTE FUNCTION dwp_test_refuse()",
     ]);
     let stop = AtomicBool::new(false);

@@ -3,6 +3,7 @@
 
 use sqlx::Row;
 
+use super::sealed::{load_keys, open, open_opt};
 use super::{Db, WriteTx};
 
 /// Stores a new application, submitted now by the token `by`.
@@ -10,6 +11,7 @@ use super::{Db, WriteTx};
 /// # Errors
 /// When the database refuses.
 pub async fn insert(w: &mut WriteTx, id: &str, by: &str, input_json: &str) -> Result<(), sqlx::Error> {
+    let input_json = w.seal("applications", id, "input_json", input_json).await?;
     sqlx::query(
         "INSERT INTO applications (id, state, submitted_by, input_json, submitted_at) VALUES ($1, 'submitted', $2, $3, $4)",
     )
@@ -54,19 +56,19 @@ pub async fn by_id(db: &Db, id: &str) -> Result<Option<ApplicationRow>, sqlx::Er
     .bind(id)
     .fetch_optional(&db.pool)
     .await?;
-    row.map(|r| {
-        Ok(ApplicationRow {
-            id: r.try_get(0)?,
-            state: r.try_get(1)?,
-            submitted_at: r.try_get(2)?,
-            decided_at: r.try_get(3)?,
-            permit_id: r.try_get(4)?,
-            reason: r.try_get(5)?,
-            input_json: r.try_get(6)?,
-            reason_code: r.try_get(7)?,
-        })
-    })
-    .transpose()
+    let Some(r) = row else { return Ok(None) };
+    let (reason, input): (Option<String>, String) = (r.try_get(5)?, r.try_get(6)?);
+    load_keys(&db.vault, &db.pool, &[reason.as_deref(), Some(&input)]).await?;
+    Ok(Some(ApplicationRow {
+        state: r.try_get(1)?,
+        submitted_at: r.try_get(2)?,
+        decided_at: r.try_get(3)?,
+        permit_id: r.try_get(4)?,
+        reason: open_opt(&db.vault, "applications", id, "reason", reason)?,
+        input_json: open(&db.vault, "applications", id, "input_json", &input)?,
+        reason_code: r.try_get(7)?,
+        id: r.try_get(0)?,
+    }))
 }
 
 /// The state and permit data of the application `id`, inside a write.
@@ -78,7 +80,9 @@ pub async fn state_in(w: &mut WriteTx, id: &str) -> Result<Option<(String, Strin
         .bind(id)
         .fetch_optional(&mut *w.tx)
         .await?;
-    row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+    let Some(r) = row else { return Ok(None) };
+    let input: String = r.try_get(1)?;
+    Ok(Some((r.try_get(0)?, w.open("applications", id, "input_json", &input).await?)))
 }
 
 /// The decision on an application.
@@ -100,6 +104,7 @@ pub struct Decision<'a> {
 /// # Errors
 /// When the database refuses.
 pub async fn decide(w: &mut WriteTx, d: Decision<'_>) -> Result<(), sqlx::Error> {
+    let reason = w.seal_opt("applications", d.id, "reason", d.reason.as_deref()).await?;
     sqlx::query(
         "UPDATE applications SET state = $1, decided_at = $2, permit_id = $3, reason = $4, \
          reason_code = $5 WHERE id = $6",
@@ -107,7 +112,7 @@ pub async fn decide(w: &mut WriteTx, d: Decision<'_>) -> Result<(), sqlx::Error>
     .bind(d.state)
     .bind(w.now)
     .bind(d.permit_id)
-    .bind(d.reason)
+    .bind(reason)
     .bind(d.reason_code)
     .bind(d.id)
     .execute(&mut *w.tx)

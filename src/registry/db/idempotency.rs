@@ -26,7 +26,14 @@ pub async fn stored(w: &mut WriteTx, token: &str, key: &str) -> Result<Option<St
         .fetch_optional(&mut *w.tx)
         .await?;
     let Some(row) = row else { return Ok(None) };
-    Ok(Some(StoredAnswer { request_hash: row.try_get(0)?, status: row.try_get(1)?, body: row.try_get(2)? }))
+    let body: String = row.try_get(2)?;
+    let body = w.open("idempotency", &answer_row(token, key), "body", &body).await?;
+    Ok(Some(StoredAnswer { request_hash: row.try_get(0)?, status: row.try_get(1)?, body }))
+}
+
+/// The row id of an answer, in its sealed body's associated data.
+fn answer_row(token: &str, key: &str) -> String {
+    format!("{token}/{key}")
 }
 
 /// Stores the answer to `(token, key)`.
@@ -41,6 +48,7 @@ pub async fn store(
     status: i64,
     body: &str,
 ) -> Result<(), sqlx::Error> {
+    let body = w.seal("idempotency", &answer_row(token, key), "body", body).await?;
     sqlx::query(
         "INSERT INTO idempotency (token_id, idem_key, request_hash, status, body, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6)",

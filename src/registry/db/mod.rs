@@ -11,10 +11,13 @@ pub mod idempotency;
 pub mod oid4vci;
 pub mod permits;
 pub mod preflight;
+pub mod reseal;
+pub mod sealed;
 pub mod status_lists;
 pub mod tokens;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
@@ -23,6 +26,9 @@ use sqlx::migrate::MigrateDatabase;
 use sqlx::pool::PoolConnection;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Any, AnyPool, Executor, Row};
+
+use crate::registry::crypt::{DataKey, Vault};
+pub use sealed::KeySource;
 
 /// Which engine a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +54,8 @@ impl Engine {
 pub struct Db {
     pub pool: AnyPool,
     pub engine: Engine,
+    /// The keys that seal and open personal data.
+    pub vault: Arc<Vault>,
 }
 
 /// Password-free form of a database URL, for messages.
@@ -84,7 +92,9 @@ impl Db {
     /// Connects (creating the database if it does not exist) and brings the schema up to date.
     /// An SQLite file is checked first (see [`preflight`]): one that is not writable, not a
     /// database or corrupt stops the start with a message naming it.
-    pub async fn open(url: &str) -> Result<Db> {
+    /// Then the master key is read from `keys` (see [`sealed::open_vault`]):
+    /// a database whose keys are not at hand does not open.
+    pub async fn open(url: &str, keys: &KeySource, now: i64) -> Result<Db> {
         sqlx::any::install_default_drivers();
         let engine = if url.starts_with("sqlite:") {
             Engine::Sqlite
@@ -130,7 +140,8 @@ impl Db {
             .await
             .with_context(|| format!("connecting to {}", redact(url)))?;
         sqlx::migrate!("./migrations").run(&pool).await.context("applying the schema migrations")?;
-        Ok(Db { pool, engine })
+        let vault = Arc::new(sealed::open_vault(&pool, keys, now).await?);
+        Ok(Db { pool, engine, vault })
     }
 
     /// Starts a write on a connection of its own: `BEGIN` (on SQLite
@@ -151,7 +162,18 @@ impl Db {
             conn.close_on_drop();
             return Err(e);
         }
-        let mut w = WriteTx { tx: conn, open: true, now, seq: 0, hash: String::new(), shard: 0, last_signed_at: 0 };
+        let mut w = WriteTx {
+            tx: conn,
+            open: true,
+            now,
+            seq: 0,
+            hash: String::new(),
+            shard: 0,
+            last_signed_at: 0,
+            vault: self.vault.clone(),
+            data_key: None,
+            key_before_savepoint: false,
+        };
         match take_head(&mut w).await {
             Ok(()) => Ok(w),
             Err(e) => {
@@ -231,6 +253,11 @@ pub struct WriteTx {
     pub shard: i64,
     /// The latest time a write signed with, before this one.
     pub last_signed_at: i64,
+    vault: Arc<Vault>,
+    /// This write's data key, once it sealed something: stored with the write.
+    data_key: Option<(String, Arc<DataKey>)>,
+    /// Whether the data key was made before the job's savepoint (else rolling back to it undoes its row).
+    key_before_savepoint: bool,
 }
 
 impl Drop for WriteTx {
@@ -259,11 +286,15 @@ impl WriteTx {
 
     /// Opens the savepoint of one job of a batch.
     pub async fn savepoint(&mut self) -> Result<(), sqlx::Error> {
+        self.key_before_savepoint = self.data_key.is_some();
         sqlx::query("SAVEPOINT job").execute(&mut *self.tx).await.map(drop)
     }
 
     /// Undoes the writes of the job since [`WriteTx::savepoint`].
     pub async fn rollback_to_savepoint(&mut self) -> Result<(), sqlx::Error> {
+        if !self.key_before_savepoint {
+            self.data_key = None;
+        }
         sqlx::query("ROLLBACK TO SAVEPOINT job").execute(&mut *self.tx).await.map(drop)
     }
 

@@ -226,6 +226,8 @@ pub struct Retired<'a> {
 /// # Errors
 /// When the database refuses.
 pub async fn retire(w: &mut WriteTx, r: Retired<'_>) -> Result<(), sqlx::Error> {
+    let row = format!("{}/{}/{}", r.permit_id, r.shard, r.index);
+    let credential = w.seal("retired_credentials", &row, "credential_json", r.credential_json).await?;
     sqlx::query(
         "INSERT INTO retired_credentials (permit_id, shard, status_index, reason, credential_json, retired_at) \
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -234,7 +236,7 @@ pub async fn retire(w: &mut WriteTx, r: Retired<'_>) -> Result<(), sqlx::Error> 
     .bind(r.shard)
     .bind(r.index)
     .bind(r.reason)
-    .bind(r.credential_json)
+    .bind(credential)
     .bind(w.now)
     .execute(&mut *w.tx)
     .await?;
@@ -262,15 +264,18 @@ pub struct Rebound<'a> {
 /// # Errors
 /// When the database refuses.
 pub async fn rebind(w: &mut WriteTx, r: Rebound<'_>) -> Result<(), sqlx::Error> {
+    let input = w.seal("permits", r.id, "input_json", r.input_json).await?;
+    let payload = w.seal("permits", r.id, "payload", r.payload).await?;
+    let credential = w.seal("permits", r.id, "credential_json", r.credential_json).await?;
     sqlx::query(
         "UPDATE permits SET shard = $1, status_index = $2, input_json = $3, payload = $4, credential_json = $5, \
          updated_at = $6 WHERE id = $7",
     )
     .bind(r.shard)
     .bind(r.index)
-    .bind(r.input_json)
-    .bind(r.payload)
-    .bind(r.credential_json)
+    .bind(input)
+    .bind(payload)
+    .bind(credential)
     .bind(w.now)
     .bind(r.id)
     .execute(&mut *w.tx)

@@ -6,7 +6,12 @@ use sqlx::{Any, Executor, Row};
 
 use dwp_verifier::credential::StatusPurpose;
 
+use super::sealed::{load_keys, open, open_opt};
 use super::{Db, WriteTx};
+use crate::registry::crypt::Vault;
+
+/// The blind index's column name for permit numbers (its HMAC's domain).
+const NUMBER_INDEX: &str = "permit_number";
 
 const PERMIT_COLUMNS: &str = "id, lineage, predecessor, successor, permit_number, state, shard, status_index, \
     revoked_bit, suspended_bit, valid_until, employer, estate, input_json, payload, credential_json, created_at, updated_at";
@@ -82,12 +87,32 @@ where
     sqlx::query(&sql).bind(id).fetch_optional(exec).await?.as_ref().map(read_row).transpose()
 }
 
+/// The sealed values of a row, to load their data keys.
+fn sealed_of(r: &PermitRow) -> [Option<&str>; 4] {
+    [Some(&r.permit_number), Some(&r.input_json), Some(&r.payload), Some(&r.credential_json)]
+}
+
+/// Opens a row's sealed columns (their data keys loaded).
+fn open_row(vault: &Vault, mut r: PermitRow) -> Result<PermitRow, sqlx::Error> {
+    let o = |column: &str, text: &str| open(vault, "permits", &r.id, column, text);
+    let (number, input, payload, credential) = (
+        o("permit_number", &r.permit_number)?,
+        o("input_json", &r.input_json)?,
+        o("payload", &r.payload)?,
+        o("credential_json", &r.credential_json)?,
+    );
+    (r.permit_number, r.input_json, r.payload, r.credential_json) = (number, input, payload, credential);
+    Ok(r)
+}
+
 /// The permit `id`, read outside writes.
 ///
 /// # Errors
 /// When the database refuses or the row does not decode.
 pub async fn by_id(db: &Db, id: &str) -> Result<Option<PermitRow>, sqlx::Error> {
-    fetch(&db.pool, id).await
+    let Some(row) = fetch(&db.pool, id).await? else { return Ok(None) };
+    load_keys(&db.vault, &db.pool, &sealed_of(&row)).await?;
+    open_row(&db.vault, row).map(Some)
 }
 
 /// The permit `id`, read inside a write.
@@ -95,7 +120,9 @@ pub async fn by_id(db: &Db, id: &str) -> Result<Option<PermitRow>, sqlx::Error> 
 /// # Errors
 /// When the database refuses or the row does not decode.
 pub async fn by_id_in(w: &mut WriteTx, id: &str) -> Result<Option<PermitRow>, sqlx::Error> {
-    fetch(&mut *w.tx, id).await
+    let Some(row) = fetch(&mut *w.tx, id).await? else { return Ok(None) };
+    load_keys(&w.vault, &mut *w.tx, &sealed_of(&row)).await?;
+    open_row(&w.vault, row).map(Some)
 }
 
 /// Which of `candidates` are taken in `shard`.
@@ -123,9 +150,9 @@ pub async fn taken_indices(w: &mut WriteTx, shard: i64, candidates: &[u32]) -> R
 /// When the database refuses.
 pub async fn number_in_use(w: &mut WriteTx, permit_number: &str) -> Result<bool, sqlx::Error> {
     let live = sqlx::query(
-        "SELECT id FROM permits WHERE permit_number = $1 AND state IN ('active', 'suspended') AND valid_until >= $2",
+        "SELECT id FROM permits WHERE number_index = $1 AND state IN ('active', 'suspended') AND valid_until >= $2",
     )
-    .bind(permit_number)
+    .bind(w.blind(NUMBER_INDEX, permit_number)?)
     .bind(w.now)
     .fetch_optional(&mut *w.tx)
     .await?;
@@ -165,24 +192,31 @@ pub struct NewPermit<'a> {
 /// # Errors
 /// When the database refuses.
 pub async fn insert(w: &mut WriteTx, p: NewPermit<'_>) -> Result<(), sqlx::Error> {
+    let number_index = w.blind(NUMBER_INDEX, p.permit_number)?;
+    let number = w.seal("permits", p.id, "permit_number", p.permit_number).await?;
+    let input = w.seal("permits", p.id, "input_json", p.input_json).await?;
+    let payload = w.seal("permits", p.id, "payload", p.payload).await?;
+    let credential = w.seal("permits", p.id, "credential_json", p.credential_json).await?;
     sqlx::query(
         "INSERT INTO permits (id, lineage, predecessor, successor, permit_number, state, shard, status_index, \
-         revoked_bit, suspended_bit, valid_until, employer, estate, input_json, payload, credential_json, created_at, updated_at) \
-         VALUES ($1, $2, $3, NULL, $4, 'active', $5, $6, 0, 0, $7, $8, $9, $10, $11, $12, $13, $13)",
+         revoked_bit, suspended_bit, valid_until, employer, estate, input_json, payload, credential_json, created_at, \
+         updated_at, number_index) \
+         VALUES ($1, $2, $3, NULL, $4, 'active', $5, $6, 0, 0, $7, $8, $9, $10, $11, $12, $13, $13, $14)",
     )
     .bind(p.id)
     .bind(p.lineage)
     .bind(p.predecessor)
-    .bind(p.permit_number)
+    .bind(number)
     .bind(p.shard)
     .bind(p.index)
     .bind(p.valid_until)
     .bind(p.employer)
     .bind(p.estate)
-    .bind(p.input_json)
-    .bind(p.payload)
-    .bind(p.credential_json)
+    .bind(input)
+    .bind(payload)
+    .bind(credential)
     .bind(w.now)
+    .bind(number_index)
     .execute(&mut *w.tx)
     .await?;
     Ok(())
@@ -240,20 +274,32 @@ pub struct NewEvent<'a> {
 /// # Errors
 /// When the database refuses.
 pub async fn add_event(w: &mut WriteTx, e: NewEvent<'_>) -> Result<(), sqlx::Error> {
+    // Writers are serialized, so the number read here is still the next one when inserted.
+    let n: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(n), 0) + 1 FROM permit_events WHERE permit_id = $1")
+        .bind(e.permit_id)
+        .fetch_one(&mut *w.tx)
+        .await?;
+    let reason = w.seal_opt("permit_events", &event_row(e.permit_id, n), "reason", e.reason).await?;
     sqlx::query(
         "INSERT INTO permit_events (permit_id, n, at, action, reason, actor, related, audit_seq) \
-         SELECT $1, COALESCE(MAX(n), 0) + 1, $2, $3, $4, $5, $6, $7 FROM permit_events WHERE permit_id = $1",
+         VALUES ($1, $8, $2, $3, $4, $5, $6, $7)",
     )
     .bind(e.permit_id)
     .bind(w.now)
     .bind(e.action)
-    .bind(e.reason.map(str::to_string))
+    .bind(reason)
     .bind(e.actor)
     .bind(e.related.map(str::to_string))
     .bind(e.audit_seq)
+    .bind(n)
     .execute(&mut *w.tx)
     .await?;
     Ok(())
+}
+
+/// The row id of an event, in its sealed values' associated data.
+fn event_row(permit_id: &str, n: i64) -> String {
+    format!("{permit_id}/{n}")
 }
 
 /// An event of a permit's history, as stored.
@@ -282,14 +328,18 @@ pub async fn events(db: &Db, permit_id: &str) -> Result<Vec<EventRow>, sqlx::Err
             .bind(permit_id)
             .fetch_all(&db.pool)
             .await?;
+    let reasons: Vec<Option<String>> = events.iter().map(|e| e.try_get(3)).collect::<Result<_, _>>()?;
+    load_keys(&db.vault, &db.pool, &reasons.iter().map(Option::as_deref).collect::<Vec<_>>()).await?;
     events
         .iter()
-        .map(|e| {
+        .zip(reasons)
+        .map(|(e, reason)| {
+            let n: i64 = e.try_get(0)?;
             Ok(EventRow {
-                n: e.try_get(0)?,
+                n,
                 at: e.try_get(1)?,
                 action: e.try_get(2)?,
-                reason: e.try_get(3)?,
+                reason: open_opt(&db.vault, "permit_events", &event_row(permit_id, n), "reason", reason)?,
                 actor: e.try_get(4)?,
                 related: e.try_get(5)?,
             })
@@ -350,14 +400,19 @@ pub async fn page(db: &Db, after: &str, limit: i64) -> Result<Vec<ListedPermit>,
     .bind(limit)
     .fetch_all(&db.pool)
     .await?;
+    let numbers: Vec<String> = rows.iter().map(|r| r.try_get(4)).collect::<Result<_, _>>()?;
+    load_keys(&db.vault, &db.pool, &numbers.iter().map(|n| Some(n.as_str())).collect::<Vec<_>>()).await?;
     rows.iter()
-        .map(|r| {
+        .zip(numbers)
+        .map(|(r, number)| {
+            let id: String = r.try_get(0)?;
+            let permit_number = open(&db.vault, "permits", &id, "permit_number", &number)?;
             Ok(ListedPermit {
-                id: r.try_get(0)?,
+                id,
                 state: r.try_get(1)?,
                 shard: r.try_get(2)?,
                 index: r.try_get(3)?,
-                permit_number: r.try_get(4)?,
+                permit_number,
                 valid_until: r.try_get(5)?,
                 lineage: r.try_get(6)?,
             })

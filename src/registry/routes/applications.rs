@@ -409,7 +409,7 @@ async fn decide(
                     &c.id,
                     &format!("application.{verb}"),
                     Some(&id),
-                    json!({ "reason": d.reason, "reasonCode": reason_code, "permit": permit_id }),
+                    json!({ "reasonDigest": w.reason_digest(d.reason.as_deref())?, "reasonCode": reason_code, "permit": permit_id }),
                 )
                 .await?;
                 let answer = Decided { id, state: next, permit_id, permit };

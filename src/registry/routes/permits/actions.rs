@@ -271,7 +271,7 @@ async fn act(
                 &c.id,
                 &format!("permit.{}", action.as_str()),
                 Some(&row.id),
-                json!({ "reason": b.reason, "from": stored_state.as_str(), "to": t.next.as_str(), "successor": new_id }),
+                json!({ "reasonDigest": w.reason_digest(Some(&b.reason))?, "from": stored_state.as_str(), "to": t.next.as_str(), "successor": new_id }),
             )
             .await?;
         let event = db::permits::NewEvent {

@@ -99,7 +99,7 @@ pub async fn insert_permit(
             &caller.id,
             "permit.issue",
             Some(&id),
-            json!({ "reason": reason, "predecessor": pred, "shard": status.shard, "index": status.index }),
+            json!({ "reasonDigest": w.reason_digest(reason)?, "predecessor": pred, "shard": status.shard, "index": status.index }),
         )
         .await?;
     let event = db::permits::NewEvent {
