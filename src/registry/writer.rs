@@ -77,7 +77,7 @@ pub fn spawn(db: Db, clock: Clock, health: Arc<Health>, not_before: i64) -> mpsc
                 match tokio::time::timeout(PROBE_EVERY, rx.recv_many(&mut batch, MAX_BATCH)).await {
                     Ok(n) => n,
                     Err(_) => {
-                        probe(&db, clock.now().0, &health, not_before).await;
+                        probe(&db, &clock, &health, not_before).await;
                         continue;
                     }
                 }
@@ -87,7 +87,7 @@ pub fn spawn(db: Db, clock: Clock, health: Arc<Health>, not_before: i64) -> mpsc
             if received == 0 {
                 break;
             }
-            run_batch(&db, clock.now().0, &health, not_before, std::mem::take(&mut batch)).await;
+            run_batch(&db, &clock, &health, not_before, std::mem::take(&mut batch)).await;
         }
     });
     tx
@@ -102,8 +102,13 @@ enum Failure {
 }
 
 /// Starts a write, refusing a clock behind the last signature or the key's window.
-async fn begin(db: &Db, now: i64, not_before: i64) -> Result<WriteTx, Failure> {
-    let w = db.begin_write(now).await.map_err(|e| Failure::Storage(format!("starting a write: {e}")))?;
+async fn begin(db: &Db, clock: &Clock, not_before: i64) -> Result<WriteTx, Failure> {
+    let mut w = db.begin_write(clock.now().0).await.map_err(|e| Failure::Storage(format!("starting a write: {e}")))?;
+    // The head row is held now: the clock is read again, so that a write another instance committed
+    // while this one waited for the row is never later than this write's time (only a clock that
+    // really stepped back is refused).
+    w.now = clock.now().0;
+    let now = w.now;
     if let Err(behind) = signing_time::check(UnixTime(now), UnixTime(w.last_signed_at), UnixTime(not_before)) {
         w.abort().await;
         return Err(Failure::Clock(behind.to_string()));
@@ -112,8 +117,8 @@ async fn begin(db: &Db, now: i64, not_before: i64) -> Result<WriteTx, Failure> {
 }
 
 /// Writes and deletes a page-sized row: the first such write that commits says writes work again.
-async fn probe(db: &Db, now: i64, health: &Health, not_before: i64) {
-    let result = match begin(db, now, not_before).await {
+async fn probe(db: &Db, clock: &Clock, health: &Health, not_before: i64) {
+    let result = match begin(db, clock, not_before).await {
         Ok(mut w) => match db::health::probe_rows(&mut w).await {
             Ok(()) => w.commit().await.map_err(|e| Failure::Storage(format!("commit: {e}"))),
             Err(e) => {
@@ -178,9 +183,9 @@ async fn run_one(
     Ok(Ok((status, body, false)))
 }
 
-async fn run_batch(db: &Db, now: i64, health: &Health, not_before: i64, batch: Vec<Pending>) {
+async fn run_batch(db: &Db, clock: &Clock, health: &Health, not_before: i64, batch: Vec<Pending>) {
     let size = batch.len();
-    let mut w = match begin(db, now, not_before).await {
+    let mut w = match begin(db, clock, not_before).await {
         Ok(w) => w,
         Err(failure) => {
             let answer = match &failure {

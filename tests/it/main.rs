@@ -14,6 +14,7 @@ mod hardening;
 mod holder;
 mod hsm;
 mod inproc;
+mod instances;
 mod keys;
 mod layout;
 mod logs;

@@ -106,7 +106,7 @@ pub async fn current_list(state: &AppState, shard: u32, purpose: StatusPurpose) 
         return Ok(stored);
     }
     let subject = format!("{}/{shard}", purpose.as_str());
-    match sign_afresh(state, shard, purpose, sequence, now).await {
+    match sign_afresh(state, shard, purpose, sequence).await {
         Ok(p) => {
             state.health.clear(health::CLOCK);
             state.health.clear_for(health::AUDIT, &subject);
@@ -136,9 +136,11 @@ async fn sign_afresh(
     shard: u32,
     purpose: StatusPurpose,
     sequence: i64,
-    now: i64,
 ) -> Result<Published, Refusal> {
     let last = UnixTime(state.db.last_signed_at().await?);
+    // The clock is read after the last signing time: whatever another instance signed before that read
+    // was signed at a time this clock has passed, so only a clock that really stepped back is refused.
+    let now = state.now().0;
     if let Err(behind) = dwp_issuer::signing_time::check(UnixTime(now), last, state.not_before) {
         return Err(Refusal::Clock(format!("{behind}; status lists keep their last good signature")));
     }
