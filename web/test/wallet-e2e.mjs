@@ -214,6 +214,12 @@ assert.equal(await qr.getAttribute('aria-label'), 'QR code of work permit WP-256
 const box = await qr.boundingBox();
 assert.ok(box.width >= 300 && box.width <= 360, `the QR code is large (${box.width} px of 360)`);
 await page.waitForSelector('#qr[data-kind="holder"]', { timeout: 10_000 });
+// The verifier accepts the proof of the step it is in and of the steps either side: the screenshot is
+// taken early in a step (at least 20 s left), so that it is still live when the verifier scans it.
+if (Number((await page.textContent('#countdown')).match(/\d+/)[0]) < 20) {
+  const shown = await qr.getAttribute('data-epoch');
+  await page.waitForFunction((e) => document.getElementById('qr').dataset.epoch !== e, shown, { timeout: 35_000 });
+}
 const shot = await qr.screenshot({ path: path.join(artifacts, 'wallet-qr.png') });
 const readQr = async (png) => (await readBarcodes(new Blob([png]), { formats: ['QRCode'], tryHarder: true }))[0];
 const decoded = await readQr(shot);
