@@ -7,7 +7,7 @@
 // QR code, fed to the verifier page's fake camera offline, is valid and shown live; checked 5 minutes
 // later (the page's clock moved) it is holder_proof_stale. A second phone redeems a new offer for the
 // permit (a re-bind); after a bundle refresh the first phone's QR code is revoked and the second's
-// live. Every language is rendered with its self-hosted font; large text is remembered; a browser
+// live, and the first phone, back online, warns that its permit was revoked. Every language is rendered with its self-hosted font; large text is remembered; a browser
 // without Ed25519 is told so; the revoked permit, the near expiry and a wrong clock are warned about.
 // Screenshots are saved in web/test/artifacts/.
 import fs from 'node:fs';
@@ -399,6 +399,12 @@ for (const [png, name, reason, holder] of [[oldPhone, 'old-phone', 'revoked', nu
 }
 await second.close();
 await plain.close();
+// Back online, the first phone syncs the bundle and says its permit was revoked.
+await context.setOffline(false);
+await page.evaluate(() => window.dispatchEvent(new Event('online')));
+await page.waitForSelector('#warnings li[data-warning="revoked"]', { timeout: 15_000 });
+assert.equal(await page.textContent('#warnings li[data-warning="revoked"]'), 'REVOKED — The permit has been revoked.', 'the old phone learns of the re-bind');
+await page.screenshot({ path: path.join(artifacts, 'wallet-rebound-old-phone-en.png'), fullPage: true });
 
 await context.close();
 server.kill('SIGKILL');
