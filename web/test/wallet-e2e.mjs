@@ -7,9 +7,10 @@
 // QR code, fed to the verifier page's fake camera offline, is valid and shown live; checked 5 minutes
 // later (the page's clock moved) it is holder_proof_stale. A second phone redeems a new offer for the
 // permit (a re-bind); after a bundle refresh the first phone's QR code is revoked and the second's
-// live, and the first phone, back online, warns that its permit was revoked. Every language is rendered with its self-hosted font; large text is remembered; a browser
-// without Ed25519 is told so; the revoked permit, the near expiry and a wrong clock are warned about.
-// Screenshots are saved in web/test/artifacts/.
+// live, and the first phone, back online, warns that its permit was revoked. Every language is
+// rendered with its self-hosted font; large text is remembered; a browser without Ed25519 is told so;
+// the revoked permit, the near expiry and a wrong clock are warned about. Screenshots are saved in
+// web/test/artifacts/.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
