@@ -1,7 +1,7 @@
-// A stand-in for the registry's OpenID4VCI issuer on loopback, speaking the shapes of the pre-authorized
-// code flow (offer, both metadata documents, token, nonce, credential) and checking what the wallet
-// sends: the form of the token request, the bearer token, and the key proof JWT (verified with node's
-// WebCrypto). Answers with CORS headers, so that a wallet page served from another port can call it.
+// A stand-in for the registry's OpenID4VCI issuer on loopback, speaking the shapes of the registry's
+// pre-authorized code flow (src/registry/routes/oid4vci/: offer, both metadata documents, token,
+// nonce, credential with `proofs: {jwt: [one JWT]}`) and checking what the wallet sends: the form of
+// the token request, the bearer token, and the key proof JWT (verified with node's WebCrypto). Answers with CORS headers, so that a wallet page served from another port can call it.
 import http from 'node:http';
 import { webcrypto as crypto } from 'node:crypto';
 
@@ -21,7 +21,8 @@ export async function verifyJwt(jwt) {
 }
 
 // Starts the double; `seen` lists every request, `proofs` every verified key proof.
-export async function startIssuerDouble({ payload, txCode, credential = { type: ['VerifiableCredential', 'WorkPermitCredential'] } }) {
+// `metadataIssuer` makes the issuer metadata name another issuer than the offer's (a wallet refuses it).
+export async function startIssuerDouble({ payload, txCode, credential = { type: ['VerifiableCredential', 'WorkPermitCredential'] }, metadataIssuer }) {
   const seen = [];
   const proofs = [];
   const server = http.createServer(async (req, res) => {
@@ -37,7 +38,10 @@ export async function startIssuerDouble({ payload, txCode, credential = { type: 
         grants: { [GRANT]: { 'pre-authorized_code': 'pac-1', tx_code: { input_mode: 'numeric', length: 6 } } } });
     }
     if (req.url === '/.well-known/openid-credential-issuer') {
-      return send(200, { credential_issuer: issuer, credential_endpoint: `${issuer}/oid4vci/credential`, nonce_endpoint: `${issuer}/oid4vci/nonce` });
+      return send(200, {
+        credential_issuer: metadataIssuer ?? issuer, credential_endpoint: `${issuer}/oid4vci/credential`, nonce_endpoint: `${issuer}/oid4vci/nonce`,
+        credential_configurations_supported: { DWP_WorkPermit_v1: { format: 'ldp_vc', proof_types_supported: { jwt: { proof_signing_alg_values_supported: ['EdDSA'] } } } },
+      });
     }
     if (req.url === '/.well-known/oauth-authorization-server') return send(200, { issuer, token_endpoint: `${issuer}/oid4vci/token` });
     if (req.url === '/oid4vci/token' && req.method === 'POST') {
@@ -51,8 +55,11 @@ export async function startIssuerDouble({ payload, txCode, credential = { type: 
     if (req.url === '/oid4vci/credential' && req.method === 'POST') {
       if (req.headers.authorization !== 'Bearer at-1') return send(401, { error: 'invalid_token' });
       const doc = JSON.parse(body);
-      const proof = await verifyJwt(doc.proof.jwt);
-      if (doc.credential_configuration_id !== 'DWP_WorkPermit_v1' || doc.proof.proof_type !== 'jwt' || !proof.ok
+      // As the registry: exactly one JWT in `proofs.jwt` (1.0 final), or the earlier drafts' `proof`.
+      const jwts = doc.proofs ? doc.proofs.jwt : doc.proof?.proof_type === 'jwt' && [doc.proof.jwt];
+      if (!Array.isArray(jwts) || jwts.length !== 1 || (doc.proofs && doc.proof)) return send(400, { error: 'invalid_proof' });
+      const proof = await verifyJwt(jwts[0]);
+      if (doc.credential_configuration_id !== 'DWP_WorkPermit_v1' || !proof.ok
         || proof.claims.nonce !== 'nonce-7' || proof.claims.aud !== issuer) return send(400, { error: 'invalid_proof' });
       proofs.push(proof);
       return send(200, { credentials: [{ credential }], dwp_payload: payload });

@@ -49,8 +49,10 @@ assert.deepEqual(seen.map((r) => `${r.method} ${r.url}`), [
 ]);
 assert.equal(seen[3].headers['content-type'], 'application/x-www-form-urlencoded');
 const credentialRequest = JSON.parse(seen[5].body);
-assert.deepEqual(Object.keys(credentialRequest).sort(), ['credential_configuration_id', 'proof']);
-const sent = decodeJwt(credentialRequest.proof.jwt);
+assert.deepEqual(Object.keys(credentialRequest).sort(), ['credential_configuration_id', 'proofs'], 'the 1.0 final request shape');
+assert.deepEqual(Object.keys(credentialRequest.proofs), ['jwt']);
+assert.equal(credentialRequest.proofs.jwt.length, 1, 'one key proof');
+const sent = decodeJwt(credentialRequest.proofs.jwt[0]);
 assert.equal(sent.claims.iat, 1_795_000_000, 'iat is the time passed in, in seconds');
 assert.equal(sent.claims.aud, base);
 
@@ -60,4 +62,9 @@ assert.equal(await code(receive(env, link, '', keys)), 'tx_code_missing', 'the o
 assert.equal(await code(receive(env, `openid-credential-offer://?credential_offer_uri=${encodeURIComponent(`${base}/offers/none`)}`, '1', keys)), 'server');
 await double.close();
 assert.equal(await code(receive(env, link, '493817', keys)), 'network', 'the registry is unreachable');
-console.log(`oid4vci: proof JWT verified by node's WebCrypto; the pre-authorized code flow in 6 requests; refusals named`);
+// Metadata that names another issuer than the offer's is refused before any code is sent.
+const other = await startIssuerDouble({ payload: PAYLOAD, txCode: '493817', metadataIssuer: 'https://elsewhere.test' });
+assert.equal(await code(receive(env, other.link, '493817', keys)), 'server', 'metadata of another issuer');
+assert.deepEqual(other.seen.map((r) => r.url), ['/offers/abc', '/.well-known/openid-credential-issuer'], 'no token request after it');
+await other.close();
+console.log(`oid4vci: proof JWT verified by node's WebCrypto; the pre-authorized code flow in 6 requests, proofs.jwt; refusals named`);

@@ -1,13 +1,27 @@
 // A real registry for the page tests: `dwp serve` on a loopback port in a data directory of its own,
 // started and read back the way an operator sees it (its URL and its bootstrap token on stdout).
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import readline from 'node:readline';
 import assert from 'node:assert/strict';
 
-// Starts `dwp` serve on `data`; resolves to { base, admin, server } once it listens.
-export async function startRegistry(dwp, data, env = {}) {
-  const server = spawn(dwp, ['serve', '--data', data, '--listen', '127.0.0.1:0', '--did', 'did:web:registry.test'], {
-    env: { ...process.env, DATABASE_URL: '', ...env },
+// A loopback port free now, for a registry whose public URL must be known before it starts.
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer().once('error', reject).listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+// Starts `dwp` serve on `data`; resolves to { base, admin, server } once it listens. `port` fixes the
+// port (else any free one) and makes `http://127.0.0.1:port` the public URL, the OpenID4VCI credential
+// issuer identifier, so that a wallet served by the registry reaches the endpoints its metadata names.
+export async function startRegistry(dwp, data, env = {}, { port } = {}) {
+  const publicUrl = port ? { DWP_PUBLIC_URL: `http://127.0.0.1:${port}` } : {};
+  const server = spawn(dwp, ['serve', '--data', data, '--listen', `127.0.0.1:${port ?? 0}`, '--did', 'did:web:registry.test'], {
+    env: { ...process.env, DATABASE_URL: '', ...publicUrl, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const stop = setTimeout(() => { server.kill('SIGKILL'); console.error('error: the registry did not start in 60 s'); process.exit(1); }, 60_000);

@@ -1,13 +1,16 @@
-// The wallet page in a real browser (Debian's Chromium driven by playwright-core) at 360×780, offline:
-// a registry issues a permit, revokes a second and issues a third with 20 days left; the wallet is
-// loaded once online in Khmer (the browser's language), receives the first permit over OpenID4VCI from
-// a loopback double of the issuer, caches itself (service worker) and syncs the registry's bundle; a
-// permit payload is put in its IndexedDB, the registry is stopped and the browser put offline. After a
-// reload the card and the QR code show; the QR code in a screenshot decodes (zxing-wasm, in node) to
-// the payload, at error correction Q with a 4-module quiet zone, and is redrawn every 30 s; every
-// language is rendered with its self-hosted font; large text is remembered; a browser without Ed25519
-// is told so; the revoked permit, the near expiry and a wrong clock are warned about. Screenshots are
-// saved in web/test/artifacts/.
+// The wallet page end to end in a real browser (Debian's Chromium driven by playwright-core) at
+// 360×780, against a running `dwp serve`: the registrar makes a permit and an offer over HTTP; the
+// wallet, in Khmer (the browser's language), reads the offer's QR code (the registry's PNG) through
+// the fake camera, is refused a wrong code, receives the permit bound to its non-extractable WebCrypto
+// Ed25519 key with the right one, caches itself (service worker) and syncs the bundle. The network is
+// cut; the card and the holder-bound QR code (DWP1H:, redrawn every 30 s) show. A screenshot of that
+// QR code, fed to the verifier page's fake camera offline, is valid and shown live; checked 5 minutes
+// later (the page's clock moved) it is holder_proof_stale. A second phone redeems a new offer for the
+// permit (a re-bind); after a bundle refresh the first phone's QR code is revoked and the second's
+// live, and the first phone, back online, warns that its permit was revoked. Every language is
+// rendered with its self-hosted font; large text is remembered; a browser without Ed25519 is told so;
+// the revoked permit, the near expiry and a wrong clock are warned about. Screenshots are saved in
+// web/test/artifacts/.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,9 +18,7 @@ import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { prepareZXingModule, readBarcodes } from 'zxing-wasm/reader';
 import { WALLET } from '../wallet/i18n.js';
-import { encode } from '../wallet/qr.js';
-import { startIssuerDouble } from './issuer-double.mjs';
-import { startRegistry } from './registry.mjs';
+import { freePort, startRegistry } from './registry.mjs';
 
 const web = path.resolve(import.meta.dirname, '..');
 const root = path.resolve(web, '..');
@@ -25,12 +26,14 @@ const dwp = process.env.DWP_BIN || path.join(root, 'target/debug/dwp');
 const browserPath = process.env.CHROMIUM || '/usr/bin/chromium';
 const artifacts = path.join(web, 'test/artifacts');
 fs.mkdirSync(artifacts, { recursive: true });
+const started = Date.now();
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dwp-wallet-e2e-'));
 const deadline = setTimeout(() => { console.error('error: the wallet browser test took longer than 5 minutes'); process.exit(1); }, 300_000);
 prepareZXingModule({ overrides: { wasmBinary: fs.readFileSync(path.join(web, 'node_modules/zxing-wasm/dist/reader/zxing_reader.wasm')) } });
 
-// 1. A registry with a valid and a revoked permit.
-const { base, admin, server } = await startRegistry(dwp, path.join(tmp, 'data'), { DWP_WEB_DIR: path.join(web, 'dist') });
+// 1. A registry on a known port (its public URL, the credential issuer) with a permit to offer, a
+// revoked permit and one with 20 days left.
+const { base, admin, server } = await startRegistry(dwp, path.join(tmp, 'data'), { DWP_WEB_DIR: path.join(web, 'dist') }, { port: await freePort() });
 process.on('exit', () => server.kill('SIGKILL'));
 const call = async (method, url, token, body) => {
   const resp = await fetch(base + url, {
@@ -49,25 +52,63 @@ await call('POST', `/v1/permits/${revoked.id}/revoke`, reg, { reason: 'fraudulen
 // A permit with 20 days left (its validity starts on the sample's first day, as every permit here).
 const soon = new Date(Date.now() + 20.5 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
 const expiring = await call('POST', '/v1/permits', reg, { ...sample, permitNumber: 'WP-2569-21-000203', validUntil: soon });
+// The registrar's offer: its link, its transaction code (for the worker, apart) and its QR code.
+const offer = await call('POST', `/v1/permits/${valid.id}/offer`, reg, {});
+assert.match(offer.txCode, /^\d{6}$/);
+assert.ok(offer.credentialOfferUri.startsWith('openid-credential-offer://?credential_offer_uri='));
 
-// The issuer double, and its offer's QR code as the camera's feed (.y4m: a white 640×480 I420 frame).
-const double = await startIssuerDouble({ payload: valid.payload, txCode: '493817' });
-const offerQr = encode(double.link);
-const scale = Math.floor(440 / (offerQr.size + 8));
-const luma = Buffer.alloc(640 * 480, 255);
-for (let r = 0; r < offerQr.size; r++) for (let c = 0; c < offerQr.size; c++) {
-  if (!offerQr.dark(r, c)) continue;
-  for (let y = 0; y < scale; y++) luma.fill(0, (20 + (r + 4) * scale + y) * 640 + 100 + (c + 4) * scale, (20 + (r + 4) * scale + y) * 640 + 100 + (c + 5) * scale);
+// An image (PNG) as a camera feed (.y4m, two I420 frames): drawn `side` px wide on white, centred.
+const plain = await chromium.launch({ executablePath: browserPath, headless: true });
+const painter = await plain.newPage();
+async function feedOf(png, name, { width = 640, height = 480, side = 440 } = {}) {
+  const rgba = await painter.evaluate(async ({ b64, width, height, side }) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = width; c.height = height;
+    const g = c.getContext('2d');
+    g.fillStyle = '#fff'; g.fillRect(0, 0, width, height);
+    g.drawImage(img, (width - side) / 2, (height - side) / 2, side, side);
+    return Array.from(g.getImageData(0, 0, width, height).data);
+  }, { b64: png.toString('base64'), width, height, side });
+  const y = Buffer.alloc(width * height);
+  for (let p = 0; p < y.length; p++) y[p] = Math.round(0.299 * rgba[4 * p] + 0.587 * rgba[4 * p + 1] + 0.114 * rgba[4 * p + 2]);
+  const chroma = Buffer.alloc((width / 2) * (height / 2), 128);
+  const frame = Buffer.concat([Buffer.from('FRAME\n'), y, chroma, chroma]);
+  const file = path.join(tmp, `${name}.y4m`);
+  fs.writeFileSync(file, Buffer.concat([Buffer.from(`YUV4MPEG2 W${width} H${height} F10:1 Ip A1:1 C420jpeg\n`), frame, frame]));
+  return file;
 }
-const chroma = Buffer.alloc(320 * 240, 128);
-const frame = Buffer.concat([Buffer.from('FRAME\n'), luma, chroma, chroma]);
-const feed = path.join(tmp, 'offer.y4m');
-fs.writeFileSync(feed, Buffer.concat([Buffer.from('YUV4MPEG2 W640 H480 F10:1 Ip A1:1 C420jpeg\n'), frame, frame]));
+const feed = await feedOf(Buffer.from(offer.qrPng, 'base64'), 'offer');
+const camera = (file) => ({
+  permissions: ['camera'],
+  args: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${file}`],
+});
+
+// The verifier page, on a phone of its own (a persistent profile, its camera fed per launch).
+const verifierProfile = path.join(tmp, 'verifier');
+const verifierErrors = [];
+async function verifierWith(file, { online }) {
+  const context = await chromium.launchPersistentContext(verifierProfile, {
+    executablePath: browserPath, headless: true, viewport: { width: 360, height: 780 }, ...camera(file),
+  });
+  const page = context.pages()[0] || (await context.newPage());
+  page.on('pageerror', (e) => verifierErrors.push(e.message));
+  if (!online) await context.setOffline(true);
+  await page.goto(`${base}/verify/`);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+  return { context, page };
+}
+async function scanned(page, reason) {
+  await page.click('#scan');
+  await page.waitForSelector(`#verdict:not([hidden])[data-reason="${reason}"]`, { timeout: 60_000 });
+  return { holder: await page.getAttribute('#verdict', 'data-holder'), line: await page.textContent('#verdict-holder') };
+}
 
 const context = await chromium.launchPersistentContext(path.join(tmp, 'profile'), {
   executablePath: browserPath, headless: true, viewport: { width: 360, height: 780 }, deviceScaleFactor: 2, locale: 'km-KH',
-  permissions: ['camera'],
-  args: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${feed}`],
+  ...camera(feed),
 });
 const page = context.pages()[0] || (await context.newPage());
 const errors = [];
@@ -93,39 +134,41 @@ assert.equal(await page.getAttribute('html', 'lang'), 'km', 'the first language 
 assert.equal(await page.textContent('#empty'), 'មិនទាន់មានលិខិតអនុញ្ញាតក្នុងទូរស័ព្ទនេះទេ');
 assert.equal(await page.evaluate(() => document.querySelector('#receive').open), true, 'an empty wallet offers to receive');
 
-// Receive over OpenID4VCI from a double of the registry's issuer (issuer-double.mjs): the offer's QR code
-// is read from the camera, the key is made by Chromium's WebCrypto, the proof verified by the double,
-// the payload stored in IndexedDB.
+// Receive over OpenID4VCI from the registry: the offer's QR code is read from the camera, the key is
+// made by Chromium's WebCrypto, its proof checked by the registry, the bound payload stored in IndexedDB.
 await page.click('#scan-offer');
-await page.waitForFunction((link) => document.getElementById('offer').value === link, double.link, { timeout: 60_000 });
+await page.waitForFunction((link) => document.getElementById('offer').value === link, offer.credentialOfferUri, { timeout: 60_000 });
 assert.equal(await page.evaluate(() => document.activeElement.id), 'tx-code', 'after the scan, the code is asked for');
-await page.fill('#tx-code', '000000');
+await page.fill('#tx-code', offer.txCode === '000000' ? '111111' : '000000');
 await page.click('#receive-button');
-await page.waitForSelector('#receive-status[data-kind="error"]');
+await page.waitForSelector('#receive-status[data-kind="error"]', { timeout: 15_000 });
 assert.equal(await page.textContent('#receive-status'), WALLET.km.err_refused, 'a wrong code is refused in Khmer');
-await page.fill('#tx-code', '493817');
+await page.fill('#tx-code', offer.txCode);
 await page.click('#receive-button');
 await page.waitForSelector('#receive-status[data-kind="done"]', { timeout: 15_000 });
 await page.waitForSelector('#card:not([hidden])');
 assert.equal(await page.textContent('#card-name'), 'AUNG KYAW MIN', 'the received permit is shown');
-assert.equal(double.proofs.length, 1, 'one key proof, verified by the issuer');
-assert.equal(double.proofs[0].header.jwk.crv, 'Ed25519');
-const stored = await page.evaluate(() => new Promise((resolve) => {
+const held = () => page.evaluate(() => new Promise((resolve) => {
   const open = indexedDB.open('dwp-wallet', 1);
   open.onsuccess = () => {
     const store = open.result.transaction('wallet').objectStore('wallet');
     const key = store.get('deviceKey');
     const permit = store.get('permit');
     permit.onsuccess = () => resolve({
-      payload: permit.result?.payload, credential: !!permit.result?.credential,
+      payload: permit.result?.payload, credential: permit.result?.credential ?? null,
       algorithm: key.result?.privateKey?.algorithm?.name, extractable: key.result?.privateKey?.extractable,
     });
   };
 }));
-assert.deepEqual(stored, { payload: valid.payload, credential: true, algorithm: 'Ed25519', extractable: false },
-  'the credential, its payload and a non-extractable Ed25519 key are in IndexedDB');
+const stored = await held();
+const bound = stored.payload;
+assert.ok(bound.startsWith('DWP1:') && bound !== valid.payload, 'the payload received is the bound credential\'s, not the unbound one');
+assert.deepEqual(stored.credential?.type, ['VerifiableCredential', 'WorkPermitCredential'], 'the W3C credential is kept');
+assert.ok(JSON.stringify(stored.credential).includes('did:key:z6Mk'), 'the credential names the device key');
+assert.deepEqual({ algorithm: stored.algorithm, extractable: stored.extractable }, { algorithm: 'Ed25519', extractable: false },
+  'a non-extractable Ed25519 key in IndexedDB');
+await page.waitForSelector('#qr[data-kind="holder"]', { timeout: 10_000 });
 await page.screenshot({ path: path.join(artifacts, 'wallet-received-km.png'), fullPage: true });
-await double.close();
 
 await page.evaluate(() => navigator.serviceWorker.ready);
 await page.reload();
@@ -138,11 +181,18 @@ assert.ok(await page.evaluate(() => new Promise((resolve) => {
     req.onsuccess = () => resolve(!!req.result?.bundle);
   };
 })), 'the registry bundle was synced');
-await seed(valid.payload);
 
-// 3. Offline, registry stopped: the card and the QR code.
-server.kill('SIGKILL');
+// The verifier's phone syncs the registry's bundle while it is online.
+{
+  const v = await verifierWith(feed, { online: true });
+  await v.page.evaluate(() => navigator.serviceWorker.ready);
+  assert.ok(await v.page.evaluate(() => !!localStorage.getItem('dwp.bundle')), 'the verifier holds the bundle');
+  await v.context.close();
+}
+
+// 3. The network cut (the registry still runs, for the re-bind): the card and the QR code.
 await context.setOffline(true);
+assert.equal(await page.evaluate(() => fetch('/v1/bundle', { cache: 'no-store' }).then(() => 'online', () => 'offline')), 'offline', 'the wallet has no network');
 await page.reload();
 await ready();
 await page.selectOption('#lang', 'en');
@@ -164,10 +214,19 @@ assert.equal(await qr.getAttribute('role'), 'img');
 assert.equal(await qr.getAttribute('aria-label'), 'QR code of work permit WP-2569-21-000201, for the inspector to scan');
 const box = await qr.boundingBox();
 assert.ok(box.width >= 300 && box.width <= 360, `the QR code is large (${box.width} px of 360)`);
+await page.waitForSelector('#qr[data-kind="holder"]', { timeout: 10_000 });
+// The verifier accepts the proof of the step it is in and of the steps either side: the screenshot is
+// taken early in a step (at least 20 s left), so that it is still live when the verifier scans it.
+if (Number((await page.textContent('#countdown')).match(/\d+/)[0]) < 20) {
+  const shown = await qr.getAttribute('data-epoch');
+  await page.waitForFunction((e) => document.getElementById('qr').dataset.epoch !== e, shown, { timeout: 35_000 });
+}
 const shot = await qr.screenshot({ path: path.join(artifacts, 'wallet-qr.png') });
-const [decoded] = await readBarcodes(new Blob([shot]), { formats: ['QRCode'], tryHarder: true });
-assert.equal(decoded?.text, valid.payload, 'the QR code on the screen decodes to the payload');
+const readQr = async (png) => (await readBarcodes(new Blob([png]), { formats: ['QRCode'], tryHarder: true }))[0];
+const decoded = await readQr(shot);
+assert.ok(decoded?.text?.startsWith('DWP1H:'), `the QR code on the screen is the holder-bound presentation (${decoded?.text?.slice(0, 8)})`);
 assert.equal(decoded.ecLevel, 'Q', 'error correction Q');
+const shownAt = Date.now();
 const version = Number(await qr.getAttribute('data-version'));
 // The quiet zone: 4 white modules on every side, then the finder pattern's dark corner.
 const zone = await page.evaluate((v) => {
@@ -185,6 +244,29 @@ const zone = await page.evaluate((v) => {
 assert.deepEqual(zone, { whole: true, border: 0, corner: true }, 'a quiet zone of exactly 4 modules');
 const width = await page.evaluate(() => document.documentElement.scrollWidth);
 assert.ok(width <= 360, `no horizontal scrolling at 360 px (${width})`);
+
+// The screenshot at the verifier, offline: valid and shown live; 5 minutes later, a stale proof.
+const qrFeed = (png, name) => feedOf(png, name, { width: 720, height: 720, side: 680 });
+const live = { feed: await qrFeed(shot, 'shown') };
+{
+  const v = await verifierWith(live.feed, { online: false });
+  await v.page.selectOption('#lang', 'en');
+  const seen = await scanned(v.page, 'valid');
+  assert.equal(seen.holder, 'live', 'the screenshot scanned at once is live');
+  assert.match(seen.line, /^shown live from the holder's phone — holder proof \d+ s old$/);
+  live.age = Number(seen.line.match(/(\d+) s old/)[1]);
+  assert.ok(live.age <= 60, `the proof is at most two steps old (${live.age} s)`);
+  await v.page.screenshot({ path: path.join(artifacts, 'wallet-at-verifier-live-en.png'), fullPage: true });
+  // The same screenshot, 5 minutes later on the verifier's clock.
+  await v.page.clock.setFixedTime(shownAt + 5 * 60_000);
+  await v.page.reload();
+  await v.page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+  const later = await scanned(v.page, 'holder_proof_stale');
+  assert.equal(later.holder, 'stale', 'a 5-minute-old screenshot is stale');
+  assert.ok((await v.page.getAttribute('#verdict', 'class')).split(' ').includes('warn'), 'stale is amber');
+  await v.page.screenshot({ path: path.join(artifacts, 'wallet-at-verifier-stale-en.png'), fullPage: true });
+  await v.context.close();
+}
 
 // 4. Every language, with its own script and font, offline.
 const expected = {
@@ -254,7 +336,7 @@ await page.selectOption('#lang', 'lo');
 assert.equal(await page.textContent('#warnings li[data-warning="expiry"]'), 'ໃບອະນຸຍາດຈະໝົດອາຍຸໃນ 20 ມື້ ກະລຸນາຕໍ່ອາຍຸທີ່ສູນບໍລິການ');
 await page.screenshot({ path: path.join(artifacts, 'wallet-expiring-lo.png'), fullPage: true });
 await page.selectOption('#lang', 'en');
-await seed(valid.payload);
+await seed(bound);
 await page.evaluate(() => new Promise((resolve) => {
   const open = indexedDB.open('dwp-wallet', 1);
   open.onsuccess = () => {
@@ -272,20 +354,67 @@ await ready();
 assert.match(await page.textContent('#warnings li[data-warning="clock"]'), /^This phone's clock is 3 h away from the registry's time/);
 assert.equal(await page.$('#warnings li[data-warning="revoked"]'), null);
 
-// 7. The QR code is drawn again at each 30-second boundary, the countdown running down to it.
+// 7. The QR code is drawn again at each 30-second boundary, the countdown running down to it: a new
+// holder proof for the new step.
 await page.clock.install();
 await page.reload();
 await ready();
+await page.waitForSelector('#qr[data-kind="holder"][data-epoch]', { timeout: 10_000 });
 const epoch = Number(await page.getAttribute('#qr', 'data-epoch'));
+const before7 = (await readQr(await page.locator('#qr').screenshot())).text;
 const left = Number((await page.textContent('#countdown')).match(/\d+/)[0]);
 await page.clock.runFor((left + 1) * 1000);
-assert.equal(Number(await page.getAttribute('#qr', 'data-epoch')), epoch + 1, 'a new code after the countdown');
+await page.waitForFunction((e) => document.getElementById('qr').dataset.epoch === String(e), epoch + 1, { timeout: 10_000, polling: 100 });
 assert.match(await page.textContent('#countdown'), /^New code in (29|30) s$/);
+const after7 = (await readQr(await page.locator('#qr').screenshot())).text;
+assert.ok(after7.startsWith('DWP1H:') && after7 !== before7, 'a new holder proof for the new step');
+
+// 8. A re-bind: a second phone opens the link of a new offer for the same permit and receives it.
+const offer2 = await call('POST', `/v1/permits/${valid.id}/offer`, reg, {});
+const second = await plain.newContext({ viewport: { width: 360, height: 780 }, locale: 'en-GB' });
+const phone2 = await second.newPage();
+phone2.on('pageerror', (e) => errors.push(e.message));
+await phone2.goto(`${base}/wallet/${new URL(offer2.credentialOfferUri).search}`);
+await phone2.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+assert.equal(new URL(phone2.url()).search, '', 'the offer\'s link leaves the address');
+await phone2.fill('#tx-code', offer2.txCode);
+await phone2.click('#receive-button');
+await phone2.waitForSelector('#receive-status[data-kind="done"]', { timeout: 15_000 });
+await phone2.waitForSelector('#qr[data-kind="holder"]', { timeout: 10_000 });
+const shot2 = await (await phone2.$('#qr')).screenshot({ path: path.join(artifacts, 'wallet-rebound-qr.png') });
+
+// The first phone, still offline, shows its QR code as before; the verifier refreshes its bundle.
+await page.clock.runFor(30_000);
+await page.waitForFunction((e) => document.getElementById('qr').dataset.epoch === String(e), epoch + 2, { timeout: 10_000, polling: 100 });
+const oldPhone = await page.locator('#qr').screenshot();
+assert.ok((await readQr(oldPhone)).text.startsWith('DWP1H:'));
+for (const [png, name, reason, holder] of [[oldPhone, 'old-phone', 'revoked', null], [shot2, 'new-phone', 'valid', 'live']]) {
+  const v = await verifierWith(await qrFeed(png, name), { online: true });
+  await v.page.selectOption('#lang', 'en');
+  await v.context.setOffline(true);
+  const seen = await scanned(v.page, reason);
+  if (holder) assert.equal(seen.holder, holder, `${name}: ${holder}`);
+  else assert.ok((await v.page.getAttribute('#verdict', 'class')).split(' ').includes('bad'), `${name}: red`);
+  await v.page.screenshot({ path: path.join(artifacts, `wallet-at-verifier-${name}-en.png`), fullPage: true });
+  await v.context.close();
+}
+await second.close();
+await plain.close();
+// Back online, the first phone syncs the bundle and says its permit was revoked.
+await context.setOffline(false);
+await page.evaluate(() => window.dispatchEvent(new Event('online')));
+await page.waitForSelector('#warnings li[data-warning="revoked"]', { timeout: 15_000 });
+assert.equal(await page.textContent('#warnings li[data-warning="revoked"]'), 'REVOKED — The permit has been revoked.', 'the old phone learns of the re-bind');
+await page.screenshot({ path: path.join(artifacts, 'wallet-rebound-old-phone-en.png'), fullPage: true });
 
 await context.close();
+server.kill('SIGKILL');
 clearTimeout(deadline);
-assert.deepEqual(errors, [], 'no error in the page');
+assert.deepEqual(errors, [], 'no error in the wallet pages');
+assert.deepEqual(verifierErrors, [], 'no error in the verifier page');
 const sizes = JSON.parse(fs.readFileSync(path.join(web, 'dist/build.json'), 'utf8'));
-console.log(`wallet: card and QR (version ${version}, Q) offline at 360×780; QR decodes to the payload; th en my lo km rendered; fonts ${Object.keys(fonts).join(', ')} loaded offline`);
-console.log(`wallet: offline download ${sizes.wallet.offlineBytes} bytes (wallet.js ${sizes.wallet.walletJsBytes}, fonts ${sizes.fontTotalBytes}); screenshots in ${path.relative(root, artifacts)}`);
+console.log(`wallet: permit received from dwp serve over OpenID4VCI (offer QR from the camera, tx_code typed), bound to the WebCrypto key`);
+console.log(`wallet: holder-bound QR (DWP1H:, version ${version}, Q) offline at 360×780; at the verifier: valid, shown live (${live.age} s), 5 min later holder_proof_stale; after a re-bind the old phone revoked, the new one live`);
+console.log(`wallet: th en my lo km rendered; fonts ${Object.keys(fonts).join(', ')} loaded offline`);
+console.log(`wallet: offline download ${sizes.wallet.offlineBytes} bytes (wallet.js ${sizes.wallet.walletJsBytes}, fonts ${sizes.fontTotalBytes}); screenshots in ${path.relative(root, artifacts)}; ${Math.round((Date.now() - started) / 1000)} s`);
 fs.rmSync(tmp, { recursive: true, force: true });

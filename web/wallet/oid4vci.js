@@ -14,7 +14,9 @@ export const NAMES = {
   credentialConfigurationId: 'DWP_WorkPermit_v1',
   proofType: 'jwt',
   proofJwtType: 'openid4vci-proof+jwt',
+  proofAlgorithm: 'EdDSA',
   payload: 'dwp_payload',
+  payloadPrefix: 'DWP1:',
 };
 
 // Why receiving failed, as a code the page words in the worker's language (never the server's text).
@@ -95,19 +97,29 @@ async function json(fetch, step, url, init) {
 
 const stripSlash = (s) => s.replace(/\/+$/, '');
 
-// The whole flow: offer → metadata → token (pre-authorized code and tx_code) → nonce → credential with
-// the key proof. Returns `{credential, payload}`: the W3C credential and its `DWP1:` QR payload.
+// The whole flow: offer → issuer metadata (which names the authorization server) → its metadata →
+// token (pre-authorized code and tx_code) → nonce → credential with the key proof, in the 1.0 final
+// shape `proofs: {jwt: [one JWT]}`. Every endpoint is read from the metadata, none is guessed; the
+// metadata must be the offer's issuer's and must offer the permit's configuration with EdDSA jwt
+// proofs. Returns `{credential, payload}`: the W3C credential and its `DWP1:` QR payload.
 export async function receive({ fetch, crypto, now }, link, txCode, keyPair) {
   const where = parseOfferLink(link);
   const offer = where.offer ?? (await json(fetch, 'offer', where.uri, { headers: { accept: 'application/json' } }));
   const issuer = offer?.credential_issuer;
   const grant = offer?.grants?.[NAMES.grant];
   const code = grant?.[NAMES.preAuthorizedCode];
-  if (typeof issuer !== 'string' || typeof code !== 'string') throw new ReceiveError('offer');
+  if (typeof issuer !== 'string' || !/^https?:\/\//.test(issuer) || typeof code !== 'string') throw new ReceiveError('offer');
+  if (!offer.credential_configuration_ids?.includes?.(NAMES.credentialConfigurationId)) throw new ReceiveError('offer');
   if (grant[NAMES.txCode] && !txCode) throw new ReceiveError('tx_code_missing');
   const base = stripSlash(issuer);
-  const meta = await json(fetch, 'issuer metadata', base + NAMES.issuerMetadata);
-  const as = await json(fetch, 'authorization server metadata', base + NAMES.authorizationServerMetadata);
+  const meta = await json(fetch, 'issuer metadata', base + NAMES.issuerMetadata, { headers: { accept: 'application/json' } });
+  if (stripSlash(String(meta?.credential_issuer)) !== base) throw new ReceiveError('server', 'metadata of another issuer');
+  const config = meta.credential_configurations_supported?.[NAMES.credentialConfigurationId];
+  const algs = config?.proof_types_supported?.[NAMES.proofType]?.proof_signing_alg_values_supported;
+  if (!Array.isArray(algs) || !algs.includes(NAMES.proofAlgorithm)) throw new ReceiveError('server', 'no EdDSA jwt proof');
+  // The authorization server is the issuer itself unless the metadata names one (the first).
+  const asBase = stripSlash(meta.authorization_servers?.[0] ?? issuer);
+  const as = await json(fetch, 'authorization server metadata', asBase + NAMES.authorizationServerMetadata, { headers: { accept: 'application/json' } });
   for (const [doc, field] of [[meta, 'credential_endpoint'], [meta, 'nonce_endpoint'], [as, 'token_endpoint']]) {
     if (typeof doc?.[field] !== 'string') throw new ReceiveError('server', `no ${field}`);
   }
@@ -123,13 +135,10 @@ export async function receive({ fetch, crypto, now }, link, txCode, keyPair) {
   const answer = await json(fetch, 'credential', meta.credential_endpoint, {
     method: 'POST',
     headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      credential_configuration_id: NAMES.credentialConfigurationId,
-      proof: { proof_type: NAMES.proofType, jwt },
-    }),
+    body: JSON.stringify({ credential_configuration_id: NAMES.credentialConfigurationId, proofs: { [NAMES.proofType]: [jwt] } }),
   });
   const credential = answer?.credentials?.[0]?.credential;
   const payload = answer?.[NAMES.payload];
-  if (!credential || typeof payload !== 'string' || !payload.startsWith('DWP1:')) throw new ReceiveError('server', 'no credential');
+  if (!credential || typeof payload !== 'string' || !payload.startsWith(NAMES.payloadPrefix)) throw new ReceiveError('server', 'no credential');
   return { credential, payload };
 }

@@ -2,7 +2,7 @@
 // IndexedDB, and shows it offline — the permit card and its QR code, refreshed every 30 s — with
 // warnings for a near expiry, a wrong phone clock and a revoked or suspended permit. The permit's
 // fields are decoded by dwp-verifier in WebAssembly, the same code as the verifier page.
-import init, { WasmVerifier, decodePermit } from '../build/pkg/dwp_verifier.js';
+import init, { WasmVerifier, decodePermit, holderAssemble, holderStep, holderToSign } from '../build/pkg/dwp_verifier.js';
 import { LANGUAGES, ageLabel, formatDate as formatDateIn, label, labelIn, pickLanguage } from '../src/i18n.js';
 import { WALLET } from './i18n.js';
 import { ReceiveError, generateDeviceKey, parseOfferLink, receive } from './oid4vci.js';
@@ -33,10 +33,20 @@ function duration(ms) {
   return t('durDays', { n: Math.round(min / 1440) });
 }
 
-// The QR code's content at `now`. Today the permit's own payload; the holder-bound presentation
-// (a proof by the device key that changes every 30 s) replaces this one function.
-export function presentation(payload, _key, _now) {
-  return payload;
+// The QR code's content at `now` (Unix seconds). A permit bound to a holder key is shown as its
+// `DWP1H:` presentation (wallet-spec/SPEC.md §12): the device key signs the permit and the 30-second
+// step of `now`, so that a screenshot goes stale within minutes. A permit with no holder key, or a
+// wallet without its device key, shows the plain `DWP1:` payload (the verifier then says the proof
+// is missing).
+export async function presentation(payload, key, now) {
+  let bound = false;
+  try {
+    bound = !!JSON.parse(decodePermit(payload)).holderKey;
+  } catch (_) { /* unreadable here: shown as it is */ }
+  if (!bound || !key?.privateKey) return payload;
+  const step = holderStep(now);
+  const signature = await crypto.subtle.sign('Ed25519', key.privateKey, holderToSign(payload, step));
+  return holderAssemble(payload, step, new Uint8Array(signature));
 }
 
 // What is wrong, most serious first: revoked or suspended (from the last bundle), expiry, the clock.
@@ -110,10 +120,18 @@ function tick() {
   const epoch = Math.floor(secs / REFRESH_SECS);
   if (epoch !== shownEpoch) {
     shownEpoch = epoch;
-    const text = presentation(state.permit.payload, state.deviceKey, secs);
-    const code = draw($('qr'), text, Math.min(document.documentElement.clientWidth - 24, 560));
-    $('qr').dataset.version = String(code.version);
-    $('qr').dataset.epoch = String(epoch);
+    const { permit, deviceKey } = state;
+    // Signing is asynchronous: a code is drawn only if it is still the permit and the step shown.
+    presentation(permit.payload, deviceKey, secs)
+      .catch(() => permit.payload)
+      .then((text) => {
+        if (state.permit !== permit || shownEpoch !== epoch) return;
+        const code = draw($('qr'), text, Math.min(document.documentElement.clientWidth - 24, 560));
+        const qr = $('qr');
+        qr.dataset.version = String(code.version);
+        qr.dataset.kind = text.startsWith('DWP1H:') ? 'holder' : 'plain';
+        qr.dataset.epoch = String(epoch);
+      });
   }
   const left = REFRESH_SECS - (secs % REFRESH_SECS);
   $('countdown').textContent = t('countdown', { s: left });
