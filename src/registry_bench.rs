@@ -191,8 +191,8 @@ async fn run_one(name: &str, url: &str, run: &Run<'_>) -> Result<()> {
         },
     })
     .await?;
-    let now = state.now().0;
-    let mut w = state.db.begin_write(now).await?;
+    let mut w = state.db.begin_write(&state.clock).await?;
+    let now = w.now;
     let (_, token) =
         registry::auth::create_token(&mut w, "bench", Role::Registrar, None, Some("bench"), now + 86_400).await?;
     w.commit().await?;

@@ -73,7 +73,7 @@ pub fn rotate_master_cli(data: &Path, flag: Option<&Path>) -> Result<ExitCode> {
         let old: Vec<(PathBuf, MasterKey)> = sealed::retired_keys(&path)?;
         let mut done = 0;
         loop {
-            let mut w = db.begin_write(now).await?;
+            let mut w = db.begin_write(&Clock::system()).await?;
             let batch = sealed::keys_not_under(&mut w, &new.id, BATCH).await?;
             if batch.is_empty() {
                 w.abort().await;

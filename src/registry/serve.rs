@@ -34,7 +34,7 @@ pub async fn open(o: Options<'_>) -> Result<AppState> {
     // Files made since (the lock, a new key set's public files) are private too.
     secure_data_dir(o.data)?;
     let db = Db::open(o.database_url, &o.master_key, o.clock.now().0).await?;
-    db::reseal::seal_clear_rows(&db, o.clock.now().0).await?;
+    db::reseal::seal_clear_rows(&db, &o.clock).await?;
     let ours = dwp_verifier::multikey::encode_public(&keys.signer.public());
     let (did, recorded) = db.record_issuer(&keys.did, &ours, o.clock.now().0).await?;
     drop(lock);
@@ -74,9 +74,9 @@ pub async fn open(o: Options<'_>) -> Result<AppState> {
 /// # Errors
 /// When the database refuses.
 pub async fn bootstrap(state: &AppState) -> Result<Option<String>> {
-    let now = state.now().0;
     // Counted inside the write, which holds the head row: of concurrent first starts, one creates it.
-    let mut w = state.db.begin_write(now).await?;
+    let mut w = state.db.begin_write(&state.clock).await?;
+    let now = w.now;
     let admins = db::tokens::admin_count(&mut w).await?;
     if admins > 0 {
         w.abort().await;
@@ -176,8 +176,8 @@ pub fn create_token_cli(
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
         let db = open_db(data).await?;
-        let now = Clock::system().now().0;
-        let mut w = db.begin_write(now).await?;
+        let mut w = db.begin_write(&Clock::system()).await?;
+        let now = w.now;
         let (id, token) = auth::create_token(&mut w, "cli", role, scope.as_deref(), label, now + ttl).await?;
         w.commit().await?;
         eprintln!("created {} token {id}, valid until {}; it is shown once, below", role.as_str(), UnixTime(now + ttl));
@@ -219,8 +219,7 @@ pub fn revoke_token_cli(data: &Path, id: &str) -> Result<std::process::ExitCode>
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
         let db = open_db(data).await?;
-        let now = Clock::system().now().0;
-        let mut w = db.begin_write(now).await?;
+        let mut w = db.begin_write(&Clock::system()).await?;
         match auth::revoke(&mut w, "cli", id).await {
             Ok(true) => {
                 w.commit().await?;

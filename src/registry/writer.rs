@@ -103,11 +103,8 @@ enum Failure {
 
 /// Starts a write, refusing a clock behind the last signature or the key's window.
 async fn begin(db: &Db, clock: &Clock, not_before: i64) -> Result<WriteTx, Failure> {
-    let mut w = db.begin_write(clock.now().0).await.map_err(|e| Failure::Storage(format!("starting a write: {e}")))?;
-    // The head row is held now: the clock is read again, so that a write another instance committed
-    // while this one waited for the row is never later than this write's time (only a clock that
-    // really stepped back is refused).
-    w.now = clock.now().0;
+    // `begin_write` reads the clock once it holds the head row: only a clock that really stepped back is refused.
+    let w = db.begin_write(clock).await.map_err(|e| Failure::Storage(format!("starting a write: {e}")))?;
     let now = w.now;
     if let Err(behind) = signing_time::check(UnixTime(now), UnixTime(w.last_signed_at), UnixTime(not_before)) {
         w.abort().await;

@@ -27,6 +27,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Any, AnyPool, Executor, Row};
 
+use crate::registry::clock::Clock;
 use crate::registry::crypt::{DataKey, Vault};
 pub use sealed::KeySource;
 
@@ -152,7 +153,7 @@ impl Db {
     /// A connection whose transaction fails is closed, never handed back to
     /// the pool: after a failed `COMMIT` the engine may or may not have rolled
     /// back, and a reader must never see what a writer did not commit.
-    pub async fn begin_write(&self, now: i64) -> Result<WriteTx, sqlx::Error> {
+    pub async fn begin_write(&self, clock: &Clock) -> Result<WriteTx, sqlx::Error> {
         let mut conn = self.pool.acquire().await?;
         let begin = match self.engine {
             Engine::Sqlite => "BEGIN IMMEDIATE",
@@ -165,7 +166,7 @@ impl Db {
         let mut w = WriteTx {
             tx: conn,
             open: true,
-            now,
+            now: 0,
             seq: 0,
             hash: String::new(),
             shard: 0,
@@ -175,7 +176,12 @@ impl Db {
             key_before_savepoint: false,
         };
         match take_head(&mut w).await {
-            Ok(()) => Ok(w),
+            Ok(()) => {
+                // The head row is held now: the clock is read after it, so a write another process
+                // committed while this one waited for the row is never later than this write's time.
+                w.now = clock.now().0;
+                Ok(w)
+            }
             Err(e) => {
                 w.abort().await;
                 Err(e)

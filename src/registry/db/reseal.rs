@@ -7,6 +7,7 @@ use sqlx::Row;
 
 use super::Db;
 use super::sealed::{load_keys, open};
+use crate::registry::clock::Clock;
 use crate::registry::crypt::{self, Mode, SEALED_PREFIX};
 
 /// Rows sealed per write transaction.
@@ -60,7 +61,7 @@ pub async fn clear_rows(db: &Db) -> Result<i64, sqlx::Error> {
 }
 
 /// Seals one batch of `t`'s clear rows; returns how many.
-async fn seal_batch(db: &Db, t: &Table, now: i64) -> Result<u64> {
+async fn seal_batch(db: &Db, t: &Table, clock: &Clock) -> Result<u64> {
     let keys: Vec<String> =
         t.key.iter().map(|(k, int)| if *int { format!("CAST({k} AS TEXT)") } else { k.to_string() }).collect();
     let sql = format!(
@@ -71,7 +72,7 @@ async fn seal_batch(db: &Db, t: &Table, now: i64) -> Result<u64> {
         clear_condition(t),
         keys.join(", ")
     );
-    let mut w = db.begin_write(now).await?;
+    let mut w = db.begin_write(clock).await?;
     let rows = sqlx::query(&sql).fetch_all(&mut *w.tx).await?;
     let mut done = 0;
     for r in &rows {
@@ -138,7 +139,7 @@ async fn compact(db: &Db) -> Result<(), sqlx::Error> {
 ///
 /// # Errors
 /// When the database refuses (what was sealed stays sealed; the next start goes on).
-pub async fn seal_clear_rows(db: &Db, now: i64) -> Result<()> {
+pub async fn seal_clear_rows(db: &Db, clock: &Clock) -> Result<()> {
     if !matches!(db.vault.mode(), Mode::Sealed { .. }) {
         return Ok(());
     }
@@ -152,7 +153,7 @@ pub async fn seal_clear_rows(db: &Db, now: i64) -> Result<()> {
     let bar = indicatif::ProgressBar::new(u64::try_from(total).unwrap_or(0));
     for t in TABLES {
         loop {
-            let n = seal_batch(db, t, now).await.with_context(|| format!("sealing the rows of {}", t.name))?;
+            let n = seal_batch(db, t, clock).await.with_context(|| format!("sealing the rows of {}", t.name))?;
             bar.inc(n);
             if n == 0 {
                 break;
