@@ -11,7 +11,7 @@ use crate::registry::auth::{Caller, Role};
 use crate::registry::chain::READ_ACTIONS;
 use crate::registry::problem::{ApiError, Code};
 use crate::registry::state::AppState;
-use crate::registry::writer::{Pending, job};
+use crate::registry::writer::{self, job};
 
 /// The request header that carries the purpose.
 pub const HEADER: &str = "dwp-purpose";
@@ -140,10 +140,7 @@ pub async fn record(
             Ok((StatusCode::OK, serde_json::Value::Null))
         })
     });
-    let (reply, answer) = tokio::sync::oneshot::channel();
     // Reads are never replayed: no idempotency key, and a hash no request has.
-    let pending = Pending { job: work, token: caller.id.clone(), key: None, hash: String::new(), reply };
-    state.writer.send(pending).await.map_err(|_| ApiError::internal("the writer task stopped"))?;
-    answer.await.map_err(|_| ApiError::internal("the writer task dropped a job"))??;
+    writer::submit(&state.writer, &caller.id, None, String::new(), work).await?;
     Ok(())
 }

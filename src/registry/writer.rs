@@ -60,6 +60,24 @@ pub struct Pending {
     pub reply: oneshot::Sender<Answer>,
 }
 
+/// Hands `job` to the group-commit writer and waits for its answer, which comes after the commit.
+/// `key` and `hash` bind it to an `Idempotency-Key` of `token`; a job never replayed has no key.
+///
+/// # Errors
+/// The job's own refusal, the batch's `storage_unavailable`, or a 500 if the writer is gone.
+pub async fn submit(
+    writer: &mpsc::Sender<Pending>,
+    token: &str,
+    key: Option<String>,
+    hash: String,
+    job: Job,
+) -> Answer {
+    let (reply, answer) = oneshot::channel();
+    let pending = Pending { job, token: token.to_string(), key, hash, reply };
+    writer.send(pending).await.map_err(|_| ApiError::internal("the writer task stopped"))?;
+    answer.await.map_err(|_| ApiError::internal("the writer task dropped a job"))?
+}
+
 /// The largest batch committed at once.
 pub const MAX_BATCH: usize = 128;
 

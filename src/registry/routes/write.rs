@@ -12,7 +12,7 @@ use crate::registry::auth::Caller;
 use crate::registry::problem::ApiError;
 use crate::registry::problem::Code;
 use crate::registry::state::AppState;
-use crate::registry::writer::{Job, Pending};
+use crate::registry::writer::{self, Job};
 
 /// The `Idempotency-Key` header, checked.
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
@@ -62,9 +62,6 @@ pub async fn mutate(
 ) -> Result<Response, ApiError> {
     let key = idempotency_key(headers)?;
     let hash = request_hash(route, raw);
-    let (reply, answer) = tokio::sync::oneshot::channel();
-    let pending = Pending { job, token: caller.id.clone(), key, hash, reply };
-    state.writer.send(pending).await.map_err(|_| ApiError::internal("the writer task stopped"))?;
-    let (status, body, replayed) = answer.await.map_err(|_| ApiError::internal("the writer task dropped a job"))??;
+    let (status, body, replayed) = writer::submit(&state.writer, &caller.id, key, hash, job).await?;
     Ok(json_response(status, body, if replayed { &[("idempotent-replayed", "true")] } else { &[] }))
 }

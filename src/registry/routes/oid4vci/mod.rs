@@ -40,7 +40,7 @@ use crate::registry::api;
 use crate::registry::db::WriteTx;
 use crate::registry::problem::ApiError;
 use crate::registry::state::AppState;
-use crate::registry::writer::{Job, Pending};
+use crate::registry::writer::{self, Job};
 
 /// The one credential configuration offered.
 pub const CONFIGURATION_ID: &str = "DWP_WorkPermit_v1";
@@ -163,10 +163,7 @@ impl Refusal {
 
 /// Runs a protocol step through the writer (no token, no idempotency key) and answers its JSON.
 pub async fn run(state: &AppState, job: Job) -> Result<Response, ApiError> {
-    let (reply, answer) = tokio::sync::oneshot::channel();
-    let pending = Pending { job, token: String::new(), key: None, hash: String::new(), reply };
-    state.writer.send(pending).await.map_err(|_| ApiError::internal("the writer task stopped"))?;
-    let (status, body, _) = answer.await.map_err(|_| ApiError::internal("the writer task dropped a job"))??;
+    let (status, body, _) = writer::submit(&state.writer, "", None, String::new(), job).await?;
     let mut resp = (status, body).into_response();
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     if status == StatusCode::UNAUTHORIZED {
