@@ -116,9 +116,6 @@ impl Read {
             Read::Application => application,
         }
     }
-
-    /// Every read action, for the access log.
-    pub const ACTIONS: [&'static str; 3] = READ_ACTIONS;
 }
 
 /// Writes the read of `subject` to the audit chain; returns once it is durable.

@@ -68,22 +68,20 @@ pub async fn page(db: &Db, after: i64, limit: i64) -> Result<Vec<StoredEntry>, s
     entries(&rows)
 }
 
-/// The entries about `subject` whose action is one of `actions` (at most five), in order.
+/// The reads of `subject`'s personal data on the record ([`chain::READ_ACTIONS`]), in order.
 ///
 /// # Errors
 /// When the database refuses or a row does not decode.
-pub async fn about(db: &Db, subject: &str, actions: &[&str]) -> Result<Vec<StoredEntry>, sqlx::Error> {
-    let mut wanted = actions.iter().copied().chain(std::iter::repeat(""));
+pub async fn reads_of(db: &Db, subject: &str) -> Result<Vec<StoredEntry>, sqlx::Error> {
+    let [a, b, c] = chain::READ_ACTIONS;
     let rows = sqlx::query(
         "SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit_log \
-         WHERE subject = $1 AND action IN ($2, $3, $4, $5, $6) ORDER BY seq",
+         WHERE subject = $1 AND action IN ($2, $3, $4) ORDER BY seq",
     )
     .bind(subject)
-    .bind(wanted.next().unwrap_or_default())
-    .bind(wanted.next().unwrap_or_default())
-    .bind(wanted.next().unwrap_or_default())
-    .bind(wanted.next().unwrap_or_default())
-    .bind(wanted.next().unwrap_or_default())
+    .bind(a)
+    .bind(b)
+    .bind(c)
     .fetch_all(&db.pool)
     .await?;
     entries(&rows)

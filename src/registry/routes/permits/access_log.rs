@@ -9,7 +9,6 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::{LISTERS, PermitId, fetch, not_found};
-use crate::registry::access::Read;
 use crate::registry::api::{self, problems};
 use crate::registry::auth::Caller;
 use crate::registry::db;
@@ -66,7 +65,7 @@ pub async fn access_log(
 ) -> Result<Json<AccessLog>, ApiError> {
     caller.require(LISTERS)?;
     let stored = fetch(&state.db, &id).await?.ok_or_else(not_found)?;
-    let rows = db::audit::about(&state.db, &stored.row.id, &Read::ACTIONS).await?;
+    let rows = db::audit::reads_of(&state.db, &stored.row.id).await?;
     let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
     let reads = rows
         .into_iter()
