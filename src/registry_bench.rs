@@ -189,6 +189,7 @@ async fn run_one(name: &str, url: &str, run: &Run<'_>) -> Result<()> {
             Sealing::On => registry::db::KeySource::File(dir.join("bench.master-key.json")),
             Sealing::Off => registry::db::KeySource::Clear,
         },
+        production: false,
     })
     .await?;
     let mut w = state.db.begin_write(&state.clock).await?;

@@ -25,6 +25,39 @@ pub enum KeysCommand {
         #[command(flatten)]
         authority: AuthorityArgs,
     },
+    /// Make the registry's next issuer key (`#key-N`: a file of mode 0600, or a key in the token
+    /// with --hsm-module) and draft the trust list that names it from now. The root signs the
+    /// draft offline (`dwp trust sign`) and `POST /v1/trust-list` publishes it; the registry then
+    /// signs with the new key. A demonstration's key folder, which holds the root secret, signs
+    /// and publishes at once.
+    Rotate {
+        /// The registry's data directory (DATABASE_URL names a PostgreSQL database instead).
+        #[arg(long, default_value = "dwp-data")]
+        data: PathBuf,
+        /// Where the draft goes (default: trust-list-draft-SEQUENCE.json here).
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+        /// The new key in a hardware security module (the label of the new key).
+        #[command(flatten)]
+        hsm: super::serve::HsmArgs,
+    },
+    /// Draft the trust list that holds an issuer key compromised as of an instant: verifiers
+    /// refuse what it signed from then on, and once the list is published the registry re-issues
+    /// every live permit it signed under the key that signs now. Rotate first.
+    Compromise {
+        /// The registry's data directory (DATABASE_URL names a PostgreSQL database instead).
+        #[arg(long, default_value = "dwp-data")]
+        data: PathBuf,
+        /// The key's verification method, e.g. did:web:dwp.doe.go.th#key-1.
+        #[arg(long)]
+        key: String,
+        /// The instant from which it is held compromised (RFC 3339, UTC), e.g. 2026-12-01T08:00:00Z.
+        #[arg(long, value_name = "TIME")]
+        as_of: String,
+        /// Where the draft goes (default: trust-list-draft-SEQUENCE.json here).
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+    },
     /// Make a new master key (the one that seals personal data at rest) and re-wrap every data
     /// key under it; the rows are not rewritten. Run it with the registry stopped.
     RotateMaster {
@@ -74,6 +107,13 @@ pub fn run(cmd: KeysCommand) -> Result<ExitCode> {
                 out.display()
             );
             Ok(ExitCode::SUCCESS)
+        }
+        KeysCommand::Rotate { data, out, hsm } => {
+            crate::registry::rotation::rotate_cli(&data, hsm.config(), out.as_deref())
+        }
+        KeysCommand::Compromise { data, key, as_of, out } => {
+            let as_of = super::parse_time(&as_of, "--as-of")?;
+            crate::registry::rotation::compromise_cli(&data, &key, as_of, out.as_deref())
         }
         KeysCommand::RotateMaster { data, master_key } => {
             crate::registry::rotate::rotate_master_cli(&data, master_key.as_deref())

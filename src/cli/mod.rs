@@ -8,6 +8,7 @@ pub mod issue;
 pub mod keys;
 pub mod serve;
 pub mod tokens;
+pub mod trust;
 pub mod vc;
 pub mod verify;
 pub mod wallet;
@@ -64,6 +65,9 @@ pub enum Command {
     /// API tokens of the registry.
     #[command(subcommand)]
     Tokens(tokens::TokensCommand),
+    /// The trust list's root, on its offline machine: sign a draft list.
+    #[command(subcommand)]
+    Trust(trust::TrustCommand),
     /// The verifier bundle, for offline status checks.
     #[command(subcommand)]
     Bundle(bundle::BundleCommand),
@@ -102,6 +106,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Conformance { dir, json } => crate::conformance::run(&dir, json),
         Command::Bundle(cmd) => bundle::run(cmd),
         Command::Tokens(cmd) => tokens::run(cmd),
+        Command::Trust(cmd) => trust::run(cmd),
         Command::Wallet(cmd) => wallet::run(cmd),
     }
 }

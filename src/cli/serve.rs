@@ -53,6 +53,11 @@ pub struct ServeArgs {
     /// beside the data directory; keep it apart from the database and its backups.
     #[arg(long, value_name = "PATH")]
     pub master_key: Option<PathBuf>,
+    /// A production registry: it never makes its key set (made with `dwp keys generate` on the
+    /// offline machine that keeps the root key) and refuses to start with the root's secret key
+    /// in its data directory. Without it, a root secret there is a demonstration's, and said so.
+    #[arg(long, env = "DWP_PRODUCTION")]
+    pub production: bool,
 }
 
 /// Where the issuer key lives when it is in a PKCS#11 token. The user PIN is read from the
@@ -101,6 +106,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         shutdown_grace_secs,
         hsm,
         master_key,
+        production,
     } = args;
     crate::registry::auth::check_days(token_days).map_err(|e| anyhow::anyhow!("--token-days: {e}"))?;
     let limits = crate::registry::listen::Limits {
@@ -119,6 +125,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         hsm: hsm.config(),
         log_format,
         master_key,
+        production,
     };
     crate::registry::serve(config)
 }

@@ -94,10 +94,15 @@ pub struct Disagreement {
 /// The audit actions of reads of a worker's data: on the record, and no change of state.
 pub const READ_ACTIONS: [&str; 3] = ["permit.read", "permit.read_qr", "application.read"];
 
-/// Replays one permit's audited actions (`permit.issue` first; reads are skipped) and compares them
-/// with what is stored.
+/// The audit action of a live credential re-signed under a new key (a compromise): the permit's
+/// state and status bits move with it unchanged.
+pub const REISSUE_ACTION: &str = "credential.reissue";
+
+/// Replays one permit's audited actions (`permit.issue` first; reads and re-issues are skipped) and
+/// compares them with what is stored.
 pub fn compare(id: &str, stored: StoredStatus, actions: &[String]) -> Option<Disagreement> {
-    let actions: Vec<&String> = actions.iter().filter(|a| !READ_ACTIONS.contains(&a.as_str())).collect();
+    let actions: Vec<&String> =
+        actions.iter().filter(|a| !READ_ACTIONS.contains(&a.as_str()) && a.as_str() != REISSUE_ACTION).collect();
     let audited = match actions.split_first() {
         Some((first, rest)) if *first == "permit.issue" => rest
             .iter()

@@ -83,6 +83,10 @@ codes! {
     PurposeRequired = "purpose_required" { en: "Say why you read this worker's data (the DWP-Purpose header)", th: "โปรดระบุวัตถุประสงค์ของการเข้าถึงข้อมูลแรงงาน (ส่วนหัว DWP-Purpose)" },
     InvalidPurpose = "invalid_purpose" { en: "DWP-Purpose is not one of the listed purposes", th: "วัตถุประสงค์ใน DWP-Purpose ไม่อยู่ในรายการที่กำหนด" },
     PurposeNotAllowed = "purpose_not_allowed" { en: "Your role may not read data for this purpose", th: "บทบาทของคุณไม่มีสิทธิ์เข้าถึงข้อมูลเพื่อวัตถุประสงค์นี้" },
+    TrustListInvalid = "trust_list_invalid" { en: "The trust list is not one signed by the pinned root", th: "รายการผู้ออกที่เชื่อถือได้ไม่ได้ลงนามโดยกุญแจรากที่กำหนด" },
+    TrustListNotNewer = "trust_list_not_newer" { en: "The trust list is not newer than the published one", th: "รายการผู้ออกที่เชื่อถือได้ไม่ใหม่กว่าฉบับที่เผยแพร่อยู่" },
+    TrustListUnsafe = "trust_list_unsafe" { en: "Publishing the trust list would break permits or signing", th: "การเผยแพร่รายการนี้จะทำให้ใบอนุญาตหรือการลงนามใช้ไม่ได้" },
+    NoSigningKey = "no_signing_key" { en: "The registry has no key that may sign now", th: "ระบบไม่มีกุญแจที่ลงนามได้ในขณะนี้" },
     InternalError = "internal_error" { en: "Internal error", th: "เกิดข้อผิดพลาดภายในระบบ" },
 }
 

@@ -79,6 +79,8 @@ pub struct Options<'a> {
     pub hsm: Option<&'a crate::hsm::HsmConfig>,
     /// Where the master key that seals personal data is.
     pub master_key: super::db::KeySource,
+    /// A production registry: its key set is made offline, and the root's secret key is never here.
+    pub production: bool,
 }
 
 /// How long the bootstrap administrator token lives.
@@ -148,6 +150,8 @@ pub struct ServeConfig {
     pub hsm: Option<crate::hsm::HsmConfig>,
     /// The master key file (`--master-key`); else `DWP_MASTER_KEY_FILE`, else beside the data directory.
     pub master_key: Option<std::path::PathBuf>,
+    /// `--production`: the key set is made offline, and the root's secret key is never here.
+    pub production: bool,
 }
 
 /// The master key file: the flag's, else `DWP_MASTER_KEY_FILE`, else

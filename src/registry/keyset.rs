@@ -21,7 +21,7 @@ use dwp_verifier::trust::TrustList;
 
 use crate::files;
 use crate::hsm::{HsmConfig, Pkcs11Signer};
-use crate::keyfiles::{ISSUER_KEY, ISSUER_TOKEN_KEY, NewIssuerKey, ROOT_PUBLIC, TRUST_LIST};
+use crate::keyfiles::{ISSUER_KEY, ISSUER_TOKEN_KEY, NewIssuerKey, ROOT_KEY, ROOT_PUBLIC, TRUST_LIST};
 
 /// The DID document's file name.
 pub const DID_DOCUMENT: &str = "did.json";
@@ -73,21 +73,43 @@ impl StartLock {
 }
 
 /// Opens `<data>/keys`, creating the key set for `did` on first start, its issuer key in the
-/// token of `hsm` when given. The caller holds the data directory's [`StartLock`].
+/// token of `hsm` when given. A `production` registry never makes its key set (the root that
+/// signs trust lists is made and kept offline) and refuses to start with the root's secret key in
+/// its folder; otherwise a root secret there is said to be a demonstration's. The caller holds
+/// the data directory's [`StartLock`].
 ///
 /// # Errors
-/// When the set cannot be created, read, or its parts disagree.
+/// When the set cannot be created, read, or its parts disagree; in production, when the set is
+/// missing or holds the root secret.
 pub fn open(
     data: &Path,
     did: &str,
     authority: &Authority,
     now: UnixTime,
     hsm: Option<&HsmConfig>,
+    production: bool,
     _lock: &StartLock,
 ) -> Result<KeySet> {
     let keys = data.join("keys");
     let mut token = None;
-    if !keys.join(ISSUER_KEY).exists() && !keys.join(ISSUER_TOKEN_KEY).exists() {
+    let missing = !keys.join(ISSUER_KEY).exists() && !keys.join(ISSUER_TOKEN_KEY).exists();
+    if production && missing {
+        bail!(
+            "{} holds no key set, and a production registry does not make one: make it on the offline machine \
+             (dwp keys generate --out keys --did {did}), keep root-key.json there, and copy the rest of the folder \
+             to {}",
+            keys.display(),
+            keys.display()
+        );
+    }
+    if production && keys.join(ROOT_KEY).exists() {
+        bail!(
+            "{} holds the root's secret key: a production registry never keeps it. Move it to the offline machine \
+             that signs trust lists (dwp trust sign), keep root-public-key.json here, and start again",
+            keys.join(ROOT_KEY).display()
+        );
+    }
+    if missing {
         let issuer = match hsm {
             Some(config) => {
                 let signer = Pkcs11Signer::open(config, true)?;
@@ -117,6 +139,13 @@ pub fn open(
             crate::hsm::PIN_ENV
         ),
     };
+    if keys.join(ROOT_KEY).exists() {
+        eprintln!(
+            "demo: the root's secret key is in {} (a production registry, --production, refuses this: the root \
+             signs trust lists on an offline machine)",
+            keys.join(ROOT_KEY).display()
+        );
+    }
     check(&keys, signer)
 }
 

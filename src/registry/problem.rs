@@ -75,6 +75,11 @@ impl ApiError {
         self.cause.as_deref()
     }
 
+    /// What the answer tells the caller, if anything beyond its code.
+    pub fn detail_text(&self) -> Option<&str> {
+        self.detail.as_deref()
+    }
+
     /// The stable code.
     pub fn code(&self) -> Code {
         self.code

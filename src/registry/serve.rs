@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 
 use dwp_verifier::time::UnixTime;
+use dwp_verifier::trust::TrustList;
 
 use super::app::app;
 use super::auth::{self, Role};
@@ -20,7 +21,8 @@ use super::config::{
 use super::db::{self, Db, Engine, KeySource};
 use super::health::Health;
 use super::state::{AppState, Inner};
-use super::{keyset, listen, observe, routes, writer};
+use super::keyring::{HeldKey, Keyring};
+use super::{keyset, listen, observe, reissue, routes, trust, writer};
 
 /// Opens the registry: the key set (created on first start, under a lock, and
 /// checked at every start), the database, and the issuer it belongs to.
@@ -30,14 +32,13 @@ use super::{keyset, listen, observe, routes, writer};
 pub async fn open(o: Options<'_>) -> Result<AppState> {
     secure_data_dir_reporting(o.data)?;
     let lock = keyset::StartLock::acquire(o.data)?;
-    let keys = keyset::open(o.data, o.did, o.authority, o.clock.now(), o.hsm, &lock)?;
+    let keys = keyset::open(o.data, o.did, o.authority, o.clock.now(), o.hsm, o.production, &lock)?;
     // Files made since (the lock, a new key set's public files) are private too.
     secure_data_dir(o.data)?;
     let db = Db::open(o.database_url, &o.master_key, o.clock.now().0).await?;
     db::reseal::seal_clear_rows(&db, &o.clock).await?;
     let ours = dwp_verifier::multikey::encode_public(&keys.signer.public());
     let (did, recorded) = db.record_issuer(&keys.did, &ours, o.clock.now().0).await?;
-    drop(lock);
     if did != keys.did || recorded != ours {
         bail!(
             "this database belongs to the issuer {did} (key {recorded}), but the keys in {} are {}'s (key {ours}): \
@@ -46,26 +47,33 @@ pub async fn open(o: Options<'_>) -> Result<AppState> {
             keys.did
         );
     }
+    let first = TrustList::verify(&keys.trust_list, Some(&keys.root))?;
+    trust::adopt_key_folder(&db, &o.clock, &first, &keys.trust_list, &keys.verification_method).await?;
+    drop(lock);
+    let published = db::trust_lists::newest(&db).await?.context("no trust list is stored")?;
+    let keys_dir = o.data.join("keys");
+    let held = HeldKey { vm: keys.verification_method.clone(), signer: keys.signer.clone() };
+    let keyring = Arc::new(Keyring::open(&keys_dir, &keys.did, keys.root, o.hsm, held, &published.document)?);
     let health = Arc::new(Health::default());
-    let writer = writer::spawn(db.clone(), o.clock.clone(), health.clone(), keys.not_before.0);
+    let writer = writer::spawn(db.clone(), o.clock.clone(), health.clone(), keys.not_before.0, keyring.clone());
     let public_url = super::config::public_url(&keys.did)?;
-    Ok(AppState::new(Inner {
+    let state = AppState::new(Inner {
         db,
         public_url,
-        signer: keys.signer,
+        keyring,
+        keys_dir,
+        reissue: Arc::new(tokio::sync::Notify::new()),
         did: keys.did,
-        verification_method: keys.verification_method,
-        key_ref: keys.key_ref,
         not_before: keys.not_before,
-        trust_list: keys.trust_list,
-        did_document: keys.did_document,
         root: keys.root,
         writer,
         health,
         clock: o.clock,
         token_ttl: o.token_ttl,
         web: web_dir(),
-    }))
+    });
+    reissue::spawn(state.clone());
+    Ok(state)
 }
 
 /// Creates the bootstrap administrator token if the registry never had an
@@ -95,7 +103,7 @@ pub async fn bootstrap(state: &AppState) -> Result<Option<String>> {
 ///
 /// The runtime, the keys, the database or the listening socket could not be set up.
 pub fn serve(config: ServeConfig) -> Result<std::process::ExitCode> {
-    let ServeConfig { data, listen, did, authority, token_days, limits, log_format, hsm, master_key } = config;
+    let ServeConfig { data, listen, did, authority, token_days, limits, log_format, hsm, master_key, production } = config;
     observe::init(log_format);
     let (data, listen) = (data.as_path(), listen.as_str());
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
@@ -112,6 +120,7 @@ pub fn serve(config: ServeConfig) -> Result<std::process::ExitCode> {
             token_ttl: i64::from(token_days) * 86_400,
             hsm: hsm.as_ref(),
             master_key: KeySource::File(master_key_path(data, master_key.as_deref())),
+            production,
         };
         let state = open(options).await?;
         let bootstrap = bootstrap(&state).await?;

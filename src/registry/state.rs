@@ -1,16 +1,15 @@
-//! What every handler reaches: the database, the issuer's keys and documents,
+//! What every handler reaches: the database, the issuer's keys and trust list,
 //! the writer, the health record and the clock.
 
 use std::ops::Deref;
 use std::sync::Arc;
 
-use dwp_issuer::signer::Signer;
-use dwp_verifier::credential::KeyRef;
 use dwp_verifier::time::UnixTime;
 
 use super::clock::Clock;
 use super::db::Db;
 use super::health::Health;
+use super::keyring::Keyring;
 use super::writer;
 
 /// Shared state of the service.
@@ -21,22 +20,18 @@ pub struct AppState(Arc<Inner>);
 pub struct Inner {
     /// The database.
     pub db: Db,
-    /// The issuer's signing key: a key file's, or a hardware token's.
-    pub signer: Arc<dyn Signer>,
+    /// The issuer's keys and the published trust list (which says which key signs now).
+    pub keyring: Arc<Keyring>,
+    /// The key folder (`<data>/keys`): the keys this registry holds.
+    pub keys_dir: std::path::PathBuf,
+    /// Wakes the re-issue after a key compromise (see `reissue`).
+    pub reissue: Arc<tokio::sync::Notify>,
     /// The issuer DID.
     pub did: String,
     /// The public base URL: the OpenID4VCI credential issuer identifier (see [`super::config::public_url`]).
     pub public_url: String,
-    /// The signing key's verification method.
-    pub verification_method: String,
-    /// How permits name the key.
-    pub key_ref: KeyRef,
-    /// The start of the signing key's window: nothing is signed before it.
+    /// The start of the first key's window: no clock is ever earlier than it.
     pub not_before: UnixTime,
-    /// The signed trust list, as served.
-    pub trust_list: String,
-    /// The DID document, as served.
-    pub did_document: String,
     /// The root key that signs the trust list: the registry's own verifications pin it.
     pub root: [u8; 32],
     /// The group-commit writer (the head row serializes writers across processes).

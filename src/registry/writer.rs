@@ -23,6 +23,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::clock::Clock;
 use super::db::{self, Db, WriteTx};
 use super::health::{self, Health};
+use super::keyring::Keyring;
 use super::problem::ApiError;
 use crate::registry::problem::Code;
 use dwp_issuer::signing_time;
@@ -85,8 +86,16 @@ pub const MAX_BATCH: usize = 128;
 pub const PROBE_EVERY: Duration = Duration::from_secs(2);
 
 /// Starts the writer task; the registry sends it jobs. `not_before` is the
-/// start of the signing key's window: nothing is signed before it.
-pub fn spawn(db: Db, clock: Clock, health: Arc<Health>, not_before: i64) -> mpsc::Sender<Pending> {
+/// start of the first key's window: nothing is signed before it. Each batch
+/// first takes up a trust list that another process published (`keyring`),
+/// so that its jobs sign with the key the newest list names.
+pub fn spawn(
+    db: Db,
+    clock: Clock,
+    health: Arc<Health>,
+    not_before: i64,
+    keyring: Arc<Keyring>,
+) -> mpsc::Sender<Pending> {
     let (tx, mut rx) = mpsc::channel::<Pending>(4 * MAX_BATCH);
     tokio::spawn(async move {
         let mut batch = Vec::with_capacity(MAX_BATCH);
@@ -105,7 +114,7 @@ pub fn spawn(db: Db, clock: Clock, health: Arc<Health>, not_before: i64) -> mpsc
             if received == 0 {
                 break;
             }
-            run_batch(&db, &clock, &health, not_before, std::mem::take(&mut batch)).await;
+            run_batch(&db, &clock, &health, not_before, &keyring, std::mem::take(&mut batch)).await;
         }
     });
     tx
@@ -186,8 +195,9 @@ async fn run_one(
     }
     let (status, value) = match job(w).await {
         Ok(v) => v,
-        // A failure of the storage, or our own: the whole batch is abandoned.
-        Err(e) if e.status().is_server_error() => return Err(e),
+        // A failure of the storage, or our own: the whole batch is abandoned. No key to sign with
+        // is this job's refusal alone.
+        Err(e) if e.status().is_server_error() && e.code() != Code::NoSigningKey => return Err(e),
         // A refusal: the savepoint undoes its writes.
         Err(e) => return Ok(Err(e)),
     };
@@ -198,9 +208,19 @@ async fn run_one(
     Ok(Ok((status, body, false)))
 }
 
-async fn run_batch(db: &Db, clock: &Clock, health: &Health, not_before: i64, batch: Vec<Pending>) {
+async fn run_batch(db: &Db, clock: &Clock, health: &Health, not_before: i64, keyring: &Keyring, batch: Vec<Pending>) {
     let size = batch.len();
-    let mut w = match begin(db, clock, not_before).await {
+    let begun = match begin(db, clock, not_before).await {
+        Ok(mut w) => match keyring.refresh_in(&mut w).await {
+            Ok(()) => Ok(w),
+            Err(e) => {
+                w.abort().await;
+                Err(Failure::Storage(format!("taking up the published trust list: {}", e.cause_text().unwrap_or_default())))
+            }
+        },
+        Err(f) => Err(f),
+    };
+    let mut w = match begun {
         Ok(w) => w,
         Err(failure) => {
             let answer = match &failure {

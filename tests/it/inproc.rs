@@ -66,6 +66,7 @@ impl InProc {
                 token_ttl: 90 * 86_400,
                 hsm: None,
                 master_key: registry::db::KeySource::File(dir.path().join("master-key.json")),
+                production: false,
             })
             .await
             .expect("open");

@@ -6,6 +6,7 @@ mod common;
 mod conformance;
 mod connections;
 mod demo;
+mod drill;
 mod durability;
 mod encryption;
 mod field;

@@ -124,12 +124,22 @@ impl TrustedKey {
     pub fn valid_until(&self) -> UnixTime {
         self.valid_until
     }
+
+    /// The instant from which the key is held compromised, if the list says so.
+    pub fn compromised_as_of(&self) -> Option<UnixTime> {
+        self.revoked
+    }
 }
 
 impl TrustedIssuer {
     /// A key of this issuer by verification method id.
     pub fn key(&self, id: &str) -> Option<&TrustedKey> {
         self.keys.get(id)
+    }
+
+    /// Every key of this issuer, by verification method id.
+    pub fn keys(&self) -> impl Iterator<Item = (&str, &TrustedKey)> {
+        self.keys.iter().map(|(id, k)| (id.as_str(), k))
     }
 
     /// The display name in `lang`, falling back to English, then to any.

@@ -15,6 +15,7 @@ pub mod reseal;
 pub mod sealed;
 pub mod status_lists;
 pub mod tokens;
+pub mod trust_lists;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -171,6 +172,7 @@ impl Db {
             hash: String::new(),
             shard: 0,
             last_signed_at: 0,
+            trust_sequence: 0,
             vault: self.vault.clone(),
             data_key: None,
             key_before_savepoint: false,
@@ -234,11 +236,12 @@ async fn last_signed_at(conn: &mut sqlx::AnyConnection) -> Result<i64, sqlx::Err
 async fn take_head(w: &mut WriteTx) -> Result<(), sqlx::Error> {
     let row = sqlx::query(
         "UPDATE registry_head SET current_shard = current_shard WHERE id = 1 \
-         RETURNING audit_seq, audit_hash, current_shard",
+         RETURNING audit_seq, audit_hash, current_shard, trust_sequence",
     )
     .fetch_one(&mut *w.tx)
     .await?;
     (w.seq, w.hash, w.shard) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+    w.trust_sequence = row.try_get(3)?;
     w.last_signed_at = last_signed_at(&mut w.tx).await?;
     Ok(())
 }
@@ -259,6 +262,8 @@ pub struct WriteTx {
     pub shard: i64,
     /// The latest time a write signed with, before this one.
     pub last_signed_at: i64,
+    /// The sequence of the newest trust list the registry publishes (see `db::trust_lists`).
+    pub trust_sequence: i64,
     vault: Arc<Vault>,
     /// This write's data key, once it sealed something: stored with the write.
     data_key: Option<(String, Arc<DataKey>)>,

@@ -257,6 +257,8 @@ pub struct Rebound<'a> {
     pub payload: &'a str,
     /// The new signed credential.
     pub credential_json: &'a str,
+    /// The verification method that signed it.
+    pub signed_by: &'a str,
 }
 
 /// Makes a new credential the permit's live one (its state and bits are unchanged).
@@ -269,7 +271,7 @@ pub async fn rebind(w: &mut WriteTx, r: Rebound<'_>) -> Result<(), sqlx::Error> 
     let credential = w.seal("permits", r.id, "credential_json", r.credential_json).await?;
     sqlx::query(
         "UPDATE permits SET shard = $1, status_index = $2, input_json = $3, payload = $4, credential_json = $5, \
-         updated_at = $6 WHERE id = $7",
+         updated_at = $6, signed_by = $7 WHERE id = $8",
     )
     .bind(r.shard)
     .bind(r.index)
@@ -277,6 +279,7 @@ pub async fn rebind(w: &mut WriteTx, r: Rebound<'_>) -> Result<(), sqlx::Error> 
     .bind(payload)
     .bind(credential)
     .bind(w.now)
+    .bind(r.signed_by)
     .bind(r.id)
     .execute(&mut *w.tx)
     .await?;

@@ -185,6 +185,8 @@ pub struct NewPermit<'a> {
     pub payload: &'a str,
     /// The signed credential.
     pub credential_json: &'a str,
+    /// The verification method that signed it.
+    pub signed_by: &'a str,
 }
 
 /// Stores a new permit, issued now.
@@ -200,8 +202,8 @@ pub async fn insert(w: &mut WriteTx, p: NewPermit<'_>) -> Result<(), sqlx::Error
     sqlx::query(
         "INSERT INTO permits (id, lineage, predecessor, successor, permit_number, state, shard, status_index, \
          revoked_bit, suspended_bit, valid_until, employer, estate, input_json, payload, credential_json, created_at, \
-         updated_at, number_index) \
-         VALUES ($1, $2, $3, NULL, $4, 'active', $5, $6, 0, 0, $7, $8, $9, $10, $11, $12, $13, $13, $14)",
+         updated_at, number_index, signed_by) \
+         VALUES ($1, $2, $3, NULL, $4, 'active', $5, $6, 0, 0, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15)",
     )
     .bind(p.id)
     .bind(p.lineage)
@@ -217,6 +219,7 @@ pub async fn insert(w: &mut WriteTx, p: NewPermit<'_>) -> Result<(), sqlx::Error
     .bind(credential)
     .bind(w.now)
     .bind(number_index)
+    .bind(p.signed_by)
     .execute(&mut *w.tx)
     .await?;
     Ok(())

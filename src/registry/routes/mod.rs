@@ -7,6 +7,7 @@
 pub mod applications;
 pub mod audit;
 pub mod health;
+pub mod keys;
 pub mod oid4vci;
 pub mod permits;
 pub mod publish;
@@ -38,6 +39,7 @@ pub fn routes(web: Option<&Path>) -> OpenApiRouter<AppState> {
         .merge(tokens::router())
         .merge(audit::router())
         .merge(publish::router())
+        .merge(keys::router())
         .merge(verify::router())
         .routes(routes!(openapi_json))
         .merge(health::router())

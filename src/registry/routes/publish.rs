@@ -93,15 +93,19 @@ pub async fn current_list(state: &AppState, shard: u32, purpose: StatusPurpose) 
     // sequence they are published under, on every isolation level.
     let row = db::status_lists::get(&state.db, i64::from(shard), purpose).await?;
     let Some(row) = row else { return Ok(None) };
+    state.keyring.refresh(&state.db).await?;
     let sequence = row.sequence;
     let stored = match (row.signed_sequence, row.signed_at, row.signed_json) {
         (Some(seq), Some(at), Some(body)) => Some(Published::new(purpose, shard, seq, at, body)),
         _ => None,
     };
     let now = state.now().0;
+    // A list signed by a key that no longer signs (a rotation, a compromise) is signed afresh.
+    let signer = state.keyring.get().key_at(UnixTime(now)).ok().map(|k| k.vm.to_string());
     if let Some(p) = &stored
         && p.sequence == sequence
         && (p.signed_at..p.signed_at + RESIGN_AFTER_SECS).contains(&now)
+        && signer.is_some_and(|vm| signed_by(&p.body).as_deref() == Some(vm.as_str()))
     {
         return Ok(stored);
     }
@@ -131,12 +135,19 @@ pub async fn current_list(state: &AppState, shard: u32, purpose: StatusPurpose) 
     }
 }
 
+/// The verification method of a signed list's proof.
+fn signed_by(body: &str) -> Option<String> {
+    let v: Value = serde_json::from_str(body).ok()?;
+    v.get("proof")?.get("verificationMethod")?.as_str().map(str::to_string)
+}
+
 async fn sign_afresh(
     state: &AppState,
     shard: u32,
     purpose: StatusPurpose,
     sequence: i64,
 ) -> Result<Published, Refusal> {
+    let signing = state.keyring.get();
     let last = UnixTime(state.db.last_signed_at().await?);
     // The clock is read after the last signing time: whatever another instance signed before that read
     // was signed at a time this clock has passed, so only a clock that really stepped back is refused.
@@ -161,9 +172,10 @@ async fn sign_afresh(
             return Err(ApiError::internal("stored status index out of range").into());
         }
     }
+    let key = signing.key_at(UnixTime(now))?;
     let info = ListInfo {
         issuer: &state.did,
-        verification_method: &state.verification_method,
+        verification_method: key.vm,
         shard,
         purpose,
         sequence: u64::try_from(sequence).unwrap_or(0),
@@ -171,7 +183,7 @@ async fn sign_afresh(
         valid_until: UnixTime(now + LIST_VALIDITY_SECS),
         ttl_ms: TTL_MS,
     };
-    let signed = sign_status_list(&info, &bits, &*state.signer).map_err(ApiError::internal)?;
+    let signed = sign_status_list(&info, &bits, &**key.signer).map_err(ApiError::internal)?;
     let body = serde_json::to_string(&signed).map_err(ApiError::internal)?;
     // Recorded before it is served: the next signature is never earlier than this one.
     db::status_lists::record_signature(&state.db, i64::from(shard), purpose, sequence, now, &body).await?;
@@ -236,6 +248,11 @@ problems!(
     FixedProblems: api::INTERNAL,
 );
 
+problems!(
+    /// What the published key documents refuse: they follow the newest trust list in the database.
+    KeyDocumentProblems: api::READ,
+);
+
 /// `GET /.well-known/did.json`.
 #[utoipa::path(
     get,
@@ -244,11 +261,12 @@ problems!(
     summary = "The issuer's DID document",
     responses(
         (status = 200, description = "The DID document", content_type = "application/did+json", body = DidDocument),
-        FixedProblems,
+        KeyDocumentProblems,
     ),
 )]
-pub async fn did_document(State(state): State<AppState>) -> Response {
-    json_text("application/did+json", state.did_document.clone())
+pub async fn did_document(State(state): State<AppState>) -> Result<Response, ApiError> {
+    state.keyring.refresh(&state.db).await?;
+    Ok(json_text("application/did+json", state.keyring.get().did_document.clone()))
 }
 
 /// `GET /trust-list`.
@@ -257,10 +275,11 @@ pub async fn did_document(State(state): State<AppState>) -> Response {
     path = "/trust-list",
     operation_id = "getTrustList",
     summary = "The signed trust list",
-    responses((status = 200, description = "The trust list", body = TrustList), FixedProblems),
+    responses((status = 200, description = "The trust list", body = TrustList), KeyDocumentProblems),
 )]
-pub async fn trust_list(State(state): State<AppState>) -> Response {
-    json_text("application/json", state.trust_list.clone())
+pub async fn trust_list(State(state): State<AppState>) -> Result<Response, ApiError> {
+    state.keyring.refresh(&state.db).await?;
+    Ok(json_text("application/json", state.keyring.get().trust_list.clone()))
 }
 
 /// `GET /contexts/dwp/v1`.
@@ -327,6 +346,8 @@ pub async fn bundle(State(state): State<AppState>) -> Result<Json<VerifierBundle
 /// # Errors
 /// When the database refuses, or a stored row is out of shape.
 pub async fn assemble(state: &AppState) -> Result<VerifierBundle, ApiError> {
+    state.keyring.refresh(&state.db).await?;
+    let signing = state.keyring.get();
     let rows = db::status_lists::all(&state.db).await?;
     let mut lists = Vec::new();
     for (shard, purpose) in rows {
@@ -348,8 +369,8 @@ pub async fn assemble(state: &AppState) -> Result<VerifierBundle, ApiError> {
         version: 1,
         issued: state.now().to_string(),
         issuer: state.did.clone(),
-        trust_list: serde_json::from_str(&state.trust_list).map_err(ApiError::internal)?,
-        did_document: serde_json::from_str(&state.did_document).map_err(ApiError::internal)?,
+        trust_list: serde_json::from_str(&signing.trust_list).map_err(ApiError::internal)?,
+        did_document: serde_json::from_str(&signing.did_document).map_err(ApiError::internal)?,
         status_lists: lists,
         contexts,
     })

@@ -255,10 +255,12 @@ async fn issue_bound(
     let Ok(permit) = Permit::from_input(&input) else {
         return Ok(Err(Refusal::bad("invalid_proof", "the proof's key cannot be a holder key")));
     };
+    let signing = state.keyring.get();
+    let key = signing.key_at(UnixTime(w.now))?;
     let status = allocate(w).await?;
-    let issuance = Issuance::new(&state.did, state.key_ref.clone(), UnixTime(w.now), status)
+    let issuance = Issuance::new(&state.did, key.key_ref.clone(), UnixTime(w.now), status)
         .map_err(|e| ApiError::internal(format!("issuance: {e}")))?;
-    let issued = sign::issue_permit(permit, issuance, &*state.signer).map_err(ApiError::internal)?;
+    let issued = sign::issue_permit(permit, issuance, &**key.signer).map_err(ApiError::internal)?;
     let input_json = serde_json::to_string(&input).map_err(ApiError::internal)?;
     let retired = db::oid4vci::Retired {
         permit_id: &row.id,
@@ -276,6 +278,7 @@ async fn issue_bound(
         input_json: &input_json,
         payload: &issued.payload,
         credential_json: &issued.credential_json,
+        signed_by: key.vm,
     };
     db::oid4vci::rebind(w, rebound).await?;
     db::status_lists::touch(w, row.shard, StatusPurpose::Revocation, true).await?;

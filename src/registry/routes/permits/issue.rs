@@ -65,11 +65,13 @@ pub async fn insert_permit(
             .field("permitNumber")
             .detail("a live permit has this number; renew or change employer on it instead"));
     }
+    let signing = state.keyring.get();
+    let key = signing.key_at(UnixTime(w.now))?;
     let status = allocate(w).await?;
-    let issuance = Issuance::new(&state.did, state.key_ref.clone(), UnixTime(w.now), status)
+    let issuance = Issuance::new(&state.did, key.key_ref.clone(), UnixTime(w.now), status)
         .map_err(|e| ApiError::internal(format!("issuance: {e}")))?;
     let input = permit.to_input();
-    let issued = sign::issue_permit(permit, issuance, &*state.signer).map_err(ApiError::internal)?;
+    let issued = sign::issue_permit(permit, issuance, &**key.signer).map_err(ApiError::internal)?;
     let id = random_id("wp_").map_err(ApiError::internal)?;
     let (lineage, pred) = match predecessor {
         Some((lineage, pred)) => (lineage.to_string(), Some(pred.to_string())),
@@ -89,6 +91,7 @@ pub async fn insert_permit(
         input_json: &input_json,
         payload: &issued.payload,
         credential_json: &issued.credential_json,
+        signed_by: key.vm,
     };
     db::permits::insert(w, row).await?;
     for purpose in [StatusPurpose::Revocation, StatusPurpose::Suspension] {
