@@ -322,3 +322,99 @@ pub async fn adopt_key_folder(db: &super::db::Db, clock: &super::clock::Clock, l
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use dwp_issuer::keys::KeyPair;
+    use dwp_issuer::trust::{Authority, sign_trust_list, trusted_issuer};
+
+    use super::*;
+
+    const DID: &str = "did:web:registry.test";
+
+    fn t(s: &str) -> UnixTime {
+        UnixTime::parse(s).expect("time")
+    }
+
+    struct Keys {
+        root: KeyPair,
+        a: KeyPair,
+        b: KeyPair,
+    }
+
+    fn keys() -> Keys {
+        Keys {
+            root: KeyPair::from_seed(&[1; 32], None),
+            a: KeyPair::from_seed(&[2; 32], Some(format!("{DID}#key-1"))),
+            b: KeyPair::from_seed(&[3; 32], Some(format!("{DID}#key-2"))),
+        }
+    }
+
+    /// A list of `sequence` naming A, and B when `with_b`; A compromised as of `a_as_of`.
+    fn list(k: &Keys, sequence: u64, with_b: bool, a_as_of: Option<&str>) -> String {
+        let mut issuer = trusted_issuer(DID, &Authority::demo(), &k.a, t("2026-01-01T00:00:00Z"), t("2030-01-01T00:00:00Z"));
+        issuer.keys[0].revoked = a_as_of.map(str::to_string);
+        if with_b {
+            let b = trusted_issuer(DID, &Authority::demo(), &k.b, t("2026-06-01T00:00:00Z"), t("2030-01-01T00:00:00Z"));
+            issuer.keys.extend(b.keys);
+        }
+        sign_trust_list(&k.root, sequence, t("2026-11-01T00:00:00Z"), vec![issuer]).expect("sign").to_string()
+    }
+
+    fn held(k: &Keys) -> Vec<(String, [u8; 32])> {
+        vec![(format!("{DID}#key-1"), k.a.public()), (format!("{DID}#key-2"), k.b.public())]
+    }
+
+    fn check(k: &Keys, current: &str, new: &str) -> Result<TrustList, Refusal> {
+        let current = TrustList::verify(current, Some(&k.root.public())).expect("current");
+        check_successor(new, &k.root.public(), &current, DID, &held(k), t("2026-12-01T00:00:00Z"))
+    }
+
+    #[test]
+    fn a_rotation_then_a_compromise_are_published() {
+        let k = keys();
+        let one = list(&k, 1, false, None);
+        let two = list(&k, 2, true, None);
+        let three = list(&k, 3, true, Some("2026-11-30T00:00:00Z"));
+        assert!(check(&k, &one, &two).is_ok());
+        assert!(check(&k, &two, &three).is_ok());
+        // An earlier instant is stricter, and allowed.
+        let earlier = list(&k, 4, true, Some("2026-11-01T00:00:00Z"));
+        assert!(check(&k, &three, &earlier).is_ok());
+    }
+
+    #[test]
+    fn a_list_that_breaks_permits_or_signing_is_refused() {
+        let k = keys();
+        let one = list(&k, 1, false, None);
+        let two = list(&k, 2, true, None);
+        let three = list(&k, 3, true, Some("2026-11-30T00:00:00Z"));
+        assert_eq!(check(&k, &two, &two).map(|_| ()), Err(Refusal::NotNewer { sequence: 2, current: 2 }));
+        // B is dropped.
+        let Err(Refusal::Unsafe(why)) = check(&k, &two, &list(&k, 3, false, None)) else { panic!("dropping B") };
+        assert!(why.contains("drops the key did:web:registry.test#key-2"), "{why}");
+        // The compromise is taken back, or moved later.
+        let Err(Refusal::Unsafe(why)) = check(&k, &three, &list(&k, 4, true, None)) else { panic!("taken back") };
+        assert!(why.contains("may not take that back"), "{why}");
+        let later = list(&k, 4, true, Some("2026-12-01T00:00:00Z"));
+        assert!(matches!(check(&k, &three, &later), Err(Refusal::Unsafe(_))));
+        // A compromised before any other key signs: no key left.
+        let Err(Refusal::Unsafe(why)) = check(&k, &one, &list(&k, 2, false, Some("2026-11-30T00:00:00Z"))) else {
+            panic!("no key left")
+        };
+        assert!(why.contains("no key that may sign now"), "{why}");
+        // Another root's list.
+        let other = KeyPair::from_seed(&[9; 32], None);
+        let foreign = Keys { root: other, a: KeyPair::from_seed(&[2; 32], None), b: KeyPair::from_seed(&[3; 32], None) };
+        let Err(Refusal::Invalid(_)) = check(&k, &one, &list(&foreign, 5, true, None)) else { panic!("foreign root") };
+    }
+
+    #[test]
+    fn a_list_that_gives_a_held_key_another_public_key_is_refused() {
+        let k = keys();
+        let one = list(&k, 1, false, None);
+        let thief = Keys { root: KeyPair::from_seed(&[1; 32], None), a: KeyPair::from_seed(&[2; 32], Some(format!("{DID}#key-1"))), b: KeyPair::from_seed(&[7; 32], Some(format!("{DID}#key-2"))) };
+        let Err(Refusal::Unsafe(why)) = check(&k, &one, &list(&thief, 2, true, None)) else { panic!("another key") };
+        assert!(why.contains("but this registry holds"), "{why}");
+    }
+}

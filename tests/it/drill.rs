@@ -8,7 +8,6 @@
 //! T and the old credentials of re-issued permits; a verifier holding the
 //! bundle from before takes the new one and refuses the old one offered again.
 
-use std::process::{Command, Output};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -17,16 +16,6 @@ use crate::common::{code, dwp, stderr, stdout};
 use crate::server::{Engine, Registry, Server, sample_permit};
 
 const HOLDER: &str = "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2";
-
-/// `dwp ARGS` beside the server: on its database.
-fn beside(s: &Server, args: &[&str]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dwp"));
-    cmd.args(args).env_remove("DATABASE_URL");
-    if let Some(url) = &s.database_url {
-        cmd.env("DATABASE_URL", url);
-    }
-    cmd.output().expect("dwp runs")
-}
 
 fn payload_of(s: &Server, token: &str, id: &str) -> String {
     let r = s.read(&format!("/v1/permits/{id}"), Some(token), "issuance");
@@ -81,7 +70,7 @@ fn drill(engine: Engine) {
 
     // Rotation: key B, named by trust list 2, signs from now on; A's permits stay valid.
     let data = s.data().display().to_string();
-    let out = beside(&s, &["keys", "rotate", "--data", &data]);
+    let out = s.beside(&["keys", "rotate", "--data", &data]);
     assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
     assert!(stdout(&out).contains("published trust list 2"), "{}", stdout(&out));
     assert!(keys.join("issuer-key-2.json").exists());
@@ -104,7 +93,7 @@ fn drill(engine: Engine) {
     let forged = stdout(&out).lines().find(|l| l.starts_with("DWP1:")).expect("payload").to_string();
 
     let draft = dir.path().join("draft.json").display().to_string();
-    let out = beside(&s, &["keys", "compromise", "--data", &data, "--key", &key_a, "--as-of", &as_of_text, "--out", &draft]);
+    let out = s.beside(&["keys", "compromise", "--data", &data, "--key", &key_a, "--as-of", &as_of_text, "--out", &draft]);
     assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
     assert!(stdout(&out).contains("dwp trust sign"), "the draft says what comes next: {}", stdout(&out));
     let signed = dir.path().join("trust-list-3.json").display().to_string();

@@ -419,6 +419,37 @@ fn scenario(s: &Server, api: &Api) {
     let verified = run.expect(&run.get("/v1/audit/verify", "/v1/audit/verify", auditor), 200, "");
     assert_eq!(verified["valid"], true);
 
+    // The issuer's keys: a rotation drafted beside the registry, signed by the root offline, published.
+    let keys = s.data().join("keys");
+    let offline = tempfile::tempdir().expect("tempdir");
+    let root_secret = offline.path().join("root-key.json");
+    std::fs::rename(keys.join("root-key.json"), &root_secret).expect("the root goes offline");
+    let (draft, signed) = (offline.path().join("draft.json"), offline.path().join("signed.json"));
+    let data = s.data().display().to_string();
+    let out = s.beside(&["keys", "rotate", "--data", &data, "--out", &draft.display().to_string()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = crate::common::dwp(&[
+        "trust",
+        "sign",
+        "--root",
+        &root_secret.display().to_string(),
+        "--draft",
+        &draft.display().to_string(),
+        "--out",
+        &signed.display().to_string(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let signed = std::fs::read(&signed).expect("signed list");
+    let tl = "/v1/trust-list";
+    let json_body = |b: &'static [u8]| Some(("application/json", b));
+    run.expect(&run.send("POST", tl, tl, admin, json_body(b"{"), &[]), 422, "trust_list_invalid");
+    run.expect(&run.send("POST", tl, tl, admin, json_body(b"\xff"), &[]), 400, "malformed_json");
+    let published = run.expect(&run.send("POST", tl, tl, admin, Some(("application/json", &signed)), &[]), 201, "");
+    assert_eq!(published["sequence"], 2);
+    run.expect(&run.send("POST", tl, tl, admin, Some(("application/json", &signed)), &[]), 409, "trust_list_not_newer");
+    let listed = run.expect(&run.get("/v1/keys", "/v1/keys", admin), 200, "");
+    assert!(listed["signingKey"].as_str().is_some_and(|k| k.ends_with("#key-2")), "{listed}");
+
     // Online verification: a verdict (valid or not) is a 200; a request that is not one is refused.
     let v = "/v1/verify";
     let payload = issued["payload"].as_str().expect("payload");

@@ -337,16 +337,20 @@ fn audit_chain(engine: Engine) {
     let log = s.get("/v1/audit", Some(&auditor)).json();
     let actions: Vec<&str> =
         log["entries"].as_array().expect("entries").iter().filter_map(|e| e["action"].as_str()).collect();
-    assert_eq!(actions, ["token.create", "token.create", "token.create", "permit.issue", "permit.revoke"]);
+    // The first entry: the key folder's trust list, published at the first start.
+    assert_eq!(
+        actions,
+        ["trust_list.publish", "token.create", "token.create", "token.create", "permit.issue", "permit.revoke"]
+    );
     assert!(!log.to_string().contains("AUNG"), "the audit log holds no personal data");
     let ok = s.get("/v1/audit/verify", Some(&auditor)).json();
-    assert_eq!((ok["valid"].clone(), ok["entries"].clone()), (json!(true), json!(5)));
+    assert_eq!((ok["valid"].clone(), ok["entries"].clone()), (json!(true), json!(6)));
     // Edit an entry behind the registry's back: the check finds it.
-    s.sql(&["UPDATE audit_log SET action = 'permit.suspend' WHERE seq = 5"]);
+    s.sql(&["UPDATE audit_log SET action = 'permit.suspend' WHERE seq = 6"]);
     let bad = s.get("/v1/audit/verify", Some(&auditor)).json();
     assert_eq!(
         (bad["valid"].clone(), bad["break"].clone(), bad["seq"].clone()),
-        (json!(false), json!("content"), json!(5))
+        (json!(false), json!("content"), json!(6))
     );
 }
 both_engines!(audit_chain, super::audit_chain);

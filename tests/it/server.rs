@@ -198,6 +198,16 @@ impl Server {
         self.dir.path().join("data")
     }
 
+    /// `dwp ARGS` beside the server, on its database.
+    pub fn beside(&self, args: &[&str]) -> std::process::Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dwp"));
+        cmd.args(args).env_remove("DATABASE_URL");
+        if let Some(url) = &self.database_url {
+            cmd.env("DATABASE_URL", url);
+        }
+        cmd.output().expect("dwp runs")
+    }
+
     /// Starts the binary and waits for its "listening" line; returns the bootstrap token if printed.
     fn spawn(&mut self) -> Option<String> {
         let mut cmd = match (self.nofile, self.umask) {
