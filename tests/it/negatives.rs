@@ -171,10 +171,16 @@ fn rejects_a_key_used_outside_its_window() {
 }
 
 #[test]
-fn rejects_every_permit_under_a_withdrawn_key() {
+fn rejects_a_permit_signed_from_the_instant_its_key_is_compromised_as_of() {
+    // Key-2 is compromised as of 2026-06-01T00:00:00Z (the fixture's trust list).
     let f = Fixture::new();
-    let p = issue(SAMPLE, &doe_key(2), DOE, KeyRef::Numbered(2), "2026-03-01T00:00:00Z");
-    assert_eq!(reason(&f, &p.payload, NOW), ("key_revoked".into(), None));
+    for created in ["2026-06-01T00:00:00Z", "2026-07-01T00:00:00Z"] {
+        let p = issue(SAMPLE, &doe_key(2), DOE, KeyRef::Numbered(2), created);
+        assert_eq!(reason(&f, &p.payload, NOW), ("key_revoked".into(), None), "created {created}");
+    }
+    let p = issue(SAMPLE, &doe_key(2), DOE, KeyRef::Numbered(2), "2026-05-31T23:59:59Z");
+    let (code, v) = f.verify(&p.payload, NOW);
+    assert_eq!(code, 0, "a permit signed a second before the instant is judged as any other: {v}");
 }
 
 #[test]

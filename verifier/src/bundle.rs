@@ -41,7 +41,8 @@ pub enum ListProblem {
     /// Its issuer is not in the trust list.
     #[error("issued by {0}, which the trust list does not hold")]
     UnknownIssuer(String),
-    /// Signed by a key that is not one of its issuer's, or withdrawn, or outside its window.
+    /// Signed by a key that is not one of its issuer's, or outside its window, or dated (its proof's
+    /// `created` or its `validFrom`) at or after the instant as of which the key is compromised.
     #[error("signed by {0}, which is not a valid key of the list's issuer")]
     Key(String),
     /// The signature does not verify.
@@ -170,7 +171,7 @@ fn check_list_body(
     let key = trusted.keys.get(&vm).ok_or_else(|| ListProblem::Key(vm.clone()))?;
     let created =
         parts.created.as_deref().and_then(|c| UnixTime::parse(c).ok()).ok_or(ListProblem::Shape("proof.created"))?;
-    if key.revoked.is_some() || created < key.valid_from || created > key.valid_until {
+    if key.compromised_by(created).is_some() || created < key.valid_from || created > key.valid_until {
         return Err(ListProblem::Key(vm));
     }
     proof::verify_jcs(value, &key.key).map_err(|_| ListProblem::Signature)?;
@@ -178,6 +179,11 @@ fn check_list_body(
         value.get(k).and_then(Value::as_str).and_then(|t| UnixTime::parse(t).ok()).ok_or(ListProblem::Shape(k))
     };
     let (valid_from, valid_until) = (time("validFrom")?, time("validUntil")?);
+    // The status a list reports is as of its `validFrom`: a compromised key may not speak for any
+    // time from its compromise on, by either date (SPEC §8).
+    if key.compromised_by(valid_from).is_some() {
+        return Err(ListProblem::Key(vm));
+    }
     if valid_until < valid_from {
         return Err(ListProblem::Shape("validUntil before validFrom"));
     }

@@ -31,13 +31,18 @@ pub enum Rejection {
         /// The verification method.
         verification_method: String,
     },
-    /// The key was withdrawn for compromise.
-    #[error("key {verification_method} was withdrawn on {revoked}")]
+    /// The proof was created at or after the instant as of which the trust list holds its key
+    /// compromised (the key's `revoked`).
+    #[error(
+        "key {verification_method} is compromised as of {revoked}; its proof, dated {created}, is not before that: signed after the key was withdrawn"
+    )]
     KeyRevoked {
         /// The verification method.
         verification_method: String,
-        /// When it was withdrawn.
+        /// The instant as of which the key is compromised.
         revoked: UnixTime,
+        /// The proof's `created`, at or after `revoked`.
+        created: UnixTime,
     },
     /// The proof was created outside the key's usage window.
     #[error("key {verification_method} may sign from {not_before} to {not_after}, not at {created}")]

@@ -25,7 +25,7 @@ pub enum ReasonCode {
     WrongIssuer,
     /// The key is not in the trust list.
     UnknownKey,
-    /// The key was withdrawn for compromise.
+    /// The proof is dated at or after the instant as of which its key is compromised.
     KeyRevoked,
     /// Signed outside the key's window.
     KeyNotValid,

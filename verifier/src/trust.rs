@@ -61,7 +61,8 @@ pub struct TrustedKeyDocument {
     pub valid_from: String,
     /// Last instant a proof by this key may be created.
     pub valid_until: String,
-    /// Set when the key was withdrawn for compromise: every permit under it is refused.
+    /// Set when the key was compromised, as of this instant: a proof by it created at or after the
+    /// instant is refused; one created before it is judged as any other (`wallet-spec/SPEC.md` §8).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked: Option<String>,
 }
@@ -125,9 +126,16 @@ impl TrustedKey {
         self.valid_until
     }
 
-    /// The instant from which the key is held compromised, if the list says so.
+    /// The instant as of which the key is held compromised (the trust list's `revoked`), if it is.
     pub fn compromised_as_of(&self) -> Option<UnixTime> {
         self.revoked
+    }
+
+    /// The compromise instant, when a proof dated `created` is at or after it and must be refused.
+    /// A proof dated before it is `None` here: it is judged by its window and its status, since the
+    /// registry revokes the old credential of every permit it re-issues under a new key.
+    pub fn compromised_by(&self, created: UnixTime) -> Option<UnixTime> {
+        self.revoked.filter(|&instant| created >= instant)
     }
 }
 
@@ -239,5 +247,28 @@ impl TrustList {
     /// A trusted issuer by DID.
     pub fn issuer(&self, did: &str) -> Option<&TrustedIssuer> {
         self.issuers.get(did)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(revoked: Option<UnixTime>) -> TrustedKey {
+        // The public key of the W3C vc-di-eddsa test vectors.
+        let bytes = multikey::decode_public("z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2").expect("multikey");
+        let key = PublicKey::from_bytes(&bytes).expect("key");
+        TrustedKey { key, valid_from: UnixTime(0), valid_until: UnixTime(4_000_000_000), revoked }
+    }
+
+    #[test]
+    fn a_compromised_key_refuses_proofs_from_its_instant_on() {
+        let instant = UnixTime(1_795_521_600);
+        let k = key(Some(instant));
+        assert_eq!(k.compromised_as_of(), Some(instant));
+        assert_eq!(k.compromised_by(UnixTime(instant.0 - 1)), None, "a second before");
+        assert_eq!(k.compromised_by(instant), Some(instant), "at the instant");
+        assert_eq!(k.compromised_by(UnixTime(instant.0 + 1)), Some(instant), "after");
+        assert_eq!(key(None).compromised_by(instant), None, "a key never compromised");
     }
 }

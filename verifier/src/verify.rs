@@ -182,8 +182,10 @@ fn precheck<'t>(payload: &str, trust: &'t TrustList) -> Result<Prechecked<'t>, R
         return Err(Rejection::WrongIssuer { issuer: iss.issuer.clone(), verification_method: vm });
     }
     let key = issuer.keys.get(&vm).ok_or_else(|| Rejection::UnknownKey { verification_method: vm.clone() })?;
-    if let Some(revoked) = key.revoked {
-        return Err(Rejection::KeyRevoked { verification_method: vm, revoked });
+    // A thief holding a compromised key can date a proof as they like; what is dated before the
+    // compromise is trusted as before, and the registry revokes what it re-issues (SPEC §8).
+    if let Some(revoked) = key.compromised_by(iss.created) {
+        return Err(Rejection::KeyRevoked { verification_method: vm, revoked, created: iss.created });
     }
     if iss.created < key.valid_from || iss.created > key.valid_until {
         return Err(Rejection::KeyNotValid {

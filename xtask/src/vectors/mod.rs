@@ -28,7 +28,7 @@ use dwp_verifier::multikey;
 use dwp_verifier::permit::Permit;
 use dwp_verifier::status::Bitstring;
 use dwp_verifier::time::UnixTime;
-use dwp_verifier::trust::TrustedIssuerDocument;
+use dwp_verifier::trust::{TrustedIssuerDocument, TrustedKeyDocument};
 
 use dwp::demo::SAMPLE_PERMIT;
 use dwp::files;
@@ -39,6 +39,9 @@ const CREATED: &str = "2026-11-24T03:00:00Z";
 const LISTS_SIGNED: &str = "2026-11-25T00:00:00Z";
 const NOW: &str = "2026-11-25T02:00:00Z";
 const INDEX: u32 = 94_567;
+/// The instant as of which key-1 is compromised in the compromise trust list: after [`CREATED`],
+/// before [`LISTS_SIGNED`].
+const COMPROMISED: &str = "2026-11-24T12:00:00Z";
 
 fn t(s: &str) -> UnixTime {
     // invariant: every time here is a literal in the accepted form; a typo must stop the generator.
@@ -49,6 +52,8 @@ struct Keys {
     issuer: KeyPair,
     other: KeyPair,
     rogue: KeyPair,
+    /// The issuer's key-2 in the compromise trust list: the key it re-issues and signs lists with.
+    successor: KeyPair,
     root: KeyPair,
 }
 
@@ -57,6 +62,7 @@ fn keys() -> Keys {
         issuer: KeyPair::from_seed(&[11; 32], Some(format!("{DOE}#key-1"))),
         other: KeyPair::from_seed(&[13; 32], Some(format!("{OTHER}#key-1"))),
         rogue: KeyPair::from_seed(&[14; 32], Some(format!("{DOE}#key-2"))),
+        successor: KeyPair::from_seed(&[15; 32], Some(format!("{DOE}#key-2"))),
         root: KeyPair::from_seed(&[12; 32], None),
     }
 }
@@ -65,7 +71,8 @@ fn keys() -> Keys {
 #[derive(Clone, Copy, PartialEq)]
 enum Trust {
     Normal,
-    KeyRevoked,
+    /// Key-1 compromised as of [`COMPROMISED`], and key-2 (the successor) from then on.
+    KeyCompromised,
     NoSection62,
 }
 
@@ -77,8 +84,15 @@ fn trust_list(k: &Keys, variant: Trust) -> Result<Value> {
         t("2026-01-01T00:00:00Z"),
         t("2030-12-31T23:59:59Z"),
     );
-    if variant == Trust::KeyRevoked {
-        doe.keys[0].revoked = Some("2026-11-24T12:00:00Z".into());
+    if variant == Trust::KeyCompromised {
+        doe.keys[0].revoked = Some(COMPROMISED.into());
+        doe.keys.push(TrustedKeyDocument {
+            id: format!("{DOE}#key-2"),
+            public_key_multibase: multikey::encode_public(&k.successor.public()),
+            valid_from: COMPROMISED.into(),
+            valid_until: "2030-12-31T23:59:59Z".into(),
+            revoked: None,
+        });
     }
     if variant == Trust::NoSection62 {
         doe.categories.retain(|c| c != "section62");

@@ -65,15 +65,54 @@ pub(super) fn vectors(c: &Ctx) -> Result<Vec<Vector>> {
         NOW,
         ("unknown_key", None),
     ));
-    let revoked_trust = bundle(trust_list(k, Trust::KeyRevoked)?, lists(&[], &[], 5, LISTS_SIGNED)?, LISTS_SIGNED);
+    // Compromise (SPEC §8): key-1 is compromised as of COMPROMISED; the registry signs its lists with
+    // key-2 from then on, and has re-issued the sample permit and revoked its old credential.
+    let compromised = trust_list(k, Trust::KeyCompromised)?;
+    let successor_lists = |rev: &[u32]| -> Result<Vec<Value>> {
+        Ok(vec![
+            list(&k.successor, DOE, StatusPurpose::Revocation, 6, rev, LISTS_SIGNED)?,
+            list(&k.successor, DOE, StatusPurpose::Suspension, 6, &[], LISTS_SIGNED)?,
+        ])
+    };
+    let after_compromise = bundle(compromised.clone(), successor_lists(&[])?, LISTS_SIGNED);
+    let at_instant = permit(&k.issuer, DOE, KeyRef::Numbered(1), COMPROMISED, INDEX)?;
     out.push(v(
         "key-revoked",
         "key",
-        "The issuer key was withdrawn for compromise.",
-        good,
-        &revoked_trust,
+        "Signed by key-1 at the instant the trust list holds it compromised as of (at or after it: refused).",
+        &at_instant,
+        &after_compromise,
         NOW,
         ("key_revoked", None),
+    ));
+    out.push(v(
+        "key-compromised-before",
+        "key",
+        "Signed by key-1 before the instant it is compromised as of, status clear in lists signed by key-2.",
+        good,
+        &after_compromise,
+        NOW,
+        ("valid", None),
+    ));
+    let reissued = bundle(compromised.clone(), successor_lists(&[INDEX])?, LISTS_SIGNED);
+    out.push(v(
+        "key-compromised-before-revoked",
+        "key",
+        "Signed by key-1 before the compromise, then re-issued under key-2: the old credential is revoked.",
+        good,
+        &reissued,
+        NOW,
+        ("revoked", None),
+    ));
+    let lists_by_compromised = bundle(compromised, lists(&[], &[], 6, LISTS_SIGNED)?, LISTS_SIGNED);
+    out.push(v(
+        "key-compromised-list-after",
+        "key",
+        "Signed before the compromise, but its status lists are signed by key-1 after it: not usable.",
+        good,
+        &lists_by_compromised,
+        NOW,
+        ("status_list_invalid", Some("list_key")),
     ));
     let early = permit(&k.issuer, DOE, KeyRef::Numbered(1), "2025-12-31T23:59:59Z", INDEX)?;
     out.push(v(
