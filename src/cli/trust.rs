@@ -45,7 +45,8 @@ pub fn run(cmd: TrustCommand) -> Result<ExitCode> {
 }
 
 fn sign(root: &Path, draft: &Path, previous: Option<&Path>, out: &Path) -> Result<ExitCode> {
-    let key = KeyPair::from_json(&files::read_text(root, "root key")?).with_context(|| format!("reading {}", root.display()))?;
+    let key = KeyPair::from_json(&files::read_text(root, "root key")?)
+        .with_context(|| format!("reading {}", root.display()))?;
     let doc: TrustListDocument = serde_json::from_str(&files::read_text(draft, "draft trust list")?)
         .with_context(|| format!("{} is not a trust list", draft.display()))?;
     if doc.proof.is_some() {
@@ -56,7 +57,12 @@ fn sign(root: &Path, draft: &Path, previous: Option<&Path>, out: &Path) -> Resul
         let before = TrustList::verify(&text, Some(&key.public()))
             .with_context(|| format!("{} is not a trust list signed by this root", previous.display()))?;
         if doc.sequence <= before.sequence() {
-            bail!("the draft has sequence {}, not above the {} of {}", doc.sequence, before.sequence(), previous.display());
+            bail!(
+                "the draft has sequence {}, not above the {} of {}",
+                doc.sequence,
+                before.sequence(),
+                previous.display()
+            );
         }
     }
     if out.exists() {

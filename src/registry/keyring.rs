@@ -224,19 +224,15 @@ struct Where<'a> {
 fn build(at: &Where<'_>, list: &str, mut held: Vec<HeldKey>) -> Result<Signing> {
     let trust = TrustList::verify(list, Some(at.root)).context("the stored trust list does not verify")?;
     let issuer = trust.issuer(at.did);
-    let named: Vec<(String, [u8; 32])> = issuer
-        .map(|i| i.keys().map(|(id, k)| (id.to_string(), k.public_key())).collect())
-        .unwrap_or_default();
+    let named: Vec<(String, [u8; 32])> =
+        issuer.map(|i| i.keys().map(|(id, k)| (id.to_string(), k.public_key())).collect()).unwrap_or_default();
     for (vm, public) in &named {
         if held.iter().any(|h| &h.vm == vm) {
             continue;
         }
         if let Some(signer) = load_held(at.dir, vm, at.hsm)? {
             if signer.public() != *public {
-                bail!(
-                    "the key file of {vm} in {} holds another key than the trust list names",
-                    at.dir.display()
-                );
+                bail!("the key file of {vm} in {} holds another key than the trust list names", at.dir.display());
             }
             held.push(HeldKey { vm: vm.clone(), signer });
         }
@@ -304,11 +300,9 @@ fn load_held(dir: &Path, vm: &str, hsm: Option<&HsmConfig>) -> Result<Option<Arc
 
 /// The next free key number of `did` in `trust` and the folder `dir`.
 pub fn next_key_number(did: &str, trust: &TrustList, dir: &Path) -> u32 {
-    let mut n = trust
-        .issuer(did)
-        .map(|i| i.keys().filter_map(|(id, _)| key_number(did, id)).max().unwrap_or(1))
-        .unwrap_or(1)
-        + 1;
+    let mut n =
+        trust.issuer(did).map(|i| i.keys().filter_map(|(id, _)| key_number(did, id)).max().unwrap_or(1)).unwrap_or(1)
+            + 1;
     loop {
         let (file, token) = key_file_names(n);
         if !dir.join(file).exists() && !dir.join(token).exists() {

@@ -172,7 +172,8 @@ async fn run(state: &AppState) {
                 let left = db::trust_lists::live_by_signer(&state.db, state.now().0)
                     .await
                     .map(|rows| {
-                        let bad: Vec<String> = state.keyring.get().compromised().into_iter().map(|(id, _)| id).collect();
+                        let bad: Vec<String> =
+                            state.keyring.get().compromised().into_iter().map(|(id, _)| id).collect();
                         rows.iter().filter(|(id, _)| bad.contains(id)).map(|(_, n)| n).sum::<i64>()
                     })
                     .unwrap_or(-1);

@@ -39,9 +39,13 @@ struct Beside {
 async fn beside(data: &Path) -> Result<Beside> {
     secure_data_dir_reporting(data)?;
     let keys = data.join("keys");
-    let first = [ISSUER_KEY, ISSUER_TOKEN_KEY].iter().map(|n| keys.join(n)).find(|p| p.exists()).with_context(|| {
-        format!("{} holds no issuer key: run this on the data directory of a registry that has started", keys.display())
-    })?;
+    let first =
+        [ISSUER_KEY, ISSUER_TOKEN_KEY].iter().map(|n| keys.join(n)).find(|p| p.exists()).with_context(|| {
+            format!(
+                "{} holds no issuer key: run this on the data directory of a registry that has started",
+                keys.display()
+            )
+        })?;
     let doc: serde_json::Value = serde_json::from_str(&files::read_text(&first, "issuer key")?)
         .with_context(|| format!("reading {}", first.display()))?;
     let did = doc["id"]
@@ -64,7 +68,8 @@ async fn beside(data: &Path) -> Result<Beside> {
 async fn finish(b: &Beside, draft: &TrustListDocument, out: Option<&Path>) -> Result<()> {
     let root_path = b.keys.join(ROOT_KEY);
     if !root_path.exists() {
-        let out = out.map_or_else(|| PathBuf::from(format!("trust-list-draft-{}.json", draft.sequence)), Path::to_path_buf);
+        let out =
+            out.map_or_else(|| PathBuf::from(format!("trust-list-draft-{}.json", draft.sequence)), Path::to_path_buf);
         if out.exists() {
             bail!("{} exists; give another --out", out.display());
         }

@@ -20,8 +20,8 @@ use super::config::{
 };
 use super::db::{self, Db, Engine, KeySource};
 use super::health::Health;
-use super::state::{AppState, Inner};
 use super::keyring::{HeldKey, Keyring};
+use super::state::{AppState, Inner};
 use super::{keyset, listen, observe, reissue, routes, trust, writer};
 
 /// Opens the registry: the key set (created on first start, under a lock, and
@@ -103,7 +103,8 @@ pub async fn bootstrap(state: &AppState) -> Result<Option<String>> {
 ///
 /// The runtime, the keys, the database or the listening socket could not be set up.
 pub fn serve(config: ServeConfig) -> Result<std::process::ExitCode> {
-    let ServeConfig { data, listen, did, authority, token_days, limits, log_format, hsm, master_key, production } = config;
+    let ServeConfig { data, listen, did, authority, token_days, limits, log_format, hsm, master_key, production } =
+        config;
     observe::init(log_format);
     let (data, listen) = (data.as_path(), listen.as_str());
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;

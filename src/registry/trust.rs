@@ -118,9 +118,7 @@ pub fn check_successor(
         }
     }
     let usable = held.iter().any(|(vm, _)| {
-        ours.key(vm).is_some_and(|k| {
-            k.valid_from() <= now && now <= k.valid_until() && k.compromised_as_of().is_none()
-        })
+        ours.key(vm).is_some_and(|k| k.valid_from() <= now && now <= k.valid_until() && k.compromised_as_of().is_none())
     });
     if !usable {
         return Err(Refusal::Unsafe(
@@ -181,7 +179,9 @@ pub async fn publish(
         .issuer(did)
         .map(|i| {
             i.keys()
-                .filter_map(|(id, k)| Some(CompromisedKey { id: id.to_string(), as_of: k.compromised_as_of()?.to_string() }))
+                .filter_map(|(id, k)| {
+                    Some(CompromisedKey { id: id.to_string(), as_of: k.compromised_as_of()?.to_string() })
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -242,9 +242,16 @@ fn successor(current: &str, now: UnixTime) -> Result<TrustListDocument> {
 ///
 /// # Errors
 /// When the published list does not name `did`.
-pub fn draft_rotation(current: &str, did: &str, vm: &str, public: &[u8; 32], now: UnixTime) -> Result<TrustListDocument> {
+pub fn draft_rotation(
+    current: &str,
+    did: &str,
+    vm: &str,
+    public: &[u8; 32],
+    now: UnixTime,
+) -> Result<TrustListDocument> {
     let mut doc = successor(current, now)?;
-    let issuer = doc.issuers.iter_mut().find(|i| i.id == did).with_context(|| format!("the trust list does not name {did}"))?;
+    let issuer =
+        doc.issuers.iter_mut().find(|i| i.id == did).with_context(|| format!("the trust list does not name {did}"))?;
     issuer.keys.push(TrustedKeyDocument {
         id: vm.to_string(),
         public_key_multibase: multikey::encode_public(public),
@@ -259,9 +266,16 @@ pub fn draft_rotation(current: &str, did: &str, vm: &str, public: &[u8; 32], now
 ///
 /// # Errors
 /// When the list does not name the key, or names it compromised earlier already.
-pub fn draft_compromise(current: &str, did: &str, vm: &str, as_of: UnixTime, now: UnixTime) -> Result<TrustListDocument> {
+pub fn draft_compromise(
+    current: &str,
+    did: &str,
+    vm: &str,
+    as_of: UnixTime,
+    now: UnixTime,
+) -> Result<TrustListDocument> {
     let mut doc = successor(current, now)?;
-    let issuer = doc.issuers.iter_mut().find(|i| i.id == did).with_context(|| format!("the trust list does not name {did}"))?;
+    let issuer =
+        doc.issuers.iter_mut().find(|i| i.id == did).with_context(|| format!("the trust list does not name {did}"))?;
     let key = issuer.keys.iter_mut().find(|k| k.id == vm).with_context(|| {
         format!("the trust list names no key {vm} (keys: {})", keyring_ids(&doc_keys(current, did)))
     })?;
@@ -298,7 +312,13 @@ pub fn next_key(did: &str, current: &TrustList, dir: &Path) -> (u32, String) {
 ///
 /// # Errors
 /// When the database refuses.
-pub async fn adopt_key_folder(db: &super::db::Db, clock: &super::clock::Clock, list: &TrustList, text: &str, first_key: &str) -> Result<()> {
+pub async fn adopt_key_folder(
+    db: &super::db::Db,
+    clock: &super::clock::Clock,
+    list: &TrustList,
+    text: &str,
+    first_key: &str,
+) -> Result<()> {
     let mut w = db.begin_write(clock).await?;
     let result = async {
         if w.trust_sequence == 0 {
@@ -352,7 +372,8 @@ mod tests {
 
     /// A list of `sequence` naming A, and B when `with_b`; A compromised as of `a_as_of`.
     fn list(k: &Keys, sequence: u64, with_b: bool, a_as_of: Option<&str>) -> String {
-        let mut issuer = trusted_issuer(DID, &Authority::demo(), &k.a, t("2026-01-01T00:00:00Z"), t("2030-01-01T00:00:00Z"));
+        let mut issuer =
+            trusted_issuer(DID, &Authority::demo(), &k.a, t("2026-01-01T00:00:00Z"), t("2030-01-01T00:00:00Z"));
         issuer.keys[0].revoked = a_as_of.map(str::to_string);
         if with_b {
             let b = trusted_issuer(DID, &Authority::demo(), &k.b, t("2026-06-01T00:00:00Z"), t("2030-01-01T00:00:00Z"));
@@ -405,7 +426,8 @@ mod tests {
         assert!(why.contains("no key that may sign now"), "{why}");
         // Another root's list.
         let other = KeyPair::from_seed(&[9; 32], None);
-        let foreign = Keys { root: other, a: KeyPair::from_seed(&[2; 32], None), b: KeyPair::from_seed(&[3; 32], None) };
+        let foreign =
+            Keys { root: other, a: KeyPair::from_seed(&[2; 32], None), b: KeyPair::from_seed(&[3; 32], None) };
         let Err(Refusal::Invalid(_)) = check(&k, &one, &list(&foreign, 5, true, None)) else { panic!("foreign root") };
     }
 
@@ -413,7 +435,11 @@ mod tests {
     fn a_list_that_gives_a_held_key_another_public_key_is_refused() {
         let k = keys();
         let one = list(&k, 1, false, None);
-        let thief = Keys { root: KeyPair::from_seed(&[1; 32], None), a: KeyPair::from_seed(&[2; 32], Some(format!("{DID}#key-1"))), b: KeyPair::from_seed(&[7; 32], Some(format!("{DID}#key-2"))) };
+        let thief = Keys {
+            root: KeyPair::from_seed(&[1; 32], None),
+            a: KeyPair::from_seed(&[2; 32], Some(format!("{DID}#key-1"))),
+            b: KeyPair::from_seed(&[7; 32], Some(format!("{DID}#key-2"))),
+        };
         let Err(Refusal::Unsafe(why)) = check(&k, &one, &list(&thief, 2, true, None)) else { panic!("another key") };
         assert!(why.contains("but this registry holds"), "{why}");
     }

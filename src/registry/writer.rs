@@ -215,7 +215,10 @@ async fn run_batch(db: &Db, clock: &Clock, health: &Health, not_before: i64, key
             Ok(()) => Ok(w),
             Err(e) => {
                 w.abort().await;
-                Err(Failure::Storage(format!("taking up the published trust list: {}", e.cause_text().unwrap_or_default())))
+                Err(Failure::Storage(format!(
+                    "taking up the published trust list: {}",
+                    e.cause_text().unwrap_or_default()
+                )))
             }
         },
         Err(f) => Err(f),

@@ -93,7 +93,8 @@ fn drill(engine: Engine) {
     let forged = stdout(&out).lines().find(|l| l.starts_with("DWP1:")).expect("payload").to_string();
 
     let draft = dir.path().join("draft.json").display().to_string();
-    let out = s.beside(&["keys", "compromise", "--data", &data, "--key", &key_a, "--as-of", &as_of_text, "--out", &draft]);
+    let out =
+        s.beside(&["keys", "compromise", "--data", &data, "--key", &key_a, "--as-of", &as_of_text, "--out", &draft]);
     assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
     assert!(stdout(&out).contains("dwp trust sign"), "the draft says what comes next: {}", stdout(&out));
     let signed = dir.path().join("trust-list-3.json").display().to_string();
@@ -108,7 +109,8 @@ fn drill(engine: Engine) {
     assert_eq!(s.request("POST", "/v1/trust-list", Some(&reg), Some(body), &[]).status, 403);
     let foreign = crate::common::Fixture::new();
     let foreign_list = std::fs::read_to_string(foreign.trust()).expect("foreign list");
-    let r = s.request("POST", "/v1/trust-list", Some(&s.admin), Some(("application/json", foreign_list.as_bytes())), &[]);
+    let r =
+        s.request("POST", "/v1/trust-list", Some(&s.admin), Some(("application/json", foreign_list.as_bytes())), &[]);
     assert_eq!((r.status, r.code()), (422, "trust_list_invalid".into()), "{}", r.body);
     let r = s.request("POST", "/v1/trust-list", Some(&s.admin), Some(body), &[]);
     assert_eq!(r.status, 201, "{}", r.body);

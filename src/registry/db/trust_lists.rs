@@ -69,7 +69,8 @@ pub async fn store(w: &mut WriteTx, sequence: i64, document: &str, actor: &str) 
 /// # Errors
 /// When the database refuses.
 pub async fn fill_signers(w: &mut WriteTx, vm: &str) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query("UPDATE permits SET signed_by = $1 WHERE signed_by IS NULL").bind(vm).execute(&mut *w.tx).await?;
+    let done =
+        sqlx::query("UPDATE permits SET signed_by = $1 WHERE signed_by IS NULL").bind(vm).execute(&mut *w.tx).await?;
     Ok(done.rows_affected())
 }
 
