@@ -58,6 +58,10 @@ pub struct ServeArgs {
     /// in its data directory. Without it, a root secret there is a demonstration's, and said so.
     #[arg(long, env = "DWP_PRODUCTION")]
     pub production: bool,
+    /// Serve Prometheus metrics at /metrics on this address (a listener of its own, for the
+    /// operator's network; never on the public one), e.g. 127.0.0.1:9464.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_listen: Option<String>,
 }
 
 /// Where the issuer key lives when it is in a PKCS#11 token. The user PIN is read from the
@@ -107,6 +111,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         hsm,
         master_key,
         production,
+        metrics_listen,
     } = args;
     crate::registry::auth::check_days(token_days).map_err(|e| anyhow::anyhow!("--token-days: {e}"))?;
     let limits = crate::registry::listen::Limits {
@@ -126,6 +131,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         log_format,
         master_key,
         production,
+        metrics_listen,
     };
     crate::registry::serve(config)
 }

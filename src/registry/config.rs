@@ -152,6 +152,8 @@ pub struct ServeConfig {
     pub master_key: Option<std::path::PathBuf>,
     /// `--production`: the key set is made offline, and the root's secret key is never here.
     pub production: bool,
+    /// `--metrics-listen`: where `/metrics` is served (never on the public listener).
+    pub metrics_listen: Option<String>,
 }
 
 /// The master key file: the flag's, else `DWP_MASTER_KEY_FILE`, else

@@ -24,6 +24,7 @@ pub mod keyring;
 pub mod keyset;
 pub mod linger;
 pub mod listen;
+pub mod metrics;
 pub mod observe;
 pub mod problem;
 pub mod reissue;

@@ -71,6 +71,7 @@ pub async fn requests(mut req: Request, next: Next) -> Response {
     resp.headers_mut().insert(REQUEST_ID, value);
     let status = resp.status().as_u16();
     let latency_ms = start.elapsed().as_secs_f64() * 1000.0;
+    super::metrics::request(method.as_str(), &route, status, latency_ms / 1000.0);
     if let Some(InternalCause(cause)) = resp.extensions_mut().remove::<InternalCause>() {
         tracing::error!(request_id = %id, method = %method, route = %route, status, cause = %cause, "internal error");
     }

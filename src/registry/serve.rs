@@ -103,8 +103,19 @@ pub async fn bootstrap(state: &AppState) -> Result<Option<String>> {
 ///
 /// The runtime, the keys, the database or the listening socket could not be set up.
 pub fn serve(config: ServeConfig) -> Result<std::process::ExitCode> {
-    let ServeConfig { data, listen, did, authority, token_days, limits, log_format, hsm, master_key, production } =
-        config;
+    let ServeConfig {
+        data,
+        listen,
+        did,
+        authority,
+        token_days,
+        limits,
+        log_format,
+        hsm,
+        master_key,
+        production,
+        metrics_listen,
+    } = config;
     observe::init(log_format);
     let (data, listen) = (data.as_path(), listen.as_str());
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
@@ -112,6 +123,14 @@ pub fn serve(config: ServeConfig) -> Result<std::process::ExitCode> {
         let url = database_url(data)?;
         let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
         let addr = listener.local_addr()?;
+        let metrics = match &metrics_listen {
+            Some(m) => {
+                let l = tokio::net::TcpListener::bind(m).await.with_context(|| format!("--metrics-listen {m}"))?;
+                super::metrics::install();
+                Some(l)
+            }
+            None => None,
+        };
         let options = Options {
             data,
             did: &did,
@@ -134,6 +153,15 @@ pub fn serve(config: ServeConfig) -> Result<std::process::ExitCode> {
         if let Some(t) = bootstrap {
             println!("  bootstrap administrator token (shown once; keep it safe): {t}");
             println!("  it expires in 24 h: create the administrators' own tokens with it (POST /v1/tokens)");
+        }
+        if let Some(l) = metrics {
+            println!("  metrics on http://{}/metrics (this listener only)", l.local_addr()?);
+            let router = super::metrics::router(state.clone());
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(l, router).await {
+                    tracing::error!(error = %e, "the metrics listener stopped");
+                }
+            });
         }
         use std::io::Write as _;
         std::io::stdout().flush().ok();

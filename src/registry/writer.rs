@@ -272,6 +272,7 @@ async fn run_batch(db: &Db, clock: &Clock, health: &Health, not_before: i64, key
             }
         }
     }
+    let committing = std::time::Instant::now();
     let outcome = match failed {
         None => w.commit().await.map_err(|e| format!("commit: {e}")),
         Some(cause) => {
@@ -279,6 +280,7 @@ async fn run_batch(db: &Db, clock: &Clock, health: &Health, not_before: i64, key
             Err(cause)
         }
     };
+    super::metrics::batch(size, committing.elapsed().as_secs_f64(), outcome.is_ok());
     match outcome {
         // Health is recorded before anyone is answered: a caller's next `/readyz` sees it.
         Ok(()) => {

@@ -19,6 +19,7 @@ mod instances;
 mod keys;
 mod layout;
 mod logs;
+mod metrics;
 mod negatives;
 mod oid4vci;
 mod oid4vci_client;

@@ -48,6 +48,7 @@ impl WriteTx {
         .await?;
         self.seq = entry.seq;
         self.hash = hash;
+        self.note_audited(&entry.action);
         Ok(entry.seq)
     }
 }

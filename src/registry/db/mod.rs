@@ -173,6 +173,7 @@ impl Db {
             shard: 0,
             last_signed_at: 0,
             trust_sequence: 0,
+            audited: Vec::new(),
             vault: self.vault.clone(),
             data_key: None,
             key_before_savepoint: false,
@@ -246,6 +247,14 @@ async fn take_head(w: &mut WriteTx) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// What a job's savepoint restores: the in-memory head and the actions noted.
+pub struct Mark {
+    seq: i64,
+    hash: String,
+    shard: i64,
+    audited: usize,
+}
+
 /// A write transaction holding the head of the audit chain, on a connection
 /// of its own. It ends by [`WriteTx::commit`] or [`WriteTx::abort`]; dropped
 /// otherwise, its connection is closed (rolling the transaction back), never
@@ -264,6 +273,8 @@ pub struct WriteTx {
     pub last_signed_at: i64,
     /// The sequence of the newest trust list the registry publishes (see `db::trust_lists`).
     pub trust_sequence: i64,
+    /// The audit actions of this write, counted in the metrics once it commits.
+    audited: Vec<String>,
     vault: Arc<Vault>,
     /// This write's data key, once it sealed something: stored with the write.
     data_key: Option<(String, Arc<DataKey>)>,
@@ -281,13 +292,19 @@ impl Drop for WriteTx {
 
 impl WriteTx {
     /// The in-memory head, to restore when a job's savepoint is rolled back.
-    pub fn mark(&self) -> (i64, String, i64) {
-        (self.seq, self.hash.clone(), self.shard)
+    pub fn mark(&self) -> Mark {
+        Mark { seq: self.seq, hash: self.hash.clone(), shard: self.shard, audited: self.audited.len() }
     }
 
     /// Restores a [`WriteTx::mark`].
-    pub fn restore(&mut self, mark: (i64, String, i64)) {
-        (self.seq, self.hash, self.shard) = mark;
+    pub fn restore(&mut self, mark: Mark) {
+        (self.seq, self.hash, self.shard) = (mark.seq, mark.hash, mark.shard);
+        self.audited.truncate(mark.audited);
+    }
+
+    /// Notes an audit action of this write, for the metrics.
+    pub(crate) fn note_audited(&mut self, action: &str) {
+        self.audited.push(action.to_string());
     }
 
     /// Moves to the next shard (the open one is full enough).
@@ -333,6 +350,7 @@ impl WriteTx {
         match committed {
             Ok(()) => {
                 self.open = false;
+                crate::registry::metrics::committed(&self.audited);
                 Ok(())
             }
             Err(e) => {
