@@ -9,6 +9,7 @@ mod demo;
 mod drill;
 mod durability;
 mod encryption;
+mod events;
 mod field;
 mod files;
 mod hardening;

@@ -450,6 +450,12 @@ fn scenario(s: &Server, api: &Api) {
     let listed = run.expect(&run.get("/v1/keys", "/v1/keys", admin), 200, "");
     assert!(listed["signingKey"].as_str().is_some_and(|k| k.ends_with("#key-2")), "{listed}");
 
+    // The events feed.
+    let ev = "/v1/events";
+    let events = run.expect(&run.get(ev, "/v1/events?after=0&limit=10", auditor), 200, "");
+    assert!(events.as_array().is_some_and(|e| !e.is_empty()), "{events}");
+    run.expect(&run.get(ev, "/v1/events?limit=x", auditor), 400, "invalid_query");
+
     // Online verification: a verdict (valid or not) is a 200; a request that is not one is refused.
     let v = "/v1/verify";
     let payload = issued["payload"].as_str().expect("payload");

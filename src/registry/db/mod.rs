@@ -9,6 +9,7 @@ pub mod audit;
 pub mod health;
 pub mod idempotency;
 pub mod oid4vci;
+pub mod outbox;
 pub mod permits;
 pub mod preflight;
 pub mod reseal;

@@ -94,6 +94,7 @@ pub async fn submit(
                 let id = random_id("ap_").map_err(ApiError::internal)?;
                 db::applications::insert(w, &id, &c.id, &input_json).await?;
                 w.audit(&c.id, "application.submit", Some(&id), json!({})).await?;
+                super::events::status_changed(w, &id, None, "submitted").await?;
                 let answer = Submitted { id, state: "submitted", submitted_at: UnixTime(w.now).to_string() };
                 Ok((StatusCode::CREATED, to_json(&answer)?))
             })
@@ -405,6 +406,7 @@ async fn decide(
                     reason_code,
                 };
                 db::applications::decide(w, decision).await?;
+                super::events::status_changed(w, &id, Some(&app_state), next).await?;
                 w.audit(
                     &c.id,
                     &format!("application.{verb}"),

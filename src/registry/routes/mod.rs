@@ -6,6 +6,7 @@
 
 pub mod applications;
 pub mod audit;
+pub mod events;
 pub mod health;
 pub mod keys;
 pub mod oid4vci;
@@ -38,6 +39,7 @@ pub fn routes(web: Option<&Path>) -> OpenApiRouter<AppState> {
         .merge(applications::router())
         .merge(tokens::router())
         .merge(audit::router())
+        .merge(events::router())
         .merge(publish::router())
         .merge(keys::router())
         .merge(verify::router())
