@@ -13,6 +13,7 @@ mod files;
 mod hardening;
 mod holder;
 mod hsm;
+mod hsm_master;
 mod inproc;
 mod instances;
 mod keys;
