@@ -127,9 +127,7 @@ pub fn rotate_into_token_cli(data: &Path, flag: Option<&Path>, token: &crate::hs
     let path = master_key_path(data, flag);
     let now = Clock::system().now().0;
     let source = key_source(data, flag, Some(token));
-    let KeySource::Hsm { index_file, .. } = &source else {
-        bail!("the token's key source is not a token's");
-    };
+    let index_file = &super::crypt::default_index_path(data);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(async {
         let current = MasterKey::read(&path)?;

@@ -153,3 +153,20 @@ fn a_rotation_moves_the_data_keys_from_the_key_file_into_the_token() {
     let err = refused(&s.data(), &[], &[]);
     assert!(err.contains("--hsm-master-key"), "{err}");
 }
+
+#[test]
+fn the_issuer_key_and_the_master_key_share_one_token() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let conf = softhsm(dir.path());
+    let mut args = master_args(MASTER);
+    args.extend(["--hsm-key", "dwp-issuer-1"].map(String::from));
+    let mut s = Server::start_opts(Engine::Sqlite, Opts { env: token_env(&conf), args, ..Opts::default() });
+    assert!(!s.data().join("keys/issuer-key.json").exists(), "the issuer key is in the token");
+    assert!(!s.dir.path().join("data.master-key.json").exists(), "so is the master key");
+    let reg = s.token("registrar", None);
+    let issued = s.issue(&reg, &worker(4));
+    assert!(issued["payload"].as_str().is_some_and(|p| p.starts_with("DWP1:")), "{issued}");
+    let id = issued["id"].as_str().expect("id").to_string();
+    s.restart();
+    assert_eq!(name_of(&s, &reg, &id), NAME);
+}

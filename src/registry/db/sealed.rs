@@ -230,12 +230,17 @@ fn needed(ids: &[&str]) -> String {
         ),
         None => format!("{id} is a master key file: start with --master-key PATH (or DWP_MASTER_KEY_FILE) naming it"),
     };
+    if ids.is_empty() {
+        return "start with the master key that sealed it: --master-key PATH naming its file, or --hsm-master-key \
+                naming its key in a token"
+            .into();
+    }
     ids.iter().map(|id| need(id)).collect::<Vec<_>>().join("; ")
 }
 
 /// The master key of `source` and the earlier ones a rotation has not finished
 /// with, with what names it in messages. Creates it on a registry's first start.
-async fn master_of(
+fn master_of(
     source: &KeySource,
     stored: &[(String, i64)],
     fresh: bool,
@@ -252,7 +257,7 @@ async fn master_of(
                      there is no master key file at {}; {}",
                     names(),
                     path.display(),
-                    if ids.is_empty() { needed(&["mk_"]) } else { needed(&ids) }
+                    needed(&ids)
                 ),
                 None => {
                     let m = MasterKey::generate(None)?;
@@ -283,6 +288,7 @@ async fn master_of(
             let master = MasterKey::in_token(id, Arc::new(token), index_file, new_index, now)?;
             Ok((master, earlier, format!("the master key of the HSM token {:?}", config.token)))
         }
+        // invariant: `open_vault` returns before asking these for a master key.
         KeySource::Locked | KeySource::Clear => bail!("no master key in this key source"),
     }
 }
@@ -302,7 +308,7 @@ pub async fn open_vault(pool: &sqlx::AnyPool, source: &KeySource, now: i64) -> R
     let stored = master_key_ids(pool).await?;
     let probe = some_sealed_value(pool).await?;
     let fresh = stored.is_empty() && probe.is_none();
-    let (master, earlier, what) = master_of(source, &stored, fresh, now).await?;
+    let (master, earlier, what) = master_of(source, &stored, fresh, now)?;
     let ids: Vec<&str> = stored.iter().map(|(id, _)| id.as_str()).collect();
     let unknown: Vec<&str> =
         ids.iter().copied().filter(|id| *id != master.id && !earlier.iter().any(|k| k.id == *id)).collect();
