@@ -21,6 +21,29 @@ pub fn read_text(path: &Path, what: &str) -> Result<String> {
     fs::read_to_string(path).with_context(|| format!("reading {what} {}", path.display()))
 }
 
+/// Refuses a secret file that others than its owner may read.
+///
+/// # Errors
+/// When it cannot be read, or is readable or writable by group or others.
+pub fn check_private(path: &Path, what: &str) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode =
+            fs::metadata(path).with_context(|| format!("reading {what} {}", path.display()))?.permissions().mode();
+        if mode & 0o077 != 0 {
+            bail!(
+                "{what} {} has mode {:o}: others than its owner may read it; make it private (chmod 600) and start again",
+                path.display(),
+                mode & 0o777
+            );
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, what);
+    Ok(())
+}
+
 /// Reads a binary file of bounded size.
 pub fn read_bytes(path: &Path, what: &str, max: u64) -> Result<Vec<u8>> {
     let meta = fs::metadata(path).with_context(|| format!("reading {what} {}", path.display()))?;

@@ -4,12 +4,18 @@
 //! (`CKM_EC_EDWARDS_KEY_PAIR_GEN`), and used with `CKM_EDDSA` (pure Ed25519).
 //! The secret never leaves the token; the PIN comes from the environment or a
 //! file, never a flag, and is never logged or put in an error.
+//!
+//! The master key that wraps the data keys of personal data may live in the
+//! same token ([`master`]). One module is loaded and initialized once per
+//! process, whichever keys of it are used.
 
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use anyhow::{Context, Result, bail};
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
+use cryptoki::error::{Error as Pkcs11Error, RvError};
 use cryptoki::mechanism::Mechanism;
 use cryptoki::mechanism::eddsa::{EddsaParams, EddsaSignatureScheme};
 use cryptoki::object::{Attribute, AttributeType, KeyType, ObjectClass, ObjectHandle};
@@ -17,6 +23,8 @@ use cryptoki::session::{Session, UserType};
 use cryptoki::types::AuthPin;
 
 use dwp_issuer::signer::{Signer, SignerError};
+
+pub mod master;
 
 /// The environment variable that may hold the token's user PIN.
 pub const PIN_ENV: &str = "DWP_HSM_PIN";
@@ -48,6 +56,11 @@ impl std::fmt::Debug for HsmConfig {
 }
 
 impl HsmConfig {
+    /// The token, for messages: its label and module.
+    pub(crate) fn describe(&self) -> String {
+        format!("the HSM token {:?} (module {})", self.token, self.module.display())
+    }
+
     fn pin(&self) -> Result<AuthPin> {
         let pin = match &self.pin_file {
             Some(path) => std::fs::read_to_string(path)
@@ -65,6 +78,48 @@ impl HsmConfig {
         }
         Ok(AuthPin::new(pin.into_boxed_str()))
     }
+}
+
+/// The process's context of the module at `path`: loaded and initialized on
+/// first use, kept for the process's life, since a module is initialized once
+/// per process (a second `C_Initialize` is refused).
+fn context(path: &Path) -> Result<Pkcs11> {
+    static LOADED: Mutex<BTreeMap<PathBuf, Pkcs11>> = Mutex::new(BTreeMap::new());
+    let mut loaded = LOADED.lock().map_err(|_| anyhow::anyhow!("the PKCS#11 module list is poisoned"))?;
+    if let Some(ctx) = loaded.get(path) {
+        return Ok(ctx.clone());
+    }
+    let ctx = Pkcs11::new(path).with_context(|| format!("loading the PKCS#11 module {}", path.display()))?;
+    match ctx.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK)) {
+        Ok(()) | Err(Pkcs11Error::Pkcs11(RvError::CryptokiAlreadyInitialized, _)) => {}
+        Err(e) => return Err(e).with_context(|| format!("initializing the PKCS#11 module {}", path.display())),
+    }
+    loaded.insert(path.to_path_buf(), ctx.clone());
+    Ok(ctx)
+}
+
+/// A read-write session on the token of `config`, logged in as its user.
+///
+/// # Errors
+/// When the module cannot be loaded, no token has the label, or the PIN is missing or wrong.
+pub(crate) fn login(config: &HsmConfig) -> Result<(Pkcs11, Session)> {
+    let what = || config.describe();
+    let ctx = context(&config.module)?;
+    let mut slot = None;
+    for s in ctx.get_slots_with_token().with_context(what)? {
+        if ctx.get_token_info(s).with_context(what)?.label().trim_end() == config.token {
+            slot = Some(s);
+            break;
+        }
+    }
+    let slot = slot.with_context(|| format!("{} was not found: no token has that label", what()))?;
+    let session = ctx.open_rw_session(slot).with_context(what)?;
+    // The login is the application's, not the session's: a second key of the same token finds it done.
+    match session.login(UserType::User, Some(&config.pin()?)) {
+        Ok(()) | Err(Pkcs11Error::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => {}
+        Err(e) => bail!("logging in to {}: {e} (is the PIN right?)", what()),
+    }
+    Ok((ctx, session))
 }
 
 /// What the token says of the key: the attributes that keep its secret inside.
@@ -94,23 +149,8 @@ impl Pkcs11Signer {
     /// # Errors
     /// When the module, the token, the PIN or the key is wrong, or the key could leave the token.
     pub fn open(config: &HsmConfig, create: bool) -> Result<Pkcs11Signer> {
-        let what = || format!("the HSM token {:?} (module {})", config.token, config.module.display());
-        let ctx = Pkcs11::new(&config.module)
-            .with_context(|| format!("loading the PKCS#11 module {}", config.module.display()))?;
-        ctx.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK))
-            .with_context(|| format!("initializing the PKCS#11 module {}", config.module.display()))?;
-        let mut slot = None;
-        for s in ctx.get_slots_with_token().with_context(what)? {
-            if ctx.get_token_info(s).with_context(what)?.label().trim_end() == config.token {
-                slot = Some(s);
-                break;
-            }
-        }
-        let slot = slot.with_context(|| format!("{} was not found: no token has that label", what()))?;
-        let session = ctx.open_rw_session(slot).with_context(what)?;
-        session
-            .login(UserType::User, Some(&config.pin()?))
-            .map_err(|e| anyhow::anyhow!("logging in to {}: {e} (is the PIN right?)", what()))?;
+        let what = || config.describe();
+        let (ctx, session) = login(config)?;
         let label = config.key.as_bytes().to_vec();
         let find = |class| {
             session.find_objects(&[
@@ -197,7 +237,8 @@ fn read_public(session: &Session, key: ObjectHandle) -> Result<[u8; 32]> {
     Ok(out)
 }
 
-fn protection(session: &Session, key: ObjectHandle) -> Result<KeyProtection> {
+/// The protection attributes of `key`, as the token reports them.
+pub(crate) fn protection(session: &Session, key: ObjectHandle) -> Result<KeyProtection> {
     let attrs = session.get_attributes(
         key,
         &[AttributeType::Extractable, AttributeType::Sensitive, AttributeType::NeverExtractable],

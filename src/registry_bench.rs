@@ -1,7 +1,9 @@
 //! `dwp bench registry`: drives a registry over loopback with a bounded number
 //! of requests and prints durable issuances per second, status changes per
 //! second and latency percentiles, on SQLite and PostgreSQL, against a
-//! reference measured in the same run (the disk's fsync rate).
+//! reference measured in the same run (the disk's fsync rate). Given a
+//! PKCS#11 token, each engine is run twice, the issuer key in a file then in
+//! the token, and the token's cost is printed as a ratio.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -172,10 +174,18 @@ struct Run<'a> {
     fsync: f64,
     sealing: Sealing,
     dir: &'a Path,
+    /// The issuer key's token; else the issuer key is a file.
+    hsm: Option<&'a crate::hsm::HsmConfig>,
 }
 
-async fn run_one(name: &str, url: &str, run: &Run<'_>) -> Result<()> {
-    let Run { requests, concurrency, fsync, sealing, dir } = *run;
+/// What one run measured of issuance.
+struct Figures {
+    per_sec: f64,
+    p99: f64,
+}
+
+async fn run_one(name: &str, url: &str, run: &Run<'_>) -> Result<Figures> {
+    let Run { requests, concurrency, fsync, sealing, dir, hsm } = *run;
     let authority = dwp_issuer::trust::Authority::demo();
     let state = registry::open(registry::Options {
         authority: &authority,
@@ -184,7 +194,7 @@ async fn run_one(name: &str, url: &str, run: &Run<'_>) -> Result<()> {
         database_url: url,
         clock: registry::Clock::system(),
         token_ttl: 86_400,
-        hsm: None,
+        hsm,
         master_key: match sealing {
             Sealing::On => registry::db::KeySource::File(dir.join("bench.master-key.json")),
             Sealing::Off => registry::db::KeySource::Clear,
@@ -224,6 +234,32 @@ async fn run_one(name: &str, url: &str, run: &Run<'_>) -> Result<()> {
     println!("{name:<9} paced 250 issuances/s for 4 s: p99 {paced_p99:.1} ms");
     println!("{name:<9} a status change until the served signed list shows it: p99 {visible_p99:.1} ms (goal < 1000)");
     println!("{name:<9} issuance/fsync ratio: {:.2}", issue.per_sec / fsync);
+    Ok(Figures { per_sec: issue.per_sec, p99: issue.p99 })
+}
+
+/// Runs the engine of `url` (a database for a data directory) with the issuer
+/// key in a file and, given a token, again with it in the token (a fresh data
+/// directory and database each), and prints the two side by side.
+async fn run_engine(engine: &str, url: &dyn Fn(&Path) -> Result<String>, run: &Run<'_>) -> Result<()> {
+    let file = run_one(engine, &url(run.dir)?, &Run { hsm: None, ..*run }).await?;
+    let Some(config) = run.hsm else { return Ok(()) };
+    let dir = scratch_dir()?;
+    let name = format!("{engine}+hsm");
+    let token = match url(&dir) {
+        Ok(u) => run_one(&name, &u, &Run { hsm: Some(config), dir: &dir, ..*run }).await,
+        Err(e) => Err(e),
+    };
+    std::fs::remove_dir_all(&dir).ok();
+    let token = token?;
+    println!(
+        "{engine:<9} issuer key in a file: {:>7.0}/s (p99 {:.1} ms)   in the token: {:>7.0}/s (p99 {:.1} ms)",
+        file.per_sec, file.p99, token.per_sec, token.p99
+    );
+    println!(
+        "{engine:<9} token/file ratio: issuance throughput {:.2}, p99 {:.2}",
+        token.per_sec / file.per_sec,
+        token.p99 / file.p99
+    );
     Ok(())
 }
 
@@ -264,8 +300,14 @@ fn scratch_dir() -> Result<PathBuf> {
     Ok(dir)
 }
 
-/// Runs the registry benchmark.
-pub fn run(requests: usize, concurrency: usize, postgres: Option<&str>, sealing: Sealing) -> Result<ExitCode> {
+/// Runs the registry benchmark; with `hsm`, each engine also with the issuer key in that token.
+pub fn run(
+    requests: usize,
+    concurrency: usize,
+    postgres: Option<&str>,
+    sealing: Sealing,
+    hsm: Option<&crate::hsm::HsmConfig>,
+) -> Result<ExitCode> {
     if !(1..=100_000).contains(&requests) || !(1..=256).contains(&concurrency) {
         bail!("--requests must be 1..=100000 and --concurrency 1..=256");
     }
@@ -282,21 +324,35 @@ pub fn run(requests: usize, concurrency: usize, postgres: Option<&str>, sealing:
                 Sealing::Off => "stored in clear (--no-encryption)",
             }
         );
-        let sqlite = format!("sqlite://{}?mode=rwc", dir.join("registry.sqlite").display());
-        let r = run_one("sqlite", &sqlite, &Run { requests, concurrency, fsync, sealing, dir: &dir }).await;
+        if let Some(config) = hsm {
+            println!("issuer key: a file, then the key {:?} in the token {:?} (PKCS#11)", config.key, config.token);
+        }
+        let sqlite = |d: &Path| Ok(format!("sqlite://{}?mode=rwc", d.join("registry.sqlite").display()));
+        let r = run_engine("sqlite", &sqlite, &Run { requests, concurrency, fsync, sealing, dir: &dir, hsm }).await;
         std::fs::remove_dir_all(&dir).ok();
         r?;
         if let Some(base) = postgres {
-            let name = registry::auth::random_id("dwp_bench_")?;
-            let url = match base.rsplit_once('/') {
-                Some((server, _)) => format!("{server}/{name}"),
-                None => bail!("--postgres must be postgres://host:port/database"),
+            let Some((server, _)) = base.rsplit_once('/') else {
+                bail!("--postgres must be postgres://host:port/database");
+            };
+            // A scratch database of its own for each run, dropped after.
+            let made = std::sync::Mutex::new(Vec::new());
+            let postgres = |_: &Path| {
+                let url = format!("{server}/{}", registry::auth::random_id("dwp_bench_")?);
+                if let Ok(mut m) = made.lock() {
+                    m.push(url.clone());
+                }
+                Ok(url)
             };
             let dir = scratch_dir()?;
-            let r = run_one("postgres", &url, &Run { requests, concurrency, fsync, sealing, dir: &dir }).await;
+            let r =
+                run_engine("postgres", &postgres, &Run { requests, concurrency, fsync, sealing, dir: &dir, hsm }).await;
             std::fs::remove_dir_all(&dir).ok();
             use sqlx::migrate::MigrateDatabase;
-            sqlx::Postgres::drop_database(&url).await.ok();
+            let urls = made.lock().map(|m| m.clone()).unwrap_or_default();
+            for url in urls {
+                sqlx::Postgres::drop_database(&url).await.ok();
+            }
             if let Err(e) = r {
                 println!("postgres  skipped: {e:#}");
             }

@@ -25,6 +25,10 @@ pub enum BenchCommand {
         /// Store personal data in clear, to compare with the sealed run (never what `dwp serve` does).
         #[arg(long)]
         no_encryption: bool,
+        /// With a token, each engine is run twice, the issuer key in a file then in the token (the
+        /// PIN in DWP_HSM_PIN or --hsm-pin-file), and the token's cost is printed as a ratio.
+        #[command(flatten)]
+        hsm: super::serve::HsmArgs,
     },
     /// Issue the sample permit with an in-memory key and with a key in a PKCS#11 token (the PIN in
     /// DWP_HSM_PIN or --hsm-pin-file), and print the cost of signing in the token as a ratio.
@@ -45,12 +49,16 @@ pub enum BenchCommand {
 pub fn run(what: Option<BenchCommand>) -> Result<ExitCode> {
     match what {
         None => crate::bench::run(),
-        Some(BenchCommand::Registry { requests, concurrency, postgres, sqlite_only, no_encryption }) => {
+        Some(BenchCommand::Registry { requests, concurrency, postgres, sqlite_only, no_encryption, hsm }) => {
             let sealing = match no_encryption {
                 true => crate::registry_bench::Sealing::Off,
                 false => crate::registry_bench::Sealing::On,
             };
-            crate::registry_bench::run(requests, concurrency, (!sqlite_only).then_some(postgres.as_str()), sealing)
+            if hsm.hsm_module.is_some() && hsm.hsm_key.is_none() {
+                anyhow::bail!("--hsm-module: give --hsm-key, the label of the issuer key in the token");
+            }
+            let postgres = (!sqlite_only).then_some(postgres.as_str());
+            crate::registry_bench::run(requests, concurrency, postgres, sealing, hsm.config().as_ref())
         }
         Some(BenchCommand::Signer { per_round, hsm }) => {
             let config = hsm.config().context("give --hsm-module, --hsm-token and --hsm-key")?;

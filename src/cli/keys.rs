@@ -67,6 +67,20 @@ pub enum KeysCommand {
         /// The master key file, if not DWP_MASTER_KEY_FILE or `<data>.master-key.json`.
         #[arg(long, value_name = "PATH")]
         master_key: Option<PathBuf>,
+        /// Move the data keys from the master key file to this AES key in a PKCS#11 token
+        /// (generated there if absent), instead of making a new master key file; the key file is
+        /// removed once every data key is re-wrapped. The PIN in DWP_HSM_PIN or --hsm-pin-file.
+        #[arg(long, value_name = "LABEL", requires_all = ["hsm_module", "hsm_token"])]
+        hsm_master_key: Option<String>,
+        /// The PKCS#11 module (shared library) of --hsm-master-key.
+        #[arg(long, value_name = "PATH", requires = "hsm_master_key")]
+        hsm_module: Option<PathBuf>,
+        /// The token's label.
+        #[arg(long, value_name = "LABEL", requires = "hsm_master_key")]
+        hsm_token: Option<String>,
+        /// A file holding the token's user PIN (instead of DWP_HSM_PIN).
+        #[arg(long, value_name = "PATH", requires = "hsm_master_key")]
+        hsm_pin_file: Option<PathBuf>,
     },
 }
 
@@ -115,8 +129,14 @@ pub fn run(cmd: KeysCommand) -> Result<ExitCode> {
             let as_of = super::parse_time(&as_of, "--as-of")?;
             crate::registry::rotation::compromise_cli(&data, &key, as_of, out.as_deref())
         }
-        KeysCommand::RotateMaster { data, master_key } => {
-            crate::registry::rotate::rotate_master_cli(&data, master_key.as_deref())
+        KeysCommand::RotateMaster { data, master_key, hsm_master_key, hsm_module, hsm_token, hsm_pin_file } => {
+            match (hsm_master_key, hsm_module, hsm_token) {
+                (Some(key), Some(module), Some(token)) => {
+                    let config = crate::hsm::HsmConfig { module, token, key, pin_file: hsm_pin_file };
+                    crate::registry::rotate::rotate_into_token_cli(&data, master_key.as_deref(), &config)
+                }
+                _ => crate::registry::rotate::rotate_master_cli(&data, master_key.as_deref()),
+            }
         }
     }
 }

@@ -48,10 +48,13 @@ pub struct ServeArgs {
     /// The issuer key in a hardware security module.
     #[command(flatten)]
     pub hsm: HsmArgs,
+    /// The master key in a hardware security module.
+    #[command(flatten)]
+    pub hsm_master: HsmMasterArgs,
     /// The master key file that seals personal data at rest (mode 0600, created on the
     /// registry's first start). Default: DWP_MASTER_KEY_FILE, else `<data>.master-key.json`
     /// beside the data directory; keep it apart from the database and its backups.
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", conflicts_with = "hsm_master_key")]
     pub master_key: Option<PathBuf>,
     /// A production registry: it never makes its key set (made with `dwp keys generate` on the
     /// offline machine that keeps the root key) and refuses to start with the root's secret key
@@ -68,15 +71,16 @@ pub struct ServeArgs {
 /// environment variable DWP_HSM_PIN or from `--hsm-pin-file`, never from a flag.
 #[derive(Debug, Args)]
 pub struct HsmArgs {
-    /// The PKCS#11 module (shared library), e.g. /usr/lib/softhsm/libsofthsm2.so. With it, the
-    /// issuer key is generated in the token on first start (sensitive, non-extractable) and every
-    /// permit and status list is signed there; no issuer key file is written.
-    #[arg(long, value_name = "PATH", requires_all = ["hsm_token", "hsm_key"])]
+    /// The PKCS#11 module (shared library), e.g. /usr/lib/softhsm/libsofthsm2.so. With it and
+    /// --hsm-key, the issuer key is generated in the token on first start (sensitive,
+    /// non-extractable) and every permit and status list is signed there; no issuer key file is
+    /// written.
+    #[arg(long, value_name = "PATH", requires = "hsm_token")]
     pub hsm_module: Option<PathBuf>,
     /// The token's label.
     #[arg(long, value_name = "LABEL", requires = "hsm_module")]
     pub hsm_token: Option<String>,
-    /// The key's label in the token.
+    /// The issuer key's label in the token.
     #[arg(long, value_name = "LABEL", requires = "hsm_module")]
     pub hsm_key: Option<String>,
     /// A file holding the token's user PIN (instead of DWP_HSM_PIN).
@@ -84,11 +88,33 @@ pub struct HsmArgs {
     pub hsm_pin_file: Option<PathBuf>,
 }
 
+/// The master key that seals personal data, in a PKCS#11 token (the module, token and PIN of
+/// [`HsmArgs`]).
+#[derive(Debug, Args)]
+pub struct HsmMasterArgs {
+    /// The label of an AES-256 key in the token (--hsm-token) that wraps the data keys of personal
+    /// data, instead of the master key file: generated in the token on the registry's first start
+    /// (sensitive, non-extractable); the blind-index key is kept wrapped by it in
+    /// `<data>.index-key.json` beside the data directory.
+    #[arg(long, value_name = "LABEL", requires = "hsm_module")]
+    pub hsm_master_key: Option<String>,
+}
+
 impl HsmArgs {
-    /// The token's configuration, when a module is given.
+    /// The issuer key's token, when a module and a key label are given.
     pub fn config(self) -> Option<crate::hsm::HsmConfig> {
-        let HsmArgs { hsm_module, hsm_token, hsm_key, hsm_pin_file } = self;
-        Some(crate::hsm::HsmConfig { module: hsm_module?, token: hsm_token?, key: hsm_key?, pin_file: hsm_pin_file })
+        self.with_key(None)
+    }
+
+    /// The token with `label` as the key (else the issuer key's label), when a module is given.
+    pub fn with_key(&self, label: Option<&str>) -> Option<crate::hsm::HsmConfig> {
+        let key = label.or(self.hsm_key.as_deref())?;
+        Some(crate::hsm::HsmConfig {
+            module: self.hsm_module.clone()?,
+            token: self.hsm_token.clone()?,
+            key: key.to_string(),
+            pin_file: self.hsm_pin_file.clone(),
+        })
     }
 }
 
@@ -109,10 +135,15 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         max_connections,
         shutdown_grace_secs,
         hsm,
+        hsm_master,
         master_key,
         production,
         metrics_listen,
     } = args;
+    if hsm.hsm_module.is_some() && hsm.hsm_key.is_none() && hsm_master.hsm_master_key.is_none() {
+        anyhow::bail!("--hsm-module: give --hsm-key (the issuer key), --hsm-master-key (the master key), or both");
+    }
+    let hsm_master = hsm_master.hsm_master_key.as_deref().and_then(|label| hsm.with_key(Some(label)));
     crate::registry::auth::check_days(token_days).map_err(|e| anyhow::anyhow!("--token-days: {e}"))?;
     let limits = crate::registry::listen::Limits {
         header_read_timeout: Duration::from_secs(header_timeout_secs),
@@ -132,6 +163,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         master_key,
         production,
         metrics_listen,
+        hsm_master,
     };
     crate::registry::serve(config)
 }

@@ -154,6 +154,21 @@ pub struct ServeConfig {
     pub production: bool,
     /// `--metrics-listen`: where `/metrics` is served (never on the public listener).
     pub metrics_listen: Option<String>,
+    /// The master key in a hardware token (`--hsm-master-key`), instead of the file.
+    pub hsm_master: Option<crate::hsm::HsmConfig>,
+}
+
+/// Where the master key of a registry is: the token's key when given, else the file.
+pub fn key_source(data: &Path, file: Option<&Path>, token: Option<&crate::hsm::HsmConfig>) -> super::db::KeySource {
+    let file = master_key_path(data, file);
+    match token {
+        Some(config) => super::db::KeySource::Hsm {
+            config: config.clone(),
+            index_file: super::crypt::default_index_path(data),
+            file,
+        },
+        None => super::db::KeySource::File(file),
+    }
 }
 
 /// The master key file: the flag's, else `DWP_MASTER_KEY_FILE`, else

@@ -4,32 +4,35 @@
 //! (one per write transaction), with the table, the row's id, the column and
 //! the data key's id as associated data, so that a ciphertext moved to another
 //! row or column does not open. Data keys are stored wrapped by the master key,
-//! which lives in a file outside the data directory (mode 0600), never in the
-//! database: rotating it re-wraps the data keys, not the rows. Look-ups by a
-//! personal value go through a blind index: HMAC-SHA-256 under a second key of
-//! the same file.
+//! which is never in the database: by default it lives in a file outside the
+//! data directory (mode 0600); else it is an AES key in a hardware token that
+//! wraps and unwraps inside the token ([`token`]). Rotating it re-wraps the
+//! data keys, not the rows. Look-ups by a personal value go through a blind
+//! index: HMAC-SHA-256 under a second key, of the same file (or, with the
+//! token, of a small file beside the data, wrapped by the token's key).
 //!
 //! This module performs no I/O on the database (`db::sealed` does); it reads
-//! and writes the key file only. Keys are zeroized on drop and never printed.
+//! and writes the key files only. Keys are zeroized on drop and never printed.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use anyhow::{Context, Result, bail};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use hmac::{Hmac, Mac};
-use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
+
+mod file;
+pub mod token;
+pub use file::default_key_path;
+pub use token::{TokenWrap, default_index_path};
 
 /// The prefix of every sealed value: the format's version and the data key
 /// id's prefix. A value without it is clear text (a database from before).
 pub const SEALED_PREFIX: &str = "v1.dk_";
 
-const FILE_TYPE: &str = "dwp-master-key";
 const NONCE_LEN: usize = 24;
 
 /// What went wrong opening or sealing a value. Never holds a value or a key.
@@ -57,6 +60,9 @@ pub enum CryptError {
     /// The random source failed.
     #[error("the system random source failed")]
     Random,
+    /// The hardware token that holds the master key refused (its reason, never a key).
+    #[error("the hardware token refused: {0}")]
+    Token(String),
 }
 
 fn random32() -> Result<Zeroizing<[u8; 32]>, CryptError> {
@@ -149,23 +155,20 @@ pub fn key_id_of(text: &str) -> Option<&str> {
     rest.starts_with("dk_").then(|| rest.split_once('.').map(|(id, _)| id)).flatten()
 }
 
-/// The master key file: the wrapping key and the blind-index key.
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct KeyFile {
-    #[serde(rename = "type")]
-    kind: String,
-    id: String,
-    key: String,
-    index_key: String,
-    created_at: i64,
+/// Where the master key's secret is.
+enum Wrapping {
+    /// In this process, read from the master key file.
+    Key(Zeroizing<[u8; 32]>),
+    /// In a hardware token, which wraps and unwraps; the secret never leaves it.
+    Token(Arc<dyn TokenWrap>),
 }
 
 /// The master key: wraps the data keys. With it, the blind-index key.
 pub struct MasterKey {
-    /// Its id (`mk_` and 16 hex digits), stored beside each data key it wraps.
+    /// Its id, stored beside each data key it wraps: `mk_` and 16 hex digits for
+    /// a key file's, `hsm:<token>/<label>` for a token's.
     pub id: String,
-    key: Zeroizing<[u8; 32]>,
+    wrapping: Wrapping,
     index_key: Zeroizing<[u8; 32]>,
 }
 
@@ -173,13 +176,6 @@ impl std::fmt::Debug for MasterKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "MasterKey({})", self.id)
     }
-}
-
-fn decode_key(text: &str) -> Option<Zeroizing<[u8; 32]>> {
-    let bytes = Zeroizing::new(B64.decode(text).ok()?);
-    let mut k = Zeroizing::new([0u8; 32]);
-    (bytes.len() == 32).then(|| k.copy_from_slice(&bytes))?;
-    Some(k)
 }
 
 impl MasterKey {
@@ -194,57 +190,7 @@ impl MasterKey {
             Some(m) => m.index_key.clone(),
             None => random32()?,
         };
-        Ok(MasterKey { id: format!("mk_{}", hex(&id)), key: random32()?, index_key })
-    }
-
-    /// Reads the key file at `path`; `None` when there is none. Refuses a file
-    /// that others than its owner may read.
-    ///
-    /// # Errors
-    /// When it cannot be read, is readable by group or others, or is not a master key file.
-    pub fn read(path: &Path) -> Result<Option<MasterKey>> {
-        if !path.exists() {
-            return Ok(None);
-        }
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(path).with_context(|| format!("{}", path.display()))?.permissions().mode();
-            if mode & 0o077 != 0 {
-                bail!(
-                    "the master key file {} has mode {:o}: others than its owner may read it; \
-                     make it private (chmod 600) and start again",
-                    path.display(),
-                    mode & 0o777
-                );
-            }
-        }
-        let text = Zeroizing::new(crate::files::read_text(path, "the master key file")?);
-        let bad = || anyhow::anyhow!("{} is not a DWP master key file", path.display());
-        let file: KeyFile = serde_json::from_str(&text).map_err(|_| bad())?;
-        let (Some(key), Some(index_key)) = (decode_key(&file.key), decode_key(&file.index_key)) else {
-            return Err(bad());
-        };
-        if file.kind != FILE_TYPE || !file.id.starts_with("mk_") {
-            return Err(bad());
-        }
-        Ok(Some(MasterKey { id: file.id, key, index_key }))
-    }
-
-    /// Writes it to `path` (mode 0600, atomically); refuses to replace a file.
-    ///
-    /// # Errors
-    /// When the file exists or cannot be written.
-    pub fn write(&self, path: &Path, now: i64) -> Result<()> {
-        let file = KeyFile {
-            kind: FILE_TYPE.into(),
-            id: self.id.clone(),
-            key: B64.encode(self.key.as_ref()),
-            index_key: B64.encode(self.index_key.as_ref()),
-            created_at: now,
-        };
-        let text = Zeroizing::new(serde_json::to_vec_pretty(&file)?);
-        crate::files::write_secret(path, &text)
+        Ok(MasterKey { id: format!("mk_{}", hex(&id)), wrapping: Wrapping::Key(random32()?), index_key })
     }
 
     /// Wraps a data key (the AEAD's associated data is the data key's id and this key's id).
@@ -252,7 +198,11 @@ impl MasterKey {
     /// # Errors
     /// When the random source fails.
     pub fn wrap(&self, key_id: &str, key: &DataKey) -> Result<String, CryptError> {
-        aead_seal(&self.key, &associated(&[key_id, &self.id]), key.0.as_ref())
+        let ad = associated(&[key_id, &self.id]);
+        match &self.wrapping {
+            Wrapping::Key(k) => aead_seal(k, &ad, key.0.as_ref()),
+            Wrapping::Token(t) => Ok(B64.encode(t.seal(&ad, key.0.as_ref())?)),
+        }
     }
 
     /// Unwraps the data key `key_id`.
@@ -261,19 +211,16 @@ impl MasterKey {
     /// When it was not wrapped by this key for this id.
     pub fn unwrap_key(&self, key_id: &str, wrapped: &str) -> Result<DataKey, CryptError> {
         let fail = || CryptError::Unwrap(key_id.into(), self.id.clone());
-        let bytes = aead_open(&self.key, &associated(&[key_id, &self.id]), wrapped).ok_or_else(fail)?;
+        let ad = associated(&[key_id, &self.id]);
+        let bytes = match &self.wrapping {
+            Wrapping::Key(k) => aead_open(k, &ad, wrapped),
+            Wrapping::Token(t) => B64.decode(wrapped).ok().and_then(|w| t.open(&ad, &w)),
+        }
+        .ok_or_else(fail)?;
         let mut k = Zeroizing::new([0u8; 32]);
         (bytes.len() == 32).then(|| k.copy_from_slice(&bytes)).ok_or_else(fail)?;
         Ok(DataKey(k))
     }
-}
-
-/// The default place of the master key file: beside the data directory
-/// (`<data>.master-key.json`), so that neither it nor a copy of it holds the key.
-pub fn default_key_path(data: &Path) -> PathBuf {
-    let abs = std::path::absolute(data).unwrap_or_else(|_| data.to_path_buf());
-    let name = abs.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "dwp-data".into());
-    abs.with_file_name(format!("{name}.master-key.json"))
 }
 
 /// How a process holds personal data.

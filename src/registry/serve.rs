@@ -15,8 +15,8 @@ use super::app::app;
 use super::auth::{self, Role};
 use super::clock::Clock;
 use super::config::{
-    BOOTSTRAP_TTL_SECS, Options, ServeConfig, database_url, master_key_path, secure_data_dir,
-    secure_data_dir_reporting, web_dir,
+    BOOTSTRAP_TTL_SECS, Options, ServeConfig, database_url, key_source, secure_data_dir, secure_data_dir_reporting,
+    web_dir,
 };
 use super::db::{self, Db, Engine, KeySource};
 use super::health::Health;
@@ -115,6 +115,7 @@ pub fn serve(config: ServeConfig) -> Result<std::process::ExitCode> {
         master_key,
         production,
         metrics_listen,
+        hsm_master,
     } = config;
     observe::init(log_format);
     let (data, listen) = (data.as_path(), listen.as_str());
@@ -139,7 +140,7 @@ pub fn serve(config: ServeConfig) -> Result<std::process::ExitCode> {
             clock: Clock::system(),
             token_ttl: i64::from(token_days) * 86_400,
             hsm: hsm.as_ref(),
-            master_key: KeySource::File(master_key_path(data, master_key.as_deref())),
+            master_key: key_source(data, master_key.as_deref(), hsm_master.as_ref()),
             production,
         };
         let state = open(options).await?;

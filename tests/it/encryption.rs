@@ -14,11 +14,11 @@ use crate::both_engines;
 use crate::server::{Engine, Registry, Server, refused_start};
 
 const NATIVE: &str = "အောင်ကျော်မင်းသိန်း";
-const NAME: &str = "AUNG KYAW MIN THEIN";
+pub const NAME: &str = "AUNG KYAW MIN THEIN";
 const DOCUMENT: &str = "CI00123456";
 
 /// The worst-case sample (a native-script name), numbered `n`.
-fn worker(n: usize) -> Value {
+pub fn worker(n: usize) -> Value {
     let mut v: Value = serde_json::from_str(crate::common::WORST).expect("sample");
     v["permitNumber"] = format!("WP-2569-21-{n:06}").into();
     v
@@ -31,7 +31,7 @@ fn key_file(s: &Server) -> PathBuf {
 
 /// Every byte the database holds: the SQLite file and its -wal and -journal,
 /// or a `pg_dump` of the PostgreSQL database.
-fn database_bytes(s: &Server) -> Vec<u8> {
+pub fn database_bytes(s: &Server) -> Vec<u8> {
     match &s.database_url {
         None => {
             let mut all = Vec::new();
@@ -51,7 +51,7 @@ fn database_bytes(s: &Server) -> Vec<u8> {
     }
 }
 
-fn contains(haystack: &[u8], needle: &str) -> bool {
+pub fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle.as_bytes())
 }
 

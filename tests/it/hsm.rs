@@ -12,13 +12,13 @@ use crate::common::{code, dwp, stderr, stdout};
 use crate::server::{Engine, Opts, Registry, Server, refused_start_with, sample_permit};
 
 /// Debian's SoftHSM2 module.
-const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
-const TOKEN: &str = "dwp-registry";
+pub const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+pub const TOKEN: &str = "dwp-registry";
 const KEY: &str = "dwp-issuer-1";
-const PIN: &str = "473826";
+pub const PIN: &str = "473826";
 
 /// A SoftHSM2 configuration of its own in `dir`, with one initialized token; returns the config file.
-fn softhsm(dir: &Path) -> PathBuf {
+pub fn softhsm(dir: &Path) -> PathBuf {
     assert!(
         Path::new(MODULE).is_file(),
         "{MODULE} is missing: install SoftHSM2 (apt-get install -y softhsm2 opensc), as .ci/run does"

@@ -15,6 +15,7 @@ mod files;
 mod hardening;
 mod holder;
 mod hsm;
+mod hsm_master;
 mod inproc;
 mod instances;
 mod keys;

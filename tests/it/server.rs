@@ -324,6 +324,12 @@ impl Server {
         assert!(self.spawn().is_none(), "a restart must not print a new bootstrap token");
     }
 
+    /// Restarts with other `dwp serve` arguments and environment, kept for later restarts.
+    pub fn restart_with(&mut self, args: Vec<String>, env: Vec<(String, String)>) {
+        (self.args, self.env) = (args, env);
+        self.restart();
+    }
+
     /// A request on a connection of its own (for requests the server answers by closing it).
     pub fn request_alone(&self, method: &str, path: &str, token: Option<&str>, body: Option<(&str, &[u8])>) -> Resp {
         self.request_alone_with(method, path, token, body, &[])

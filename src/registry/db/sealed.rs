@@ -17,6 +17,15 @@ use crate::registry::crypt::{self, CryptError, DataKey, MasterKey, Mode, Place, 
 pub enum KeySource {
     /// The master key file (created on a registry's first start).
     File(PathBuf),
+    /// An AES key in a hardware token (generated there on a registry's first start).
+    Hsm {
+        /// The token and the key's label.
+        config: crate::hsm::HsmConfig,
+        /// The blind-index key's file, wrapped by the token's key.
+        index_file: PathBuf,
+        /// The master key file whose retired copies a move into the token has not finished with.
+        file: PathBuf,
+    },
     /// None: a command that never reads personal data (the token commands).
     Locked,
     /// None, personal data stored in clear: only to measure what sealing costs.
@@ -211,53 +220,108 @@ async fn some_sealed_value(pool: &sqlx::AnyPool) -> Result<Option<String>, sqlx:
     sqlx::query_scalar(sql).bind(&like).fetch_optional(pool).await
 }
 
+/// What a start needs for data keys wrapped under each of `ids`, for messages.
+fn needed(ids: &[&str]) -> String {
+    let need = |id: &str| match id.strip_prefix("hsm:").and_then(|t| t.rsplit_once('/')) {
+        Some((token, label)) => format!(
+            "{id} is the AES key {label:?} in the HSM token {token:?}: start with --hsm-module, --hsm-token {token} \
+             and --hsm-master-key {label} (the PIN in {})",
+            crate::hsm::PIN_ENV
+        ),
+        None => format!("{id} is a master key file: start with --master-key PATH (or DWP_MASTER_KEY_FILE) naming it"),
+    };
+    if ids.is_empty() {
+        return "start with the master key that sealed it: --master-key PATH naming its file, or --hsm-master-key \
+                naming its key in a token"
+            .into();
+    }
+    ids.iter().map(|id| need(id)).collect::<Vec<_>>().join("; ")
+}
+
+/// The master key of `source` and the earlier ones a rotation has not finished
+/// with, with what names it in messages. Creates it on a registry's first start.
+fn master_of(
+    source: &KeySource,
+    stored: &[(String, i64)],
+    fresh: bool,
+    now: i64,
+) -> Result<(MasterKey, Vec<MasterKey>, String)> {
+    let ids: Vec<&str> = stored.iter().map(|(id, _)| id.as_str()).collect();
+    let names = || if ids.is_empty() { "(unknown)".to_string() } else { ids.join(", ") };
+    match source {
+        KeySource::File(path) => {
+            let master = match MasterKey::read(path)? {
+                Some(m) => m,
+                None if !fresh => bail!(
+                    "the data key is missing: this database's personal data is sealed under the master key {}, and \
+                     there is no master key file at {}; {}",
+                    names(),
+                    path.display(),
+                    needed(&ids)
+                ),
+                None => {
+                    let m = MasterKey::generate(None)?;
+                    m.write(path, now)?;
+                    eprintln!(
+                        "created the master key file {} (mode 0600): keep it safe, apart from the database",
+                        path.display()
+                    );
+                    m
+                }
+            };
+            let earlier = retired_keys(path)?.into_iter().map(|(_, k)| k).collect();
+            Ok((master, earlier, format!("the master key in {}", path.display())))
+        }
+        KeySource::Hsm { config, index_file, file } => {
+            let id = crate::hsm::master::key_id(config);
+            let token = crate::hsm::master::TokenMasterKey::open(config, fresh).map_err(|e| match fresh {
+                true => e,
+                false => anyhow::anyhow!(
+                    "the data key is missing: this database's personal data is sealed under the master key {}, and \
+                     {id} cannot be used ({e:#}); {}",
+                    names(),
+                    needed(&ids)
+                ),
+            })?;
+            let earlier: Vec<MasterKey> = retired_keys(file)?.into_iter().map(|(_, k)| k).collect();
+            let new_index = fresh.then_some(None);
+            let master = MasterKey::in_token(id, Arc::new(token), index_file, new_index, now)?;
+            Ok((master, earlier, format!("the master key of the HSM token {:?}", config.token)))
+        }
+        // invariant: `open_vault` returns before asking these for a master key.
+        KeySource::Locked | KeySource::Clear => bail!("no master key in this key source"),
+    }
+}
+
 /// The vault of a database: its master key read (or, on a registry's very
 /// first start, created) and checked against the data keys stored.
 ///
 /// # Errors
-/// When the key file is missing for a database that holds sealed data, is not
+/// When the master key is missing for a database that holds sealed data, is not
 /// the one its data keys are wrapped under, or cannot be read or written.
 pub async fn open_vault(pool: &sqlx::AnyPool, source: &KeySource, now: i64) -> Result<Vault> {
-    let path = match source {
-        KeySource::File(path) => path,
+    match source {
         KeySource::Locked => return Ok(Vault::new(Mode::Locked)),
         KeySource::Clear => return Ok(Vault::new(Mode::Clear)),
-    };
+        KeySource::File(_) | KeySource::Hsm { .. } => {}
+    }
     let stored = master_key_ids(pool).await?;
     let probe = some_sealed_value(pool).await?;
-    let names = || stored.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>().join(", ");
-    let master = match MasterKey::read(path)? {
-        Some(m) => m,
-        None if !stored.is_empty() || probe.is_some() => bail!(
-            "the data key is missing: this database's personal data is sealed under the master key {}, and there \
-             is no master key file at {}; start with --master-key PATH (or DWP_MASTER_KEY_FILE) naming that file",
-            if stored.is_empty() { "(unknown)".to_string() } else { names() },
-            path.display()
-        ),
-        None => {
-            let m = MasterKey::generate(None)?;
-            m.write(path, now)?;
-            eprintln!(
-                "created the master key file {} (mode 0600): keep it safe, apart from the database",
-                path.display()
-            );
-            m
-        }
-    };
-    let earlier: Vec<MasterKey> = retired_keys(path)?.into_iter().map(|(_, k)| k).collect();
-    for (id, _) in &stored {
-        if *id != master.id && !earlier.iter().any(|k| k.id == *id) {
-            bail!(
-                "the data key is missing: the master key in {} is {}, but this database's data keys are wrapped \
-                 under {}; start with the master key file of this database",
-                path.display(),
-                master.id,
-                names()
-            );
-        }
+    let fresh = stored.is_empty() && probe.is_none();
+    let (master, earlier, what) = master_of(source, &stored, fresh, now)?;
+    let ids: Vec<&str> = stored.iter().map(|(id, _)| id.as_str()).collect();
+    let unknown: Vec<&str> =
+        ids.iter().copied().filter(|id| *id != master.id && !earlier.iter().any(|k| k.id == *id)).collect();
+    if !unknown.is_empty() {
+        bail!(
+            "the data key is missing: {what} is {}, but this database's data keys are wrapped under {}; {}",
+            master.id,
+            ids.join(", "),
+            needed(&unknown)
+        );
     }
     let vault = Vault::new(Mode::Sealed { master, earlier });
-    for (id, _) in &stored {
+    for id in &ids {
         let row = sqlx::query("SELECT id, wrapped FROM data_keys WHERE master_key_id = $1 LIMIT 1")
             .bind(id)
             .fetch_optional(pool)
@@ -265,10 +329,7 @@ pub async fn open_vault(pool: &sqlx::AnyPool, source: &KeySource, now: i64) -> R
         if let (Some(m), Some(r)) = (vault.master_by_id(id), row) {
             let (key_id, wrapped): (String, String) = (r.try_get(0)?, r.try_get(1)?);
             if m.unwrap_key(&key_id, &wrapped).is_err() {
-                bail!(
-                    "the data key {key_id} does not unwrap under the master key in {}: that file is not this database's",
-                    path.display()
-                );
+                bail!("the data key {key_id} does not unwrap under {what}: that key is not this database's");
             }
         }
     }
