@@ -82,6 +82,8 @@ fn drill(engine: Engine) {
     let offline = dir.path().join("offline");
     std::fs::create_dir(&offline).expect("offline machine");
     std::fs::rename(keys.join("root-key.json"), offline.join("root-key.json")).expect("move the root");
+    // T is a second after everything A signed honestly (proof times are whole seconds).
+    std::thread::sleep(Duration::from_millis(1100));
     let as_of = crate::server::now_secs();
     let as_of_text = dwp_verifier::time::UnixTime(as_of).to_string();
     // A thief holding A signs a permit after T (an index no permit has: its status is clear).
