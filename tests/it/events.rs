@@ -108,7 +108,7 @@ fn the_feed_loses_nothing_across_a_sigkill() {
         }
         s.kill();
     });
-    let acked = Arc::try_unwrap(acked).ok().expect("threads done").into_inner().expect("lock");
+    let acked = std::mem::take(&mut *acked.lock().expect("lock"));
     assert!(acked.len() >= 100, "{} acknowledged before the kill", acked.len());
     s.restart();
     let events = feed(&s, &auditor);
