@@ -16,7 +16,6 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use sqlx::Row;
 
 use super::state::AppState;
 
@@ -101,13 +100,10 @@ async fn read_gauges(state: &AppState) -> Result<(), sqlx::Error> {
     metrics::gauge!("dwp_db_pool_connections", "state" => "idle").set(idle as f64);
     metrics::gauge!("dwp_db_pool_connections", "state" => "in_use").set(f64::from(size).max(idle as f64) - idle as f64);
     let now = state.now().0;
-    let newest: Option<i64> = sqlx::query_scalar("SELECT MAX(signed_at) FROM status_lists").fetch_one(pool).await?;
-    if let Some(at) = newest {
+    if let Some(at) = super::db::health::newest_list_signature(&state.db).await? {
         metrics::gauge!("dwp_status_list_newest_age_seconds").set((now - at) as f64);
     }
-    let rows = sqlx::query("SELECT state, COUNT(*) FROM applications GROUP BY state").fetch_all(pool).await?;
-    for r in rows {
-        let (s, n): (String, i64) = (r.try_get(0)?, r.try_get(1)?);
+    for (s, n) in super::db::health::applications_by_state(&state.db).await? {
         metrics::gauge!("dwp_applications", "state" => s).set(n as f64);
     }
     let compromised: Vec<String> = state.keyring.get().compromised().into_iter().map(|(id, _)| id).collect();

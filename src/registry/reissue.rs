@@ -18,16 +18,12 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use dwp_issuer::sign;
-use dwp_verifier::credential::{Issuance, StatusPurpose};
 use dwp_verifier::permit::{Permit, PermitInput};
-use dwp_verifier::time::UnixTime;
 
 use super::chain::REISSUE_ACTION;
 use super::db::{self, WriteTx};
-use super::keyring::Signing;
 use super::problem::ApiError;
-use super::routes::permits::issue::allocate;
+use super::routes::permits::issue::replace_credential;
 use super::state::AppState;
 use super::writer::{self, job};
 
@@ -52,46 +48,20 @@ pub async fn batch(state: &AppState, w: &mut WriteTx, limit: i64) -> Result<i64,
             break;
         }
         for id in db::trust_lists::live_signed_by(w, &vm, limit - done).await? {
-            one(state, &signing, w, &id, &vm).await?;
+            one(state, w, &id, &vm).await?;
             done += 1;
         }
     }
     Ok(done)
 }
 
-async fn one(state: &AppState, signing: &Signing, w: &mut WriteTx, id: &str, old_key: &str) -> Result<(), ApiError> {
+async fn one(state: &AppState, w: &mut WriteTx, id: &str, old_key: &str) -> Result<(), ApiError> {
     let row = db::permits::by_id_in(w, id).await?.ok_or_else(|| ApiError::internal("a listed permit is gone"))?;
     let input: PermitInput = serde_json::from_str(&row.input_json).map_err(ApiError::internal)?;
     let permit = Permit::from_input(&input).map_err(|e| ApiError::internal(format!("stored permit {id}: {e}")))?;
     let holder_bound = input.worker.holder_key.is_some();
-    let key = signing.key_at(UnixTime(w.now))?;
-    let status = allocate(w).await?;
-    let issuance = Issuance::new(&state.did, key.key_ref.clone(), UnixTime(w.now), status)
-        .map_err(|e| ApiError::internal(format!("issuance: {e}")))?;
-    let issued = sign::issue_permit(permit, issuance, &**key.signer).map_err(ApiError::internal)?;
-    let retired = db::oid4vci::Retired {
-        permit_id: &row.id,
-        shard: row.shard,
-        index: row.index,
-        reason: REASON,
-        credential_json: &row.credential_json,
-    };
-    db::oid4vci::retire(w, retired).await?;
-    let (shard, index) = (i64::from(status.shard), i64::from(status.index));
-    let renewed = db::oid4vci::Rebound {
-        id: &row.id,
-        shard,
-        index,
-        input_json: &row.input_json,
-        payload: &issued.payload,
-        credential_json: &issued.credential_json,
-        signed_by: key.vm,
-    };
-    db::oid4vci::rebind(w, renewed).await?;
-    db::status_lists::touch(w, row.shard, StatusPurpose::Revocation, true).await?;
-    for purpose in [StatusPurpose::Revocation, StatusPurpose::Suspension] {
-        db::status_lists::touch(w, shard, purpose, false).await?;
-    }
+    let new = replace_credential(state, w, &row, permit, &row.input_json, REASON).await?;
+    let (shard, index) = (new.shard, new.index);
     let offers_ended = if holder_bound { db::oid4vci::replace_open(w, &row.id).await? } else { 0 };
     let audit_seq = w
         .audit(
@@ -101,7 +71,7 @@ async fn one(state: &AppState, signing: &Signing, w: &mut WriteTx, id: &str, old
             json!({
                 "shard": shard,
                 "index": index,
-                "key": key.vm,
+                "key": new.key,
                 "replaced": { "shard": row.shard, "index": row.index, "reason": REASON, "key": old_key },
                 "holderBound": holder_bound,
                 "offersEnded": offers_ended,

@@ -150,11 +150,6 @@ pub fn serve(config: ServeConfig) -> Result<std::process::ExitCode> {
             Engine::Postgres => format!("postgres ({})", db::redact(&url)),
         };
         println!("DWP registry listening on http://{addr}");
-        println!("  issuer {} · database {where_}", state.did);
-        if let Some(t) = bootstrap {
-            println!("  bootstrap administrator token (shown once; keep it safe): {t}");
-            println!("  it expires in 24 h: create the administrators' own tokens with it (POST /v1/tokens)");
-        }
         if let Some(l) = metrics {
             println!("  metrics on http://{}/metrics (this listener only)", l.local_addr()?);
             let router = super::metrics::router(state.clone());
@@ -163,6 +158,11 @@ pub fn serve(config: ServeConfig) -> Result<std::process::ExitCode> {
                     tracing::error!(error = %e, "the metrics listener stopped");
                 }
             });
+        }
+        println!("  issuer {} · database {where_}", state.did);
+        if let Some(t) = bootstrap {
+            println!("  bootstrap administrator token (shown once; keep it safe): {t}");
+            println!("  it expires in 24 h: create the administrators' own tokens with it (POST /v1/tokens)");
         }
         use std::io::Write as _;
         std::io::stdout().flush().ok();

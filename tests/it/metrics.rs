@@ -5,11 +5,6 @@ use serde_json::json;
 
 use crate::server::{Engine, Registry, Server, sample_permit};
 
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-    l.local_addr().expect("addr").port()
-}
-
 /// The value of the sample `name{labels}` (labels as written, in order), or 0.
 fn value(text: &str, series: &str) -> f64 {
     text.lines()
@@ -20,11 +15,10 @@ fn value(text: &str, series: &str) -> f64 {
 
 #[test]
 fn metrics_move_with_a_lifecycle_and_stay_off_the_public_listener() {
-    let port = free_port();
-    let addr = format!("127.0.0.1:{port}");
-    let s = Server::start_with(Engine::Sqlite, &["--metrics-listen", &addr]);
+    let s = Server::start_with(Engine::Sqlite, &["--metrics-listen", "127.0.0.1:0"]);
+    let url = s.metrics.clone().expect("the metrics URL is printed");
     let scrape = || {
-        let r = ureq::get(&format!("http://{addr}/metrics")).call().expect("the metrics listener answers");
+        let r = ureq::get(&url).call().expect("the metrics listener answers");
         r.into_body().read_to_string().expect("text")
     };
     let before = scrape();

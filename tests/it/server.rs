@@ -105,6 +105,8 @@ pub struct Server {
     pub base: String,
     pub admin: String,
     pub database_url: Option<String>,
+    /// The metrics URL, when started with `--metrics-listen`.
+    pub metrics: Option<String>,
     agent: ureq::Agent,
     /// Extra `dwp serve` arguments, kept for restarts.
     args: Vec<String>,
@@ -180,6 +182,7 @@ impl Server {
             base: String::new(),
             admin: String::new(),
             database_url,
+            metrics: None,
             agent: agent(),
             args: opts.args,
             nofile: opts.nofile,
@@ -262,6 +265,9 @@ impl Server {
             let line = rx.recv_timeout(Duration::from_secs(120)).expect("dwp serve prints its address");
             if let Some(url) = line.strip_prefix("DWP registry listening on ") {
                 self.base = url.trim().to_string();
+            }
+            if let Some(rest) = line.trim().strip_prefix("metrics on ") {
+                self.metrics = rest.split_whitespace().next().map(str::to_string);
             }
             if let Some((_, t)) = line.split_once("token (shown once; keep it safe): ") {
                 token = Some(t.trim().to_string());

@@ -35,3 +35,20 @@ pub async fn probe_rows(w: &mut WriteTx) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM write_probe WHERE id = 1").execute(&mut *w.tx).await?;
     Ok(())
 }
+
+/// When the newest status list was signed, Unix seconds (for the metrics).
+///
+/// # Errors
+/// When the database refuses.
+pub async fn newest_list_signature(db: &super::Db) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT MAX(signed_at) FROM status_lists").fetch_one(&db.pool).await
+}
+
+/// Applications by state (for the metrics).
+///
+/// # Errors
+/// When the database refuses.
+pub async fn applications_by_state(db: &super::Db) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let rows = sqlx::query("SELECT state, COUNT(*) FROM applications GROUP BY state").fetch_all(&db.pool).await?;
+    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+}

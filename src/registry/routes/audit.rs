@@ -75,17 +75,17 @@ pub enum Audited {
     },
 }
 
-/// `?after=&limit=`.
+/// `?after=&limit=`: a page of a feed in order (the audit chain, the events).
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct Page {
-    /// The last `seq` of the previous page (`next`); default 0.
+    /// The last position already read (`seq`, `dwpseq`; the audit page's `next`); default 0.
     #[serde(default)]
-    after: i64,
+    pub after: i64,
     /// Entries per page: 1 to 1000 (default 100).
     #[serde(default = "default_limit")]
-    limit: i64,
+    pub limit: i64,
 }
 
 fn default_limit() -> i64 {

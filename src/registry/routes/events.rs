@@ -7,14 +7,15 @@
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use dwp_verifier::time::UnixTime;
 
+use super::audit::Page;
 use crate::registry::api::{self, problems};
 use crate::registry::auth::{Caller, Role};
 use crate::registry::db::{self, WriteTx};
@@ -40,23 +41,6 @@ pub async fn status_changed(w: &mut WriteTx, id: &str, from: Option<&str>, to: &
 
 /// Who reads the feed.
 const READERS: &[Role] = &[Role::Admin, Role::Auditor];
-
-/// `?after=&limit=`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct FeedPage {
-    /// The last `dwpseq` already read; default 0.
-    #[serde(default)]
-    after: i64,
-    /// Events per page: 1 to 1000 (default 100).
-    #[serde(default = "default_limit")]
-    limit: i64,
-}
-
-fn default_limit() -> i64 {
-    100
-}
 
 /// One CloudEvents 1.0 record (structured mode).
 #[derive(Debug, Serialize, ToSchema)]
@@ -93,7 +77,7 @@ problems!(
     path = "/v1/events",
     operation_id = "listEvents",
     summary = "Application state changes as CloudEvents 1.0, in commit order",
-    params(FeedPage),
+    params(Page),
     responses((status = 200, description = "A batch of events (application/cloudevents-batch+json)",
         content_type = "application/cloudevents-batch+json", body = Vec<CloudEvent>), FeedProblems),
     security(("bearer" = [])),
@@ -102,7 +86,7 @@ problems!(
 pub async fn feed(
     State(state): State<AppState>,
     caller: Caller,
-    page: Result<Query<FeedPage>, axum::extract::rejection::QueryRejection>,
+    page: Result<Query<Page>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     caller.require(READERS)?;
     let Query(page) =

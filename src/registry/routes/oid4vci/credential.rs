@@ -16,11 +16,8 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 use dwp_issuer::lifecycle::PermitState;
-use dwp_issuer::sign;
-use dwp_verifier::credential::{Issuance, StatusPurpose};
 use dwp_verifier::multikey;
 use dwp_verifier::permit::{Permit, PermitInput};
-use dwp_verifier::time::UnixTime;
 
 use super::proof::{self, MAX_PROOF_BYTES};
 use super::{
@@ -30,7 +27,7 @@ use crate::registry::api::{self, SignedCredential, problems};
 use crate::registry::db::{self, WriteTx, oid4vci::OfferRow};
 use crate::registry::problem::ApiError;
 use crate::registry::problem::Code;
-use crate::registry::routes::permits::issue::allocate;
+use crate::registry::routes::permits::issue::replace_credential;
 use crate::registry::routes::write::to_json;
 use crate::registry::state::AppState;
 use crate::registry::writer::job;
@@ -255,36 +252,9 @@ async fn issue_bound(
     let Ok(permit) = Permit::from_input(&input) else {
         return Ok(Err(Refusal::bad("invalid_proof", "the proof's key cannot be a holder key")));
     };
-    let signing = state.keyring.get();
-    let key = signing.key_at(UnixTime(w.now))?;
-    let status = allocate(w).await?;
-    let issuance = Issuance::new(&state.did, key.key_ref.clone(), UnixTime(w.now), status)
-        .map_err(|e| ApiError::internal(format!("issuance: {e}")))?;
-    let issued = sign::issue_permit(permit, issuance, &**key.signer).map_err(ApiError::internal)?;
     let input_json = serde_json::to_string(&input).map_err(ApiError::internal)?;
-    let retired = db::oid4vci::Retired {
-        permit_id: &row.id,
-        shard: row.shard,
-        index: row.index,
-        reason: "rebound",
-        credential_json: &row.credential_json,
-    };
-    db::oid4vci::retire(w, retired).await?;
-    let (shard, index) = (i64::from(status.shard), i64::from(status.index));
-    let rebound = db::oid4vci::Rebound {
-        id: &row.id,
-        shard,
-        index,
-        input_json: &input_json,
-        payload: &issued.payload,
-        credential_json: &issued.credential_json,
-        signed_by: key.vm,
-    };
-    db::oid4vci::rebind(w, rebound).await?;
-    db::status_lists::touch(w, row.shard, StatusPurpose::Revocation, true).await?;
-    for purpose in [StatusPurpose::Revocation, StatusPurpose::Suspension] {
-        db::status_lists::touch(w, shard, purpose, false).await?;
-    }
+    let new = replace_credential(state, w, &row, permit, &input_json, "rebound").await?;
+    let (shard, index) = (new.shard, new.index);
     db::oid4vci::spend_nonce(w, &nonce_hash).await?;
     db::oid4vci::mark_issued(w, &offer.id).await?;
     let audit_seq = w
@@ -309,6 +279,6 @@ async fn issue_bound(
         audit_seq,
     };
     db::permits::add_event(w, event).await?;
-    let credential: Value = serde_json::from_str(&issued.credential_json).map_err(ApiError::internal)?;
-    Ok(Ok(CredentialResponse { credentials: vec![IssuedCredential { credential }], dwp_payload: issued.payload }))
+    let credential: Value = serde_json::from_str(&new.credential_json).map_err(ApiError::internal)?;
+    Ok(Ok(CredentialResponse { credentials: vec![IssuedCredential { credential }], dwp_payload: new.payload }))
 }

@@ -46,6 +46,72 @@ pub async fn allocate(w: &mut WriteTx) -> Result<StatusRef, ApiError> {
     Err(ApiError::internal("no free status index in 64 shards"))
 }
 
+/// A permit's live credential, signed anew.
+pub struct Replaced {
+    /// Its status list (shard).
+    pub shard: i64,
+    /// Its index there.
+    pub index: i64,
+    /// The key that signed it.
+    pub key: String,
+    /// The new QR payload.
+    pub payload: String,
+    /// The new signed credential.
+    pub credential_json: String,
+}
+
+/// Signs `permit` (the data of the stored `row`, as `input_json`) as the permit's new live
+/// credential, with the key that signs now, on a new status index. The credential it replaces
+/// keeps its index, revoked for good with `reason`; the permit's state and bits move with it.
+///
+/// # Errors
+/// The database's failure, or `no_signing_key`.
+pub async fn replace_credential(
+    state: &AppState,
+    w: &mut WriteTx,
+    row: &db::permits::PermitRow,
+    permit: Permit,
+    input_json: &str,
+    reason: &str,
+) -> Result<Replaced, ApiError> {
+    let signing = state.keyring.get();
+    let key = signing.key_at(UnixTime(w.now))?;
+    let status = allocate(w).await?;
+    let issuance = Issuance::new(&state.did, key.key_ref.clone(), UnixTime(w.now), status)
+        .map_err(|e| ApiError::internal(format!("issuance: {e}")))?;
+    let issued = sign::issue_permit(permit, issuance, &**key.signer).map_err(ApiError::internal)?;
+    let retired = db::oid4vci::Retired {
+        permit_id: &row.id,
+        shard: row.shard,
+        index: row.index,
+        reason,
+        credential_json: &row.credential_json,
+    };
+    db::oid4vci::retire(w, retired).await?;
+    let (shard, index) = (i64::from(status.shard), i64::from(status.index));
+    let rebound = db::oid4vci::Rebound {
+        id: &row.id,
+        shard,
+        index,
+        input_json,
+        payload: &issued.payload,
+        credential_json: &issued.credential_json,
+        signed_by: key.vm,
+    };
+    db::oid4vci::rebind(w, rebound).await?;
+    db::status_lists::touch(w, row.shard, StatusPurpose::Revocation, true).await?;
+    for purpose in [StatusPurpose::Revocation, StatusPurpose::Suspension] {
+        db::status_lists::touch(w, shard, purpose, false).await?;
+    }
+    Ok(Replaced {
+        shard,
+        index,
+        key: key.vm.to_string(),
+        payload: issued.payload,
+        credential_json: issued.credential_json,
+    })
+}
+
 /// Signs and stores a new permit. `lineage`/`predecessor` link a renewal or change of employer.
 pub async fn insert_permit(
     state: &AppState,
