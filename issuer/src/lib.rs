@@ -28,4 +28,5 @@ pub mod sign;
 pub mod signer;
 pub mod signing_time;
 pub mod status;
+pub mod thaiqr;
 pub mod trust;
