@@ -1,7 +1,8 @@
 //! # dwp-issuer
 //!
 //! Builds and signs Digital Work Permits, trust lists and DID documents, and
-//! renders QR images. Key material lives here; files and the network do not
+//! renders QR images; writes and reads the fee's Thai QR Payment ([`thaiqr`])
+//! and holds the fee schedule ([`fees`]). Key material lives here; files and the network do not
 //! (the `dwp` binary reads and writes, this crate computes).
 //!
 //! ```
@@ -19,6 +20,7 @@
 #![warn(missing_docs)]
 
 pub mod contexts;
+pub mod fees;
 pub mod keys;
 pub mod lifecycle;
 pub mod qr;
@@ -28,4 +30,5 @@ pub mod sign;
 pub mod signer;
 pub mod signing_time;
 pub mod status;
+pub mod thaiqr;
 pub mod trust;

@@ -1,6 +1,8 @@
-//! QR images of payloads: PNG, SVG and terminal text, always at error
+//! QR images of payloads: PNG, SVG and terminal text. Permits are at error
 //! correction level Q (25 % of the symbol may be lost), which survives the
-//! scratches and glare of a phone screen in a factory.
+//! scratches and glare of a phone screen in a factory; payment QRs
+//! ([`Qr::payment`], the fee's `fee.png` and `fee.svg`) are at level M, as
+//! Thai banking apps make and expect them.
 
 use image::{ImageEncoder, Luma};
 use qrcode::render::{svg, unicode};
@@ -10,8 +12,8 @@ use qrcode::{EcLevel, QrCode, Version};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum QrError {
-    /// The payload does not fit a version-40 symbol at level Q.
-    #[error("the payload is too long for a QR code at error correction Q")]
+    /// The payload does not fit a version-40 symbol at its error correction level.
+    #[error("the payload is too long for a QR code")]
     TooLong,
     /// PNG encoding failed.
     #[error("PNG encoding failed")]
@@ -30,6 +32,15 @@ impl Qr {
     /// [`QrError::TooLong`] if no version holds it.
     pub fn new(payload: &str) -> Result<Self, QrError> {
         let code = QrCode::with_error_correction_level(payload.as_bytes(), EcLevel::Q).map_err(|_| QrError::TooLong)?;
+        Ok(Qr { code })
+    }
+
+    /// Encodes a Thai QR Payment payload ([`crate::thaiqr`]) at level M (15 % may be lost).
+    ///
+    /// # Errors
+    /// [`QrError::TooLong`] if no version holds it.
+    pub fn payment(payload: &str) -> Result<Self, QrError> {
+        let code = QrCode::with_error_correction_level(payload.as_bytes(), EcLevel::M).map_err(|_| QrError::TooLong)?;
         Ok(Qr { code })
     }
 

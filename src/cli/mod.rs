@@ -1,6 +1,7 @@
 //! The `dwp` command line: argument definitions and the dispatch to one runner
 //! per subcommand. Exit codes: 0 valid/done, 1 rejected, 2 could not run.
 
+pub mod banksim;
 pub mod bench;
 pub mod bundle;
 pub mod expand;
@@ -74,6 +75,9 @@ pub enum Command {
     /// A reference holder wallet: a holder key, and the holder-bound DWP1H: presentation of a permit.
     #[command(subcommand)]
     Wallet(wallet::WalletCommand),
+    /// A bank simulator for the demonstration and the tests (loopback only, never production): pays
+    /// Thai QR bill-payment QRs and calls the registry back as Thai banks do.
+    BankSim(banksim::BankSimArgs),
     /// Run a directory of conformance vectors (wallet-spec/vectors) and print pass/fail per vector.
     Conformance {
         /// The directory of vectors (written by `cargo run -p xtask -- vectors`).
@@ -108,5 +112,6 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Tokens(cmd) => tokens::run(cmd),
         Command::Trust(cmd) => trust::run(cmd),
         Command::Wallet(cmd) => wallet::run(cmd),
+        Command::BankSim(args) => banksim::run(args),
     }
 }

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `dwp` command line: each runs the real binary.
 
 mod access;
+mod banksim;
 mod clock;
 mod common;
 mod conformance;

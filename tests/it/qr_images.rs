@@ -76,3 +76,25 @@ fn an_image_without_a_qr_code_cannot_be_read() {
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("image"), "{}", stderr(&out));
 }
+
+#[test]
+fn the_fee_png_and_svg_carry_the_thai_qr_payment_byte_for_byte() {
+    use dwp_issuer::thaiqr::{BillPayment, BillerId, Reference};
+    let bill = BillPayment::new(
+        BillerId::parse("099400016550100").expect("biller"),
+        Reference::parse("123456789012").expect("ref1"),
+        Reference::parse("670429").expect("ref2"),
+        364_922,
+    )
+    .expect("bill");
+    let payload = bill.encode();
+    let qr = dwp_issuer::qr::Qr::payment(&payload).expect("fee QR");
+    let png = qr.png(8).expect("fee.png");
+    let decoded = dwp::scan::payload_from_image_bytes(&png).expect("the fee PNG decodes");
+    assert_eq!(decoded, payload);
+    assert_eq!(BillPayment::parse(&decoded), Ok(bill));
+    let half =
+        imageops::resize(&image::load_from_memory(&png).expect("png").to_luma8(), 120, 120, FilterType::Triangle);
+    assert_eq!(dwp::scan::payload_from_image_bytes(&png_bytes(&half)).expect("downscaled"), payload);
+    assert!(qr.svg().starts_with("<?xml"), "fee.svg is an SVG document");
+}
