@@ -18,6 +18,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod application;
 pub mod contexts;
 pub mod keys;
 pub mod lifecycle;
