@@ -496,7 +496,7 @@ mod tests {
                 })
             })
         );
-        let message = refused.map_err(|e| e.to_string()).unwrap_err();
+        let message = refused.map_err(|e| e.to_string()).expect_err("refused");
         assert!(
             message.starts_with("worker.nativeName: looks like Zawgyi-encoded Burmese: switch the keyboard"),
             "{message}"

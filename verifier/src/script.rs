@@ -275,7 +275,7 @@ mod tests {
             assert_eq!(check_name(zawgyi), Err(TextError::LooksLikeZawgyi { code_point, sign }), "{unicode} in Zawgyi");
             assert_ne!(unicode, zawgyi);
         }
-        let message = check_name(NAMES[0].1).map_err(|e| e.to_string()).unwrap_err();
+        let message = check_name(NAMES[0].1).map_err(|e| e.to_string()).expect_err("refused");
         assert!(message.starts_with("looks like Zawgyi-encoded Burmese: switch the keyboard to a Unicode Burmese layout (e.g. Myanmar3 or Pyidaungsu) and type it again"), "{message}");
         assert!(message.contains("U+1031 comes before its consonant"), "{message}");
     }
