@@ -19,6 +19,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod application;
 pub mod contexts;
 pub mod fees;
 pub mod keys;

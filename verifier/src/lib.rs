@@ -34,6 +34,7 @@ pub mod policy;
 pub mod proof;
 pub mod rejection;
 pub mod report;
+pub mod script;
 pub mod status;
 pub mod text;
 pub mod time;

@@ -12,6 +12,7 @@ use crate::codes;
 use crate::codes::{Category, Country, DocumentType, Province};
 use crate::ed25519::PublicKey;
 use crate::multikey;
+use crate::script;
 use crate::text::{self, TextError};
 use crate::time::{Date, TimeError, UnixTime};
 
@@ -264,12 +265,20 @@ impl Permit {
     }
 
     /// Checks every rule of the format, and the rules of issuing a permit today
-    /// (the minimum working age): what an issuer checks before it signs.
+    /// (names as typed in their script, [`script::check_name`]; the minimum working age):
+    /// what an issuer checks before it signs.
     ///
     /// # Errors
     /// [`PermitError::Field`] naming the first field that breaks a rule.
     pub fn from_input(i: &PermitInput) -> Result<Self, PermitError> {
         let permit = Self::from_input_format(i)?;
+        // Names as typed: Burmese in Unicode, not Zawgyi, and one of the Thai, Lao, Myanmar and
+        // Khmer blocks per name. An issuer's rule, like the age below: a decoder does not re-check
+        // it, so that every permit signed before it still reads.
+        if let Some(n) = &permit.native_name {
+            script::check_name(n).map_err(|e| field("worker.nativeName")(e.into()))?;
+        }
+        script::check_name(&permit.employer_name).map_err(|e| field("employer.name")(e.into()))?;
         if permit.valid_from.date().whole_years_since(permit.birth_date) < i64::from(MINIMUM_WORKING_AGE) {
             return Err(field("worker.birthDate")(Problem::UnderMinimumAge { minimum_age: MINIMUM_WORKING_AGE }));
         }
@@ -469,6 +478,42 @@ mod tests {
                 problem: Problem::Text(TextError::FormatControl { code_point: 0x200D })
             })
         );
+    }
+
+    #[test]
+    fn refuses_a_zawgyi_or_mixed_script_native_name_but_decoding_rules_do_not() {
+        use crate::script::{Script, ZawgyiSign};
+        // မောင်မောင် as Zawgyi stores it: the vowel sign E first, U+1039 as the asat.
+        let zawgyi = "\u{1031}\u{1019}\u{102C}\u{1004}\u{1039}\u{1031}\u{1019}\u{102C}\u{1004}\u{1039}";
+        let refused = with(|i| i.worker.native_name = Some(zawgyi.into()));
+        assert_eq!(
+            refused,
+            Err(PermitError::Field {
+                field: "worker.nativeName",
+                problem: Problem::Text(TextError::LooksLikeZawgyi {
+                    code_point: 0x1031,
+                    sign: ZawgyiSign::BeforeConsonant
+                })
+            })
+        );
+        let message = refused.map_err(|e| e.to_string()).expect_err("refused");
+        assert!(
+            message.starts_with("worker.nativeName: looks like Zawgyi-encoded Burmese: switch the keyboard"),
+            "{message}"
+        );
+        assert!(with(|i| i.worker.native_name = Some("မောင်မောင်".into())).is_ok(), "the same name in Unicode");
+        assert_eq!(
+            with(|i| i.worker.native_name = Some("ສົມສັກ ไทย".into())),
+            Err(PermitError::Field {
+                field: "worker.nativeName",
+                problem: Problem::Text(TextError::MixedScripts { first: Script::Lao, second: Script::Thai })
+            })
+        );
+        assert_eq!(field_of(with(|i| i.employer.name = "บริษัท ສົມ จำกัด".into())), "employer.name");
+        // A permit signed before the rule still decodes.
+        let mut signed: PermitInput = serde_json::from_str(SAMPLE).expect("sample parses");
+        signed.worker.native_name = Some(zawgyi.into());
+        assert!(Permit::from_input_format(&signed).is_ok(), "the format allows it; issuing does not");
     }
 
     #[test]

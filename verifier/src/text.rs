@@ -18,6 +18,8 @@
 
 use unicode_normalization::is_nfc;
 
+use crate::script::{Script, ZawgyiSign};
+
 /// The script windows, by the number written as the first byte of windowed text.
 /// (See `wallet-spec/SPEC.md`, "Text".)
 pub const WINDOWS: [(u8, u32, &str); 4] =
@@ -55,6 +57,27 @@ pub enum TextError {
     /// A windowed text names no known window, or decodes to text that is not canonical.
     #[error("is not canonical compact text")]
     NotCanonical,
+    /// Myanmar text that is not well-formed Unicode Burmese, in the way Zawgyi-encoded text
+    /// is not (an issuer's rule for typed names, [`crate::script::check_name`]).
+    #[error(
+        "looks like Zawgyi-encoded Burmese: switch the keyboard to a Unicode Burmese layout \
+         (e.g. Myanmar3 or Pyidaungsu) and type it again (U+{code_point:04X} {sign})"
+    )]
+    LooksLikeZawgyi {
+        /// The first character out of place.
+        code_point: u32,
+        /// What about it is Zawgyi's way.
+        sign: ZawgyiSign,
+    },
+    /// Letters of two of the Thai, Lao, Myanmar and Khmer blocks in one name (an issuer's rule
+    /// for typed names, [`crate::script::check_name`]).
+    #[error("mixes {first} and {second} letters in one name: type it again in one script")]
+    MixedScripts {
+        /// The block of the first such letter.
+        first: Script,
+        /// The first other block found after it.
+        second: Script,
+    },
 }
 
 /// Checks the rules every permit text follows.
