@@ -246,25 +246,12 @@ pub fn run(listen: &str, config: Config) -> Result<ExitCode> {
         writeln!(out, "bank simulator listening on http://{addr}").and_then(|()| out.flush()).ok();
         eprintln!("bank simulator: callbacks to {}", config.callback);
         let limits = crate::registry::listen::Limits::default();
-        crate::registry::listen::run(listener, app(Bank::new(config)), limits, shutdown()).await.context("serving")
+        crate::registry::listen::run(listener, app(Bank::new(config)), limits, crate::registry::serve::shutdown())
+            .await
+            .context("serving")
     })?;
     runtime.shutdown_timeout(Duration::from_secs(1));
     Ok(ExitCode::SUCCESS)
-}
-
-async fn shutdown() {
-    let ctrl_c = async {
-        tokio::signal::ctrl_c().await.ok();
-    };
-    #[cfg(unix)]
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            s.recv().await;
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
 #[cfg(test)]

@@ -174,7 +174,8 @@ pub fn serve(config: ServeConfig) -> Result<std::process::ExitCode> {
     result
 }
 
-async fn shutdown() {
+/// Resolves on SIGTERM or ctrl-c: when a server of this binary stops taking requests.
+pub async fn shutdown() {
     let ctrl_c = async {
         tokio::signal::ctrl_c().await.ok();
     };
