@@ -19,7 +19,7 @@
 //! Issued, Rejected, Withdrawn and ExpiredUnpaid are final: they accept no action.
 //!
 //! ```
-//! use dwp_issuer::application::{transition, Action, Actor, ApplicationState, Context, IdentityRule, TransitionError};
+//! use dwp_issuer::application::{transition, Action, Actor, ApplicationState, Context, IdentityRule};
 //! use dwp_verifier::{codes::Category, time::UnixTime};
 //! let rule = IdentityRule::default(); // every category requires an identity check
 //! let ctx = Context { category: Category::Section59, identity: &rule, entered_at: UnixTime(0), now: UnixTime(60) };
