@@ -3,18 +3,29 @@
 //! results, and the time of every step is passed in (nothing here reads the clock).
 //!
 //! ```text
-//!  Submit      IssueFee        ConfirmFee         VerifyIdentity            StartReview
-//! ───────▶ Submitted ───▶ FeePending ───▶ FeePaid ─────────▶ IdentityVerified ─────────▶ UnderReview
-//!                            │               └──── StartReview (category without identity check) ──▶ │
-//!                            │ ExpireUnpaid (7 days)                            RequestInfo ▲ │ ▼ ProvideInfo
-//!                            ▼                                                       InfoRequested
-//!                      ExpiredUnpaid                          Approve (from UnderReview)    │ Reject
-//!                                           Issued ◀──────── Approved ◀──────────────────── │ ──────▶ Rejected
-//!                                                MarkIssued
-//!   Withdraw (the applicant, any state before Approved) ──▶ Withdrawn
+//!  Submitted ──IssueFee──▶ FeePending ──ConfirmFee──▶ FeePaid ──VerifyIdentity──▶ IdentityVerified
+//!                              │                         │                              │
+//!                      ExpireUnpaid (7 days)   StartReview (a category        StartReview
+//!                              ▼                without identity check)              │
+//!                        ExpiredUnpaid                   └──────────▶ UnderReview ◀─────┘
+//!                                                          RequestInfo │  ▲ ProvideInfo
+//!                                                                      ▼  │
+//!                                                                InfoRequested
+//!   UnderReview ──Approve──▶ Approved ──MarkIssued──▶ Issued
+//!   UnderReview, InfoRequested ──Reject──▶ Rejected
+//!   any state before Approved ──Withdraw──▶ Withdrawn
 //! ```
 //!
 //! Issued, Rejected, Withdrawn and ExpiredUnpaid are final: they accept no action.
+//!
+//! ```
+//! use dwp_issuer::application::{transition, Action, Actor, ApplicationState, Context, IdentityRule};
+//! use dwp_verifier::{codes::Category, time::UnixTime};
+//! let rule = IdentityRule::default(); // every category requires an identity check
+//! let ctx = Context { category: Category::Section59, identity: &rule, entered_at: UnixTime(0), now: UnixTime(60) };
+//! let refused = transition(ApplicationState::FeePaid, &Action::Approve, Actor::Registrar, &ctx);
+//! assert_eq!(refused.unwrap_err().code(), "identity_not_verified");
+//! ```
 
 use dwp_verifier::codes::Category;
 use dwp_verifier::time::UnixTime;
@@ -603,8 +614,8 @@ pub fn transition(
             S::Submitted | S::FeePending | S::FeePaid | S::IdentityVerified,
             A::RequestInfo | A::Approve | A::Reject(_),
         ) => Err(E::NotUnderReview { action: kind }),
-        // invariant: the final states were refused above, and every live state is matched for
-        // every action by the arms before this one.
+        // Unreachable: final states were refused before the match, and the arms above answer every
+        // live state for every action.
         (S::Issued | S::Rejected | S::Withdrawn | S::ExpiredUnpaid, _) => Err(E::Closed { state }),
     }
 }
