@@ -1,7 +1,6 @@
 use proptest::prelude::*;
 
 use super::*;
-use dwp_verifier::script::{self, Script};
 
 const DAY: i64 = 86_400;
 const T0: UnixTime = UnixTime(1_795_478_400);
@@ -428,53 +427,5 @@ fn every_final_state_is_reachable_and_accepts_nothing_in_the_graph() {
     assert_eq!(reach.len(), ApplicationState::ALL.len(), "every state is reachable");
     for state in ApplicationState::ALL {
         assert_eq!(EDGES.iter().any(|(from, _, _)| *from == state), !state.is_final(), "{}", state.as_str());
-    }
-}
-
-/// The block of a language's letters; English is ASCII.
-fn block(lang: &str) -> Option<Script> {
-    match lang {
-        "th" => Some(Script::Thai),
-        "my" => Some(Script::Myanmar),
-        "lo" => Some(Script::Lao),
-        "km" => Some(Script::Khmer),
-        _ => None,
-    }
-}
-
-#[test]
-fn every_state_has_its_next_step_in_five_languages_each_in_its_script() {
-    let with = IdentityRule::default();
-    let without = IdentityRule::required_for([]);
-    let mut texts = Vec::new();
-    for state in ApplicationState::ALL {
-        texts.push((state, next_step(state, Category::Section59, &with)));
-        texts.push((state, next_step(state, Category::Section59, &without)));
-    }
-    assert_ne!(
-        next_step(ApplicationState::FeePaid, Category::Section59, &with),
-        next_step(ApplicationState::FeePaid, Category::Section59, &without)
-    );
-    for (state, text) in texts {
-        let name = state.as_str();
-        for lang in dwp_verifier::i18n::LANGUAGES {
-            let s = text.get(lang).expect("a language of LANGUAGES");
-            assert!(!s.trim().is_empty(), "{name}.{lang} is empty");
-            assert_eq!(dwp_verifier::text::check(s, 500), Ok(()), "{name}.{lang}: NFC, no controls, spacing");
-            assert_eq!(s.contains(DUE), state == ApplicationState::FeePending, "{name}.{lang}: the due date");
-            match block(lang) {
-                Some(script) => {
-                    let letters: Vec<Option<Script>> = s.chars().filter(|c| !c.is_ascii()).map(Script::of).collect();
-                    assert!(letters.contains(&Some(script)), "{name}.{lang} is not in its script");
-                    assert!(
-                        letters.iter().all(|l| *l == Some(script)),
-                        "{name}.{lang} holds letters of another script"
-                    );
-                    assert_eq!(script::check_name(s), Ok(()), "{name}.{lang}: one block, Burmese in Unicode");
-                    assert_ne!(s, text.en, "{name}.{lang} is the English text");
-                }
-                None => assert!(s.is_ascii() && s.ends_with('.'), "{name}.{lang}"),
-            }
-        }
     }
 }
