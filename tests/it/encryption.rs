@@ -165,7 +165,15 @@ fn moved(engine: Engine) {
     // A clear value written behind the server's back is not served either.
     s.sql(&[&format!("UPDATE permits SET payload = 'DWP1:FORGED', input_json = '{{}}' WHERE id = '{b}'")]);
     assert_eq!(s.read(&format!("/v1/permits/{b}"), Some(&reg), "issuance").status, 500);
-    assert!(s.stderr().contains("does not open") && s.stderr().contains("is not sealed"), "the cause is logged");
+    // The log is read from the server's stderr as it comes: wait for it, within a bound.
+    let logged = |s: &Server| s.stderr().contains("does not open") && s.stderr().contains("is not sealed");
+    for _ in 0..50 {
+        if logged(&s) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(logged(&s), "the cause is logged");
     assert!(!s.stderr().contains(NAME), "no personal data in the log");
 }
 both_engines!(a_ciphertext_moved_to_another_row_or_column_is_refused, crate::encryption::moved);
