@@ -319,3 +319,8 @@ pub fn next_key_number(did: &str, trust: &TrustList, dir: &Path) -> u32 {
 pub async fn live_counts(db: &Db, now: i64) -> Result<BTreeMap<String, i64>, sqlx::Error> {
     Ok(db::trust_lists::live_by_signer(db, now).await?.into_iter().collect())
 }
+
+/// Live permits still signed by a key `signing` holds compromised: what a re-issue has left.
+pub fn reissue_remaining(signing: &Signing, live: &BTreeMap<String, i64>) -> i64 {
+    signing.compromised().iter().map(|(id, _)| live.get(id).copied().unwrap_or(0)).sum()
+}

@@ -98,7 +98,7 @@ async fn read_gauges(state: &AppState) -> Result<(), sqlx::Error> {
     let pool = &state.db.pool;
     let (size, idle) = (pool.size(), pool.num_idle());
     metrics::gauge!("dwp_db_pool_connections", "state" => "idle").set(idle as f64);
-    metrics::gauge!("dwp_db_pool_connections", "state" => "in_use").set(f64::from(size).max(idle as f64) - idle as f64);
+    metrics::gauge!("dwp_db_pool_connections", "state" => "in_use").set(size.saturating_sub(idle as u32) as f64);
     let now = state.now().0;
     if let Some(at) = super::db::health::newest_list_signature(&state.db).await? {
         metrics::gauge!("dwp_status_list_newest_age_seconds").set((now - at) as f64);
@@ -106,9 +106,8 @@ async fn read_gauges(state: &AppState) -> Result<(), sqlx::Error> {
     for (s, n) in super::db::health::applications_by_state(&state.db).await? {
         metrics::gauge!("dwp_applications", "state" => s).set(n as f64);
     }
-    let compromised: Vec<String> = state.keyring.get().compromised().into_iter().map(|(id, _)| id).collect();
     let live = super::keyring::live_counts(&state.db, now).await?;
-    let left: i64 = compromised.iter().map(|id| live.get(id).copied().unwrap_or(0)).sum();
+    let left = super::keyring::reissue_remaining(&state.keyring.get(), &live);
     metrics::gauge!("dwp_reissue_remaining").set(left as f64);
     Ok(())
 }

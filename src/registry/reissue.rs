@@ -148,13 +148,9 @@ async fn run(state: &AppState) {
                     return;
                 }
                 total += n;
-                let left = db::trust_lists::live_by_signer(&state.db, state.now().0)
+                let left = super::keyring::live_counts(&state.db, state.now().0)
                     .await
-                    .map(|rows| {
-                        let bad: Vec<String> =
-                            state.keyring.get().compromised().into_iter().map(|(id, _)| id).collect();
-                        rows.iter().filter(|(id, _)| bad.contains(id)).map(|(_, n)| n).sum::<i64>()
-                    })
+                    .map(|live| super::keyring::reissue_remaining(&state.keyring.get(), &live))
                     .unwrap_or(-1);
                 tracing::info!(reissued = total, remaining = left, "re-issuing permits signed by a compromised key");
             }

@@ -276,9 +276,12 @@ pub fn draft_compromise(
     let mut doc = successor(current, now)?;
     let issuer =
         doc.issuers.iter_mut().find(|i| i.id == did).with_context(|| format!("the trust list does not name {did}"))?;
-    let key = issuer.keys.iter_mut().find(|k| k.id == vm).with_context(|| {
-        format!("the trust list names no key {vm} (keys: {})", keyring_ids(&doc_keys(current, did)))
-    })?;
+    let ids: Vec<String> = issuer.keys.iter().map(|k| k.id.clone()).collect();
+    let key = issuer
+        .keys
+        .iter_mut()
+        .find(|k| k.id == vm)
+        .with_context(|| format!("the trust list names no key {vm} (keys: {})", ids.join(", ")))?;
     if let Some(earlier) = key.revoked.as_deref().and_then(|t| UnixTime::parse(t).ok())
         && earlier <= as_of
     {
@@ -286,18 +289,6 @@ pub fn draft_compromise(
     }
     key.revoked = Some(as_of.to_string());
     Ok(doc)
-}
-
-fn doc_keys(current: &str, did: &str) -> Vec<String> {
-    serde_json::from_str::<TrustListDocument>(current)
-        .ok()
-        .and_then(|d| d.issuers.into_iter().find(|i| i.id == did))
-        .map(|i| i.keys.into_iter().map(|k| k.id).collect())
-        .unwrap_or_default()
-}
-
-fn keyring_ids(ids: &[String]) -> String {
-    if ids.is_empty() { "none".into() } else { ids.join(", ") }
 }
 
 /// The key number a rotation gives the next key of `did`.

@@ -145,7 +145,6 @@ pub async fn list_keys(State(state): State<AppState>, caller: Caller) -> Result<
     let signing = state.keyring.get();
     let now = state.now();
     let live = keyring::live_counts(&state.db, now.0).await?;
-    let compromised: Vec<String> = signing.compromised().into_iter().map(|(id, _)| id).collect();
     let keys = signing
         .trust
         .issuer(&state.did)
@@ -167,6 +166,6 @@ pub async fn list_keys(State(state): State<AppState>, caller: Caller) -> Result<
         trust_list_sequence: signing.sequence,
         signing_key: signing.key_at(now).ok().map(|k| k.vm.to_string()),
         keys,
-        reissue_remaining: compromised.iter().map(|id| live.get(id).copied().unwrap_or(0)).sum(),
+        reissue_remaining: keyring::reissue_remaining(&signing, &live),
     }))
 }
