@@ -200,6 +200,7 @@ async fn run_one(name: &str, url: &str, run: &Run<'_>) -> Result<Figures> {
             Sealing::Off => registry::db::KeySource::Clear,
         },
         production: false,
+        journey: registry::journey::Journey::default(),
     })
     .await?;
     let mut w = state.db.begin_write(&state.clock).await?;

@@ -22,6 +22,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use dwp_verifier::time::UnixTime;
+
 use crate::thaiqr::{format_amount, parse_amount};
 
 /// One tier of the permit fee: durations up to `up_to_months` cost `fee_satang`.
@@ -201,9 +203,40 @@ impl FeeSchedule {
     }
 }
 
+/// The duration a permit from `from` to `until` is charged for, in calendar months: the
+/// months from one to the other, and one more for any part of a month left over (from
+/// 1 January, a permit to 31 December of the next year is 24 months; one to 2 January of
+/// the year after, 25). Zero when `until` is not after `from`.
+pub fn months_covering(from: UnixTime, until: UnixTime) -> u32 {
+    if until <= from {
+        return 0;
+    }
+    // `YYYY-MM-DDTHH:MM:SSZ`: the calendar fields, compared as text after the month.
+    let (a, b) = (from.to_string(), until.to_string());
+    let field = |s: &str, r: std::ops::Range<usize>| s.get(r).and_then(|f| f.parse::<i64>().ok()).unwrap_or(0);
+    let whole = (field(&b, 0..4) - field(&a, 0..4)) * 12 + field(&b, 5..7) - field(&a, 5..7);
+    let rest = b.get(8..).unwrap_or_default() > a.get(8..).unwrap_or_default();
+    u32::try_from(whole + i64::from(rest)).unwrap_or(u32::MAX)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_permit_is_charged_for_the_calendar_months_it_covers() {
+        let t = |s: &str| UnixTime::parse(s).expect("a time");
+        let m = |a: &str, b: &str| months_covering(t(a), t(b));
+        assert_eq!(m("2026-01-01T00:00:00Z", "2027-12-31T00:00:00Z"), 24);
+        assert_eq!(m("2026-01-01T00:00:00Z", "2028-01-01T00:00:00Z"), 24);
+        assert_eq!(m("2026-01-01T00:00:00Z", "2028-01-01T00:00:01Z"), 25);
+        assert_eq!(m("2026-01-31T00:00:00Z", "2026-02-28T00:00:00Z"), 1);
+        assert_eq!(m("2026-03-15T08:00:00Z", "2026-06-15T08:00:00Z"), 3);
+        assert_eq!(m("2026-03-15T08:00:00Z", "2026-06-15T08:00:01Z"), 4);
+        assert_eq!(m("2026-12-20T00:00:00Z", "2027-01-05T00:00:00Z"), 1);
+        assert_eq!(m("2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z"), 0);
+        assert_eq!(m("2027-01-01T00:00:00Z", "2026-01-01T00:00:00Z"), 0);
+    }
 
     #[test]
     fn the_default_is_the_published_schedule() {

@@ -7,6 +7,7 @@ pub mod bundle;
 pub mod expand;
 pub mod issue;
 pub mod keys;
+pub mod payments;
 pub mod serve;
 pub mod tokens;
 pub mod trust;
@@ -62,7 +63,7 @@ pub enum Command {
         what: Option<bench::BenchCommand>,
     },
     /// Run the registry service (SQLite in DIR by default; PostgreSQL when DATABASE_URL=postgres://…).
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// API tokens of the registry.
     #[command(subcommand)]
     Tokens(tokens::TokensCommand),
@@ -78,6 +79,9 @@ pub enum Command {
     /// A bank simulator for the demonstration and the tests (loopback only, never production): pays
     /// Thai QR bill-payment QRs and calls the registry back as Thai banks do.
     BankSim(banksim::BankSimArgs),
+    /// Fee payments: reconcile a day's payments with the bank.
+    #[command(subcommand)]
+    Payments(payments::PaymentsCommand),
     /// Run a directory of conformance vectors (wallet-spec/vectors) and print pass/fail per vector.
     Conformance {
         /// The directory of vectors (written by `cargo run -p xtask -- vectors`).
@@ -106,12 +110,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Verify(args) => verify::run(&args),
         Command::Vc(cmd) => vc::run(cmd),
         Command::Bench { what } => bench::run(what),
-        Command::Serve(args) => serve::run(args),
+        Command::Serve(args) => serve::run(*args),
         Command::Conformance { dir, json } => crate::conformance::run(&dir, json),
         Command::Bundle(cmd) => bundle::run(cmd),
         Command::Tokens(cmd) => tokens::run(cmd),
         Command::Trust(cmd) => trust::run(cmd),
         Command::Wallet(cmd) => wallet::run(cmd),
         Command::BankSim(args) => banksim::run(args),
+        Command::Payments(cmd) => payments::run(cmd),
     }
 }

@@ -65,6 +65,31 @@ pub struct ServeArgs {
     /// operator's network; never on the public one), e.g. 127.0.0.1:9464.
     #[arg(long, value_name = "ADDR")]
     pub metrics_listen: Option<String>,
+    /// The application journey: fees, the biller id, the bank.
+    #[command(flatten)]
+    pub journey: JourneyArgs,
+}
+
+/// How applications are charged and their payments confirmed.
+#[derive(Debug, Args)]
+pub struct JourneyArgs {
+    /// The fee schedule, a JSON file (see the README); default: 100 THB to apply and 750 / 1,500 /
+    /// 3,000 / 6,000 THB for a permit of up to 3 / 6 / 12 / 24 months.
+    #[arg(long, value_name = "PATH")]
+    pub fee_schedule: Option<PathBuf>,
+    /// The collecting agency's biller id on fee QRs: its 13-digit tax id and a 2-digit suffix.
+    /// Default: the demonstration's (refused with --production).
+    #[arg(long, value_name = "DIGITS", env = "DWP_BILLER_ID")]
+    pub biller_id: Option<String>,
+    /// The bank's API base URL: the registry asks it to confirm every payment callback
+    /// (GET <url>/transactions/<id>) and for a day's payments (`dwp payments reconcile`).
+    /// Without it, no fee can be marked paid.
+    #[arg(long, value_name = "URL", env = "DWP_BANK_URL")]
+    pub bank_url: Option<String>,
+    /// A permit category whose applications need no identity verification before review
+    /// (repeatable; by default every category needs one).
+    #[arg(long, value_name = "CATEGORY")]
+    pub no_identity_check: Vec<String>,
 }
 
 /// Where the issuer key lives when it is in a PKCS#11 token. The user PIN is read from the
@@ -139,7 +164,15 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         master_key,
         production,
         metrics_listen,
+        journey,
     } = args;
+    let journey = crate::registry::journey::Journey::from_flags(
+        journey.fee_schedule.as_deref(),
+        journey.biller_id.as_deref(),
+        journey.bank_url.as_deref(),
+        &journey.no_identity_check,
+        production,
+    )?;
     if hsm.hsm_module.is_some() && hsm.hsm_key.is_none() && hsm_master.hsm_master_key.is_none() {
         anyhow::bail!("--hsm-module: give --hsm-key (the issuer key), --hsm-master-key (the master key), or both");
     }
@@ -164,6 +197,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         production,
         metrics_listen,
         hsm_master,
+        journey,
     };
     crate::registry::serve(config)
 }

@@ -213,6 +213,11 @@ media_schema!(
     "image/png"
 );
 media_schema!(
+    /// An SVG image.
+    Svg,
+    "image/svg+xml"
+);
+media_schema!(
     /// An HTML page.
     Html,
     "text/html"

@@ -87,6 +87,29 @@ codes! {
     TrustListNotNewer = "trust_list_not_newer" { en: "The trust list is not newer than the published one", th: "รายการผู้ออกที่เชื่อถือได้ไม่ใหม่กว่าฉบับที่เผยแพร่อยู่" },
     TrustListUnsafe = "trust_list_unsafe" { en: "Publishing the trust list would break permits or signing", th: "การเผยแพร่รายการนี้จะทำให้ใบอนุญาตหรือการลงนามใช้ไม่ได้" },
     NoSigningKey = "no_signing_key" { en: "The registry has no key that may sign now", th: "ระบบไม่มีกุญแจที่ลงนามได้ในขณะนี้" },
+    ActionNotPermitted = "action_not_permitted" { en: "Another actor takes this step of the application", th: "ขั้นตอนนี้ของคำขอต้องดำเนินการโดยผู้อื่น" },
+    ApplicationClosed = "application_closed" { en: "The application is closed; nothing more can happen to it", th: "คำขอนี้สิ้นสุดแล้ว ไม่สามารถดำเนินการใดได้อีก" },
+    NotFirstStep = "not_first_step" { en: "An application is submitted once, as its first step", th: "คำขอยื่นได้ครั้งเดียวเป็นขั้นตอนแรก" },
+    FeeAlreadyIssued = "fee_already_issued" { en: "The fee was already issued", th: "ออกใบแจ้งค่าธรรมเนียมแล้ว" },
+    FeeNotIssued = "fee_not_issued" { en: "No fee has been issued yet", th: "ยังไม่ได้ออกใบแจ้งค่าธรรมเนียม" },
+    FeeAlreadyPaid = "fee_already_paid" { en: "The fee is already paid", th: "ชำระค่าธรรมเนียมแล้ว" },
+    FeeNotPaid = "fee_not_paid" { en: "The fee is not paid yet", th: "ยังไม่ได้ชำระค่าธรรมเนียม" },
+    PaidAfterDeadline = "paid_after_deadline" { en: "The fee was paid after its deadline", th: "ชำระค่าธรรมเนียมหลังกำหนด" },
+    DeadlineNotReached = "deadline_not_reached" { en: "The fee may still be paid", th: "ยังอยู่ในกำหนดชำระค่าธรรมเนียม" },
+    DatedInFuture = "dated_in_future" { en: "The step is dated in the future", th: "วันเวลาของขั้นตอนนี้อยู่ในอนาคต" },
+    IdentityNotVerified = "identity_not_verified" { en: "The worker's identity is not verified yet", th: "ยังไม่ได้ยืนยันตัวตนของแรงงาน" },
+    IdentityAlreadyVerified = "identity_already_verified" { en: "The worker's identity is already verified", th: "ยืนยันตัวตนของแรงงานแล้ว" },
+    ReviewStarted = "review_started" { en: "The review has started; identity can no longer be verified", th: "เริ่มการพิจารณาแล้ว ไม่สามารถยืนยันตัวตนได้อีก" },
+    AlreadyUnderReview = "already_under_review" { en: "The review has already started", th: "เริ่มการพิจารณาแล้ว" },
+    NotUnderReview = "not_under_review" { en: "The review has not started", th: "ยังไม่ได้เริ่มการพิจารณา" },
+    InfoAlreadyRequested = "info_already_requested" { en: "Information was already requested", th: "ได้ขอข้อมูลเพิ่มเติมไปแล้ว" },
+    NoInfoRequested = "no_info_requested" { en: "No information was requested", th: "ไม่ได้มีการขอข้อมูลเพิ่มเติม" },
+    AwaitingInfo = "awaiting_info" { en: "The information asked for has not been provided yet", th: "ยังไม่ได้รับข้อมูลเพิ่มเติมที่ขอไว้" },
+    AlreadyApproved = "already_approved" { en: "The application is approved", th: "คำขอได้รับอนุมัติแล้ว" },
+    NotApproved = "not_approved" { en: "The application is not approved", th: "คำขอยังไม่ได้รับอนุมัติ" },
+    FeeOverdue = "fee_overdue" { en: "The fee's deadline has passed", th: "เลยกำหนดชำระค่าธรรมเนียมแล้ว" },
+    TooManyAttempts = "too_many_attempts" { en: "Too many wrong answers; try again later", th: "ตอบผิดหลายครั้งเกินไป โปรดลองใหม่ภายหลัง" },
+    BankUnavailable = "bank_unavailable" { en: "The bank's API could not be reached; retry later", th: "ไม่สามารถติดต่อระบบของธนาคารได้ โปรดลองใหม่ภายหลัง" },
     InternalError = "internal_error" { en: "Internal error", th: "เกิดข้อผิดพลาดภายในระบบ" },
 }
 
@@ -117,9 +140,69 @@ impl From<dwp_issuer::lifecycle::TransitionError> for Code {
     }
 }
 
+impl From<dwp_issuer::application::TransitionError> for Code {
+    fn from(e: dwp_issuer::application::TransitionError) -> Code {
+        use dwp_issuer::application::TransitionError as E;
+        match e {
+            E::NotPermitted { .. } => Code::ActionNotPermitted,
+            E::Closed { .. } => Code::ApplicationClosed,
+            E::NotFirstStep => Code::NotFirstStep,
+            E::FeeAlreadyIssued => Code::FeeAlreadyIssued,
+            E::FeeNotIssued => Code::FeeNotIssued,
+            E::FeeAlreadyPaid => Code::FeeAlreadyPaid,
+            E::FeeNotPaid => Code::FeeNotPaid,
+            E::PaidAfterDeadline { .. } => Code::PaidAfterDeadline,
+            E::DeadlineNotReached { .. } => Code::DeadlineNotReached,
+            E::InFuture { .. } => Code::DatedInFuture,
+            E::IdentityNotVerified { .. } => Code::IdentityNotVerified,
+            E::IdentityAlreadyVerified => Code::IdentityAlreadyVerified,
+            E::ReviewStarted => Code::ReviewStarted,
+            E::AlreadyUnderReview => Code::AlreadyUnderReview,
+            E::NotUnderReview { .. } => Code::NotUnderReview,
+            E::InfoAlreadyRequested => Code::InfoAlreadyRequested,
+            E::NoInfoRequested => Code::NoInfoRequested,
+            E::AwaitingInfo => Code::AwaitingInfo,
+            E::AlreadyApproved => Code::AlreadyApproved,
+            E::NotApproved => Code::NotApproved,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_application_refusal_is_answered_with_its_own_code() {
+        use dwp_issuer::application::{ActionKind, Actor, ApplicationState, TransitionError as E};
+        use dwp_verifier::time::UnixTime;
+        let t = UnixTime(0);
+        let all = [
+            E::NotPermitted { action: ActionKind::Approve, actor: Actor::Officer },
+            E::Closed { state: ApplicationState::Issued },
+            E::NotFirstStep,
+            E::FeeAlreadyIssued,
+            E::FeeNotIssued,
+            E::FeeAlreadyPaid,
+            E::FeeNotPaid,
+            E::PaidAfterDeadline { deadline: t, paid_at: t },
+            E::DeadlineNotReached { deadline: t, now: t },
+            E::InFuture { action: ActionKind::ConfirmFee, at: t, now: t },
+            E::IdentityNotVerified { action: ActionKind::Approve },
+            E::IdentityAlreadyVerified,
+            E::ReviewStarted,
+            E::AlreadyUnderReview,
+            E::NotUnderReview { action: ActionKind::Approve },
+            E::InfoAlreadyRequested,
+            E::NoInfoRequested,
+            E::AwaitingInfo,
+            E::AlreadyApproved,
+            E::NotApproved,
+        ];
+        for e in all {
+            assert_eq!(Code::from(e).as_str(), e.code(), "{e:?}");
+        }
+    }
 
     #[test]
     fn codes_are_distinct_read_back_and_titled() {

@@ -81,6 +81,8 @@ pub struct Options<'a> {
     pub master_key: super::db::KeySource,
     /// A production registry: its key set is made offline, and the root's secret key is never here.
     pub production: bool,
+    /// The application journey's configuration.
+    pub journey: super::journey::Journey,
 }
 
 /// How long the bootstrap administrator token lives.
@@ -156,6 +158,8 @@ pub struct ServeConfig {
     pub metrics_listen: Option<String>,
     /// The master key in a hardware token (`--hsm-master-key`), instead of the file.
     pub hsm_master: Option<crate::hsm::HsmConfig>,
+    /// The application journey's configuration.
+    pub journey: super::journey::Journey,
 }
 
 /// Where the master key of a registry is: the token's key when given, else the file.

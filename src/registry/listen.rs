@@ -230,6 +230,7 @@ async fn serve_connection(
     _slot: OwnedSemaphorePermit,
 ) {
     let activity = Arc::new(Activity::new());
+    let peer = stream.peer_addr().ok().map(|a| Peer(a.ip()));
     let io = TokioIo::new(Watched { inner: stream, activity: activity.clone() });
     let for_service = activity.clone();
     let service = hyper::service::service_fn(move |req: Request<Incoming>| {
@@ -237,8 +238,21 @@ async fn serve_connection(
         let activity = for_service.clone();
         async move {
             activity.set(Phase::Handling);
-            let resp = app.oneshot(req.map(Body::new)).await.unwrap_or_else(|never: Infallible| match never {});
-            if resp.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            let (mut parts, body) = req.into_parts();
+            if let Some(p) = peer {
+                parts.extensions.insert(p);
+            }
+            let (body, read_whole) = super::linger::Tracked::new(body);
+            let req = Request::from_parts(parts, Body::new(body));
+            let mut resp = app.oneshot(req).await.unwrap_or_else(|never: Infallible| match never {});
+            let unread = !read_whole.load(std::sync::atomic::Ordering::SeqCst);
+            if unread || resp.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                // The rest of the body is still on its way: this connection
+                // cannot carry another request. Say so, so that the client
+                // does not send its next request on it, and drain what still
+                // comes before closing.
+                resp.headers_mut()
+                    .insert(axum::http::header::CONNECTION, axum::http::HeaderValue::from_static("close"));
                 activity.linger.store(true, std::sync::atomic::Ordering::SeqCst);
             }
             activity.set(Phase::Responding);
@@ -261,6 +275,10 @@ async fn serve_connection(
         () = activity.expired(limits) => {}
     }
 }
+
+/// The address a request came from (the TCP peer: behind a proxy, the proxy's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Peer(pub std::net::IpAddr);
 
 impl Drop for Watched {
     /// A connection that answered before reading its request's body (413 on

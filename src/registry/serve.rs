@@ -71,8 +71,10 @@ pub async fn open(o: Options<'_>) -> Result<AppState> {
         clock: o.clock,
         token_ttl: o.token_ttl,
         web: web_dir(),
+        journey: o.journey,
     });
     reissue::spawn(state.clone());
+    super::expiry::spawn(state.clone());
     Ok(state)
 }
 
@@ -116,6 +118,7 @@ pub fn serve(config: ServeConfig) -> Result<std::process::ExitCode> {
         production,
         metrics_listen,
         hsm_master,
+        journey,
     } = config;
     observe::init(log_format);
     let (data, listen) = (data.as_path(), listen.as_str());
@@ -142,6 +145,7 @@ pub fn serve(config: ServeConfig) -> Result<std::process::ExitCode> {
             hsm: hsm.as_ref(),
             master_key: key_source(data, master_key.as_deref(), hsm_master.as_ref()),
             production,
+            journey,
         };
         let state = open(options).await?;
         let bootstrap = bootstrap(&state).await?;

@@ -42,6 +42,8 @@ pub struct Inner {
     pub clock: Clock,
     /// How long a new token lives unless its creator says otherwise, in seconds.
     pub token_ttl: i64,
+    /// The application journey's fees, biller id, bank and identity rule.
+    pub journey: super::journey::Journey,
     /// The built verifier page (`web/dist`), served at `/verify/`, if present.
     pub web: Option<std::path::PathBuf>,
 }

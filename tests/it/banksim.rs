@@ -73,16 +73,22 @@ impl Receiver {
 }
 
 /// A running `dwp bank-sim`, killed when dropped.
-struct BankSim {
+pub struct BankSim {
     child: Child,
-    base: String,
+    pub base: String,
     agent: ureq::Agent,
 }
 
 impl BankSim {
     fn start(callback: &str) -> BankSim {
+        BankSim::start_on("127.0.0.1:0", callback, &["--callback-token", "cb-secret"])
+    }
+
+    /// A simulator on `listen` calling back `callback`.
+    pub fn start_on(listen: &str, callback: &str, extra: &[&str]) -> BankSim {
         let mut child = Command::new(env!("CARGO_BIN_EXE_dwp"))
-            .args(["bank-sim", "--listen", "127.0.0.1:0", "--callback", callback, "--callback-token", "cb-secret"])
+            .args(["bank-sim", "--listen", listen, "--callback", callback])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -108,12 +114,12 @@ impl BankSim {
         BankSim { child, base, agent }
     }
 
-    fn pay(&self, body: &Value) -> (u16, Value) {
+    pub fn pay(&self, body: &Value) -> (u16, Value) {
         let resp = self.agent.post(&format!("{}/pay", self.base)).send_json(body).expect("POST /pay");
         read(resp)
     }
 
-    fn get(&self, path: &str) -> (u16, Value) {
+    pub fn get(&self, path: &str) -> (u16, Value) {
         read(self.agent.get(&format!("{}{path}", self.base)).call().expect("GET"))
     }
 }

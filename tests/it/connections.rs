@@ -277,3 +277,30 @@ fn an_oversized_body_sent_whole_still_reads_its_413() {
     assert!(text.starts_with("HTTP/1.1 413"), "{text}");
     assert!(text.contains("\"code\":\"body_too_large\""), "{text}");
 }
+
+/// A request whose body the registry answered without reading (a path that does not exist) is
+/// answered with `Connection: close` and the connection closed, so that a client never sends its
+/// next request on a connection with the rest of a body in it; a request whose body was read
+/// keeps its connection.
+#[test]
+fn an_answer_before_the_body_is_read_closes_the_connection_and_says_so() {
+    let s = Server::start(Engine::Sqlite);
+    let mut stream = TcpStream::connect(s.addr()).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+    let post = |path: &str, body: &str| {
+        format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    // Read: a malformed tracking body is refused after it was read; the connection stays.
+    stream.write_all(post("/v1/track", "{\"number\":1}").as_bytes()).expect("first");
+    assert_eq!(read_response(&mut stream), 422);
+    stream.write_all(post("/v1/permits/x/explode", "{\"reason\":\"unread\"}").as_bytes()).expect("second");
+    let mut answer = Vec::new();
+    let read = stream.read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer).to_ascii_lowercase();
+    assert!(read.is_ok(), "the answer is read whole, not reset: {read:?} {text}");
+    assert!(text.starts_with("http/1.1 404"), "{text}");
+    assert!(text.contains("connection: close"), "the client is told not to reuse it: {text}");
+}

@@ -168,19 +168,34 @@ fn drill(engine: Engine) {
 
 crate::both_engines!(compromise_drill, super::drill);
 
+/// A biller id of the collecting agency's own (a production registry refuses the demonstration's).
+const PRODUCTION_BILLER: &str = "099400000000101";
+
 #[test]
 fn a_production_registry_keeps_no_root_secret() {
     let s = Server::start(Engine::Sqlite);
     let mut s = s;
     s.kill();
     let data = s.data();
-    let (code, err, _) = crate::server::refused_start_with(&data, None, "127.0.0.1:0", &["--production"], &[]);
+    let (code, err, _) = crate::server::refused_start_with(
+        &data,
+        None,
+        "127.0.0.1:0",
+        &["--production", "--biller-id", PRODUCTION_BILLER],
+        &[],
+    );
     assert_ne!(code, 0);
     assert!(err.contains("root-key.json") && err.contains("production registry never keeps it"), "{err}");
     // A production registry makes no key set either.
     let empty = tempfile::tempdir().expect("tempdir");
+    let production = ["--production", "--biller-id", PRODUCTION_BILLER];
+    let (code, err, _) =
+        crate::server::refused_start_with(&empty.path().join("data"), None, "127.0.0.1:0", &production, &[]);
+    assert_ne!(code, 0);
+    assert!(err.contains("a production registry does not make one"), "{err}");
+    // Nor collects fees under the demonstration's biller id.
     let (code, err, _) =
         crate::server::refused_start_with(&empty.path().join("data"), None, "127.0.0.1:0", &["--production"], &[]);
     assert_ne!(code, 0);
-    assert!(err.contains("a production registry does not make one"), "{err}");
+    assert!(err.contains("--biller-id") && err.contains("not the demonstration's"), "{err}");
 }

@@ -69,7 +69,7 @@ fn assert_nothing_clear(s: &Server, needles: &[&str]) {
 }
 
 fn lifecycle(engine: Engine) {
-    let mut s = Server::start(engine);
+    let (mut s, bank) = crate::journey::start_with_bank(engine, &[]);
     let reg = s.token("registrar", None);
     let officer = s.token("officer", None);
     let auditor = s.token("auditor", None);
@@ -106,7 +106,7 @@ fn lifecycle(engine: Engine) {
     assert_eq!(s.act(&reg, &last, "revoke", &note).status, 200);
     let app = s.post("/v1/applications", Some(&officer), &worker(8));
     assert_eq!(app.status, 201, "{}", app.body);
-    let app_id = app.json()["id"].as_str().expect("application").to_string();
+    let app_id = crate::journey::to_decision(&s, &bank, &officer, &app.json());
     let approved = s.post(&format!("/v1/applications/{app_id}/approve"), Some(&reg), &json!({}));
     assert_eq!(approved.status, 201, "{}", approved.body);
     // A wallet's credential: the printed one is retired (kept, sealed), the bound one is live.

@@ -27,17 +27,21 @@ fn feed(s: &Server, token: &str) -> Vec<Value> {
 }
 
 fn feed_in_order(engine: Engine) {
-    let s = Server::start(engine);
+    let (s, bank) = crate::journey::start_with_bank(engine, &[]);
     let (reg, officer, auditor) = (s.token("registrar", None), s.token("officer", None), s.token("auditor", None));
-    let ids: Vec<String> = (1..=3)
+    let submitted: Vec<Value> = (1..=3)
         .map(|n| {
             let r = s.post("/v1/applications", Some(&officer), &sample_permit(n));
             assert_eq!(r.status, 201, "{}", r.body);
-            r.json()["id"].as_str().expect("id").to_string()
+            r.json()
         })
         .collect();
+    let ids: Vec<String> = submitted.iter().map(|a| a["id"].as_str().expect("id").to_string()).collect();
+    crate::journey::to_decision(&s, &bank, &officer, &submitted[0]);
     assert_eq!(s.post(&format!("/v1/applications/{}/approve", ids[0]), Some(&reg), &json!({})).status, 201);
-    assert_eq!(s.post(&format!("/v1/applications/{}/reject", ids[1]), Some(&reg), &json!({})).status, 200);
+    crate::journey::to_decision(&s, &bank, &officer, &submitted[1]);
+    let reason = json!({ "reason": "the documents do not match", "reasonCode": "documents_incomplete" });
+    assert_eq!(s.post(&format!("/v1/applications/{}/reject", ids[1]), Some(&reg), &reason).status, 200);
     assert_eq!(s.get("/v1/events", Some(&officer)).status, 403, "officers do not read the feed");
     assert_eq!(s.get("/v1/events?after=x", Some(&auditor)).code(), "invalid_query");
     let events = feed(&s, &auditor);
@@ -54,16 +58,25 @@ fn feed_in_order(engine: Engine) {
             )
         })
         .collect();
-    let expected = vec![
-        (ids[0].clone(), Value::Null, json!("submitted")),
-        (ids[1].clone(), Value::Null, json!("submitted")),
-        (ids[2].clone(), Value::Null, json!("submitted")),
-        (ids[0].clone(), json!("submitted"), json!("approved")),
-        (ids[1].clone(), json!("submitted"), json!("rejected")),
-    ];
+    let step = |i: usize, from: Option<&str>, to: &str| (ids[i].clone(), json!(from), json!(to));
+    let mut expected = vec![];
+    for i in 0..3 {
+        expected.extend([step(i, None, "submitted"), step(i, Some("submitted"), "fee_pending")]);
+    }
+    expected.extend([
+        step(0, Some("fee_pending"), "fee_paid"),
+        step(0, Some("fee_paid"), "identity_verified"),
+        step(0, Some("identity_verified"), "under_review"),
+        step(0, Some("under_review"), "approved"),
+        step(0, Some("approved"), "issued"),
+        step(1, Some("fee_pending"), "fee_paid"),
+        step(1, Some("fee_paid"), "identity_verified"),
+        step(1, Some("identity_verified"), "under_review"),
+        step(1, Some("under_review"), "rejected"),
+    ]);
     assert_eq!(got, expected);
     let seqs: Vec<i64> = events.iter().map(|e| e["dwpseq"].as_i64().expect("seq")).collect();
-    assert_eq!(seqs, (1..=5).collect::<Vec<_>>(), "gapless, in order");
+    assert_eq!(seqs, (1..=15).collect::<Vec<_>>(), "gapless, in order");
     let text = serde_json::to_string(&events).expect("json");
     assert!(!text.contains("AUNG") && !text.contains("MH1234567"), "no personal data in the feed");
 }
@@ -112,11 +125,16 @@ fn the_feed_loses_nothing_across_a_sigkill() {
     assert!(acked.len() >= 100, "{} acknowledged before the kill", acked.len());
     s.restart();
     let events = feed(&s, &auditor);
-    let subjects: Vec<&str> = events.iter().map(|e| e["subject"].as_str().expect("subject")).collect();
-    let unique: BTreeSet<&str> = subjects.iter().copied().collect();
-    assert_eq!(unique.len(), subjects.len(), "each submission's event once");
+    let changes: Vec<(&str, &str)> = events
+        .iter()
+        .map(|e| (e["subject"].as_str().expect("subject"), e["data"]["state"].as_str().expect("state")))
+        .collect();
+    let unique: BTreeSet<(&str, &str)> = changes.iter().copied().collect();
+    assert_eq!(unique.len(), changes.len(), "each change's event once");
     for id in &acked {
-        assert!(unique.contains(id.as_str()), "the event of acknowledged {id} is lost");
+        for state in ["submitted", "fee_pending"] {
+            assert!(unique.contains(&(id.as_str(), state)), "the {state} event of acknowledged {id} is lost");
+        }
     }
     let seqs: Vec<i64> = events.iter().map(|e| e["dwpseq"].as_i64().expect("seq")).collect();
     assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>(), "gapless, in order");

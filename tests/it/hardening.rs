@@ -304,11 +304,11 @@ fn answers_with_personal_data_are_never_cached() {
 
 #[test]
 fn officers_and_former_employers_read_no_more_than_they_may() {
-    let s = Server::start(Engine::Sqlite);
+    let (s, bank) = crate::journey::start_with_bank(Engine::Sqlite, &[]);
     let reg = s.token("registrar", None);
     let officer = s.token("officer", None);
     let app = s.post("/v1/applications", Some(&officer), &sample_permit(2)).json();
-    let app_id = app["id"].as_str().expect("id").to_string();
+    let app_id = crate::journey::to_decision(&s, &bank, &officer, &app);
     let words = "passport AA1234567 does not match the photo";
     let bad = s.post(
         &format!("/v1/applications/{app_id}/reject"),

@@ -67,6 +67,7 @@ impl InProc {
                 hsm: None,
                 master_key: registry::db::KeySource::File(dir.path().join("master-key.json")),
                 production: false,
+                journey: registry::journey::Journey::default(),
             })
             .await
             .expect("open");

@@ -19,6 +19,7 @@ mod hsm;
 mod hsm_master;
 mod inproc;
 mod instances;
+mod journey;
 mod keys;
 mod layout;
 mod logs;

@@ -223,7 +223,7 @@ fn new_token(run: &mut Run<'_>, role: &'static str, scope: Option<&str>) {
 }
 
 /// Calls every operation of the document on one registry.
-fn scenario(s: &Server, api: &Api) {
+fn scenario(s: &Server, api: &Api, bank: &crate::banksim::BankSim) {
     let mut run = Run { s, api, tokens: BTreeMap::from([("admin", s.admin.clone())]) };
     // Tokens.
     for (role, scope) in [
@@ -353,31 +353,93 @@ fn scenario(s: &Server, api: &Api) {
     run.expect(&s.post(&format!("/v1/permits/{p3}/explode"), registrar, &reason()), 404, "not_found");
     run.expect(&on("wp_none", "revoke", reason()), 404, "not_found");
 
-    // Applications.
+    // Applications: submitted, paid through the bank, checked, decided; and the public tracking.
     let a = "/v1/applications";
-    let officer = Some("officer");
-    let a1 = id(&run.expect(&run.post(a, a, officer, &sample_permit(11)), 201, ""));
-    let a2 = id(&run.expect(&run.post(a, a, reg, &sample_permit(12)), 201, ""));
-    let a3 = id(&run.expect(&run.post(a, a, officer, &sample_permit(3)), 201, ""));
+    let (officer, employer) = (Some("officer"), Some("employer"));
+    let sub1 = run.expect(&run.post(a, a, employer, &sample_permit(11)), 201, "");
+    let sub2 = run.expect(&run.post(a, a, reg, &sample_permit(12)), 201, "");
+    let sub3 = run.expect(&run.post(a, a, officer, &sample_permit(3)), 201, "");
+    let sub4 = run.expect(&run.post(a, a, officer, &sample_permit(13)), 201, "");
+    let (a1, a2, a3, a4) = (id(&sub1), id(&sub2), id(&sub3), id(&sub4));
     run.expect(&run.post(a, a, officer, &bad), 422, "invalid_permit");
+    run.expect(&run.get(a, "/v1/applications?state=fee_pending", officer), 200, "");
+    run.expect(&run.get(a, "/v1/applications?state=nope", officer), 400, "invalid_query");
     let aid = "/v1/applications/{id}";
     run.expect(&run.get(aid, &format!("/v1/applications/{a1}"), officer), 200, "");
-    run.expect(&run.get(aid, "/v1/applications/ap_none", officer), 404, "not_found");
-    let verb = |app: &str, verb: &str, body: Value| {
-        run.post(&format!("/v1/applications/{{id}}/{verb}"), &format!("/v1/applications/{app}/{verb}"), reg, &body)
+    run.expect(&run.get(aid, "/v1/applications/DWP25690009999", officer), 404, "not_found");
+    let (png, svg) = ("/v1/applications/{id}/fee.png", "/v1/applications/{id}/fee.svg");
+    run.expect(&run.get(png, &format!("/v1/applications/{a1}/fee.png"), employer), 200, "");
+    run.expect(&run.get(svg, &format!("/v1/applications/{a1}/fee.svg"), officer), 200, "");
+    run.expect(&run.get(svg, "/v1/applications/DWP25690009999/fee.svg", officer), 404, "not_found");
+    let tr = "/v1/track";
+    run.expect(&run.post(tr, tr, None, &json!({ "number": a1, "birthDate": "1994-03-12" })), 200, "");
+    run.expect(&run.post(tr, tr, None, &json!({ "number": a1, "birthDate": "1994-03-13" })), 404, "not_found");
+    run.expect(&run.post(tr, tr, None, &json!({ "number": "x", "birthDate": "1994-03-12" })), 422, "invalid_field");
+    let step = |app: &str, verb: &str, who: Option<&str>, body: Value| {
+        run.post(&format!("/v1/applications/{{id}}/{verb}"), &format!("/v1/applications/{app}/{verb}"), who, &body)
     };
+    let verb = |app: &str, verb: &str, body: Value| step(app, verb, reg, body);
+    run.expect(&step(&a4, "withdraw", officer, json!({})), 200, "");
+    run.expect(&step(&a4, "withdraw", officer, json!({})), 409, "application_closed");
+    run.expect(&verb(&a1, "review", json!({})), 409, "fee_not_paid");
+    run.expect(&run.get(png, &format!("/v1/applications/{a4}/fee.png"), officer), 409, "fee_already_paid");
+
+    // The bank pays three fees; its callbacks are confirmed by the registry's inquiry.
+    for sub in [&sub1, &sub2, &sub3] {
+        let (status, paid) = bank.pay(&json!({ "qr": sub["fee"]["qr"], "payerBank": "014" }));
+        assert_eq!(status, 200, "{paid}");
+    }
+    for app in [&a1, &a2, &a3] {
+        crate::journey::wait_for(s, &run.tokens["officer"], app, "fee_paid");
+    }
+    let cb = "/v1/payments/bank-callback";
+    let forged = json!({ "transactionId": "FORGED000001", "amount": "6100.00",
+        "transactionDateTime": "2026-12-02T09:15:00+07:00", "billerId": "099400000000000",
+        "reference1": a4, "reference2": "0215559001234", "payerBank": "014" });
+    let answered = run.expect(&run.post(cb, cb, None, &forged), 200, "");
+    assert_eq!(answered["outcome"], "inquiry_denied", "the bank does not know it: {answered}");
+    run.expect(&run.post(cb, cb, None, &json!({ "transactionId": "../x" })), 422, "invalid_field");
+    let q = "/v1/payments/queue";
+    let queued = run.expect(&run.get(q, q, reg), 200, "");
+    assert_eq!(queued["payments"].as_array().map(Vec::len), Some(1), "{queued}");
+    run.expect(&run.get(q, "/v1/payments/queue?all=maybe", reg), 400, "invalid_query");
+    let rc = "/v1/payments/reconcile";
+    let today = &sub1["submittedAt"].as_str().expect("submittedAt")[..10];
+    run.expect(&run.post(rc, rc, reg, &json!({ "date": today })), 200, "");
+    run.expect(&run.post(rc, rc, reg, &json!({ "date": "yesterday" })), 422, "invalid_field");
+
+    let identity = json!({ "centre": "SC-21-01", "biometricMatch": "BIO-1", "verifiedAt": "2026-01-01T00:00:00Z" });
+    for app in [&a1, &a2, &a3] {
+        run.expect(&step(app, "identity", officer, identity.clone()), 200, "");
+    }
+    run.expect(&step(&a1, "identity", officer, identity.clone()), 409, "identity_already_verified");
+    run.expect(&step(&a1, "identity", officer, json!({ "centre": "x" })), 422, "invalid_field");
+    run.expect(&verb(&a2, "review", json!({})), 200, "");
+    run.expect(&verb(&a2, "review", json!({})), 409, "already_under_review");
+    run.expect(&verb(&a2, "request-info", json!({})), 422, "invalid_field");
+    run.expect(&verb(&a2, "request-info", json!({ "reason": "a clearer passport copy" })), 200, "");
+    run.expect(&verb(&a2, "approve", json!({})), 409, "awaiting_info");
+    run.expect(&verb(&a2, "provide-info", json!({ "reason": "sent at the centre" })), 200, "");
+    run.expect(&verb(&a2, "provide-info", json!({})), 409, "no_info_requested");
     run.expect(&verb(&a1, "approve", json!({ "reasonCode": "not_eligible" })), 422, "invalid_field");
     run.expect(&verb(&a1, "approve", json!({ "reason": "complete" })), 201, "");
-    run.expect(&verb(&a1, "reject", json!({})), 409, "application_decided");
-    run.expect(&verb(&a2, "reject", json!({ "reasonCode": "documents_incomplete" })), 200, "");
+    run.expect(&verb(&a1, "reject", json!({ "reason": "too late" })), 409, "application_closed");
+    run.expect(&verb(&a2, "reject", json!({})), 422, "invalid_field");
+    run.expect(&verb(&a2, "reject", json!({ "reason": "incomplete", "reasonCode": "documents_incomplete" })), 200, "");
     run.expect(&verb(&a3, "approve", json!({})), 409, "permit_number_in_use");
     run.expect(&s.post(&format!("/v1/applications/{a2}/maybe"), registrar, &json!({})), 404, "not_found");
-    run.expect(&verb("ap_none", "approve", json!({})), 404, "not_found");
+    run.expect(&verb("DWP25690009999", "approve", json!({})), 404, "not_found");
     for who in ["officer", "registrar"] {
         for app in [&a1, &a2] {
             run.expect(&run.get(aid, &format!("/v1/applications/{app}"), Some(who)), 200, "");
         }
     }
+    // The tracking's limit, last: ten wrong birth dates, then the right one is refused unchecked.
+    for n in 1..=9 {
+        let wrong = json!({ "number": a1, "birthDate": format!("1990-01-{n:02}") });
+        run.expect(&run.post(tr, tr, None, &wrong), 404, "not_found");
+    }
+    run.expect(&run.post(tr, tr, None, &json!({ "number": a1, "birthDate": "1994-03-12" })), 429, "too_many_attempts");
 
     // Putting a permit on a phone (OpenID4VCI): the offer, the wallet's metadata and protocol steps.
     let wallet = crate::oid4vci_client::Wallet::new(s, 61);
@@ -517,14 +579,20 @@ fn scenario(s: &Server, api: &Api) {
 }
 
 /// The registry on `engine`, its verifier and wallet pages built (an `index.html` each) or not.
-fn registry(engine: Engine, page: bool) -> (Server, tempfile::TempDir) {
+fn registry(engine: Engine, page: bool) -> (Server, tempfile::TempDir, crate::banksim::BankSim) {
     let web = tempfile::tempdir().expect("tempdir");
     std::fs::write(web.path().join("index.html"), "<!doctype html><title>verify</title>").expect("index.html");
     std::fs::create_dir(web.path().join("wallet")).expect("wallet dir");
     std::fs::write(web.path().join("wallet/index.html"), "<!doctype html><title>wallet</title>").expect("index.html");
     let dir = if page { web.path().to_path_buf() } else { web.path().join("absent") };
     let env = vec![("DWP_WEB_DIR".to_string(), dir.display().to_string())];
-    (Server::start_opts(engine, Opts { env, ..Opts::default() }), web)
+    // The bank's port first, so that each side can be told where the other is.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("port").port();
+    let args = vec!["--bank-url".to_string(), format!("http://127.0.0.1:{port}")];
+    let s = Server::start_opts(engine, Opts { env, args, ..Opts::default() });
+    let callback = format!("{}/v1/payments/bank-callback", s.base);
+    let bank = crate::banksim::BankSim::start_on(&format!("127.0.0.1:{port}"), &callback, &[]);
+    (s, web, bank)
 }
 
 #[test]
@@ -534,13 +602,13 @@ fn every_answer_of_every_operation_matches_the_document() {
     let mut seen: BTreeMap<Op, BTreeSet<u16>> = BTreeMap::new();
     let mut listed: Option<BTreeMap<Op, BTreeSet<u16>>> = None;
     for (engine, page) in [(Engine::Sqlite, true), (Engine::Postgres, false)] {
-        let (s, _web) = registry(engine, page);
+        let (s, _web, bank) = registry(engine, page);
         let r = s.get("/openapi.json", None);
         assert_eq!(r.status, 200);
         let api = Api::new(r.json());
         check_document(&api);
         api.check("GET", "/openapi.json", &r);
-        scenario(&s, &api);
+        scenario(&s, &api, &bank);
         let statuses: BTreeMap<Op, BTreeSet<u16>> = api
             .operations()
             .into_iter()

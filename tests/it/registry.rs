@@ -364,14 +364,22 @@ fn applications(engine: Engine) {
     assert!(!r.body.contains("AUNG") && !r.body.contains("MH1234567"), "the answer echoes no personal data");
     let id = r.json()["id"].as_str().expect("id").to_string();
     let path = format!("/v1/applications/{id}");
+    assert_eq!(r.json()["state"], "fee_pending", "the fee is issued with the submission");
     assert_eq!(s.post(&format!("{path}/approve"), Some(&officer), &json!({})).status, 403, "officers never approve");
-    let approved = s.post(&format!("{path}/approve"), Some(&reg), &json!({ "reason": "complete" }));
-    assert_eq!(approved.status, 201, "{}", approved.body);
-    assert_eq!(s.post(&format!("{path}/reject"), Some(&reg), &json!({})).code(), "application_decided");
+    let early = s.post(&format!("{path}/approve"), Some(&reg), &json!({ "reason": "complete" }));
+    assert_eq!((early.status, early.code().as_str()), (409, "fee_not_paid"), "{}", early.body);
+    let unsaid = s.post(&format!("{path}/reject"), Some(&reg), &json!({}));
+    assert_eq!((unsaid.status, unsaid.json()["field"].as_str()), (422, Some("reason")), "a rejection says why");
     let seen = s.get(&path, Some(&officer));
-    assert_eq!(seen.json()["state"], "approved");
-    assert!(seen.json()["permitId"].is_string());
+    assert_eq!(seen.json()["state"], "fee_pending");
+    assert_eq!(seen.json()["fee"]["amount"], "6100.00");
+    assert!(seen.json()["nextStep"]["my"].as_str().is_some_and(|t| !t.is_empty() && !t.contains("{due}")));
     assert!(!seen.body.contains("AUNG") && !seen.body.contains("MH1234567") && !seen.body.contains("1994-03-12"));
+    // The walk-in worker withdraws, through the officer; nothing more can happen to it.
+    let withdrawn = s.post(&format!("{path}/withdraw"), Some(&officer), &json!({}));
+    assert_eq!(withdrawn.json()["state"], "withdrawn", "{}", withdrawn.body);
+    let closed = s.post(&format!("{path}/approve"), Some(&reg), &json!({}));
+    assert_eq!((closed.status, closed.code().as_str()), (409, "application_closed"), "{}", closed.body);
     assert!(
         s.read(&path, Some(&reg), "application-review").body.contains("AUNG KYAW MIN"),
         "the registrar sees the data"

@@ -85,16 +85,23 @@ fn matrix(engine: Engine) {
         (format!("/v1/permits/{id}/revoke"), reason.clone(), &[Registrar]),
         (format!("/v1/permits/{id}/renew"), renew, &[Registrar]),
         (format!("/v1/permits/{id}/change-employer"), move_, &[Registrar]),
-        ("/v1/applications".into(), sample_permit(4), &[Officer, Registrar]),
+        ("/v1/applications".into(), sample_permit(4), &[OwnEmployer, Officer, Registrar]),
         (format!("/v1/applications/{app_id}/approve"), json!({}), &[Registrar]),
         (format!("/v1/applications/{app_id}/reject"), json!({}), &[Registrar]),
+        (format!("/v1/applications/{app_id}/review"), json!({}), &[Registrar]),
+        (format!("/v1/applications/{app_id}/request-info"), reason.clone(), &[Registrar]),
+        (format!("/v1/applications/{app_id}/identity"), json!({}), &[Officer]),
+        ("/v1/payments/reconcile".into(), json!({ "date": "2026-12-01" }), &[Admin, Registrar]),
         ("/v1/tokens".into(), json!({ "role": "registrar" }), &[Admin]),
     ];
     let reads: Vec<(String, &[Who])> = vec![
         ("/v1/permits".into(), &[Registrar, Auditor]),
         (format!("/v1/permits/{id}"), &[Registrar, Auditor, OwnEmployer, OwnPartner]),
         (format!("/v1/permits/{id}/qr.png"), &[Registrar, Auditor, OwnEmployer, OwnPartner]),
-        (format!("/v1/applications/{app_id}"), &[Officer, Registrar]),
+        (format!("/v1/applications/{app_id}"), &[Officer, Registrar, OwnEmployer]),
+        (format!("/v1/applications/{app_id}/fee.svg"), &[Officer, Registrar, OwnEmployer]),
+        ("/v1/applications".into(), &[Officer, Registrar, OwnEmployer, OtherEmployer]),
+        ("/v1/payments/queue".into(), &[Admin, Registrar, Auditor]),
         (format!("/v1/permits/{id}/access-log"), &[Registrar, Auditor]),
         ("/v1/audit".into(), &[Auditor]),
         ("/v1/audit/verify".into(), &[Auditor]),
@@ -113,6 +120,8 @@ fn matrix(engine: Engine) {
             OtherEmployer | OtherPartner if what.starts_with("GET /v1/permits/") && !what.ends_with("/access-log") => {
                 &[404]
             }
+            // Another employer's application is none that employer can see.
+            OtherEmployer if what.starts_with("GET /v1/applications/") => &[404],
             _ => &[403],
         };
         assert!(expected.contains(&r.status), "{who:?} {what}: expected {expected:?}, got {} {}", r.status, r.body);
@@ -157,7 +166,7 @@ fn matrix(engine: Engine) {
     assert_eq!(s.get("/v1/permits", Some(&reg)).json()["permits"].as_array().map(Vec::len), Some(1));
     assert_eq!(
         s.read(&format!("/v1/applications/{app_id}"), Some(&reg), "application-review").json()["state"],
-        "submitted"
+        "fee_pending"
     );
     // What each reader sees: an employer or partner gets the permit of its own worker.
     let seen = s.read(&format!("/v1/permits/{id}"), token(OwnEmployer).as_deref(), "employment-check").json();

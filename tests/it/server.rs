@@ -284,6 +284,20 @@ impl Server {
         }
     }
 
+    /// The body of a GET answered 200, as bytes (an image).
+    pub fn request_bytes(&self, path: &str, token: Option<&str>) -> Vec<u8> {
+        let mut r = self.agent.get(&format!("{}{path}", self.base));
+        if let Some(t) = token {
+            r = r.header("authorization", &format!("Bearer {t}"));
+        }
+        let resp = r.call().unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        assert_eq!(resp.status().as_u16(), 200, "GET {path}");
+        let mut body = Vec::new();
+        use std::io::Read;
+        resp.into_body().into_reader().take(50 << 20).read_to_end(&mut body).expect("body");
+        body
+    }
+
     /// What the server has written to stderr so far, over all its starts.
     pub fn stderr(&self) -> String {
         self.stderr.lock().expect("stderr buffer").clone()

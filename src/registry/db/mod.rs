@@ -10,6 +10,7 @@ pub mod health;
 pub mod idempotency;
 pub mod oid4vci;
 pub mod outbox;
+pub mod payments;
 pub mod permits;
 pub mod preflight;
 pub mod reseal;

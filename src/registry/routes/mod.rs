@@ -10,9 +10,11 @@ pub mod events;
 pub mod health;
 pub mod keys;
 pub mod oid4vci;
+pub mod payments;
 pub mod permits;
 pub mod publish;
 pub mod tokens;
+pub mod track;
 pub mod verify;
 pub mod web;
 pub mod write;
@@ -37,6 +39,8 @@ pub fn routes(web: Option<&Path>) -> OpenApiRouter<AppState> {
         .merge(permits::router())
         .merge(oid4vci::router())
         .merge(applications::router())
+        .merge(payments::router())
+        .merge(track::router())
         .merge(tokens::router())
         .merge(audit::router())
         .merge(events::router())
