@@ -70,3 +70,18 @@ CREATE TABLE track_failures (
     at BIGINT NOT NULL
 );
 CREATE INDEX track_failures_subject ON track_failures (subject, at);
+
+-- The documents attached to an application (PDF, JPEG or PNG, at most 5 MiB,
+-- type checked by content). The file is sealed (`data`, base64 inside the
+-- AEAD); the registrar alone reads it, on the record.
+CREATE TABLE application_documents (
+    application_id TEXT NOT NULL,
+    n BIGINT NOT NULL,
+    content_type TEXT NOT NULL,
+    bytes BIGINT NOT NULL,
+    sha256 TEXT NOT NULL,
+    uploaded_at BIGINT NOT NULL,
+    uploaded_by TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (application_id, n)
+);

@@ -104,16 +104,19 @@ pub enum Read {
     PermitQr,
     /// An application with its data (`GET /v1/applications/{id}`).
     Application,
+    /// A document attached to an application (`GET /v1/applications/{id}/documents/{n}`).
+    ApplicationDocument,
 }
 
 impl Read {
     /// The audit action.
     pub fn action(self) -> &'static str {
-        let [permit, qr, application] = READ_ACTIONS;
+        let [permit, qr, application, document] = READ_ACTIONS;
         match self {
             Read::Permit => permit,
             Read::PermitQr => qr,
             Read::Application => application,
+            Read::ApplicationDocument => document,
         }
     }
 }

@@ -213,6 +213,16 @@ media_schema!(
     "image/png"
 );
 media_schema!(
+    /// A JPEG image.
+    Jpeg,
+    "image/jpeg"
+);
+media_schema!(
+    /// A PDF document.
+    Pdf,
+    "application/pdf"
+);
+media_schema!(
     /// An SVG image.
     Svg,
     "image/svg+xml"

@@ -8,7 +8,6 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use tower_http::compression::CompressionLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
 use super::problem::ApiError;
@@ -46,7 +45,7 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
         // Read from the inside out: the body cap, the timeout, problem+json for axum's own refusals, gzip.
         .layer(DefaultBodyLimit::max(body::MAX_BODY_BYTES))
-        .layer(RequestBodyLimitLayer::new(body::MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(body::limit))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(axum::middleware::map_response(problem_responses))
         // The request id, the request's log line, the cause of a 500 (before gzip: it reads problem bodies).

@@ -11,6 +11,32 @@ use crate::registry::problem::Code;
 
 /// The largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+/// The largest document attached to an application (`POST /v1/applications/{id}/documents`).
+pub const MAX_DOCUMENT_BYTES: usize = 5 << 20;
+
+/// The most a request to `path` may send: [`MAX_DOCUMENT_BYTES`] for a document, else [`MAX_BODY_BYTES`].
+pub fn limit_for(method: &axum::http::Method, path: &str) -> usize {
+    let document = method == axum::http::Method::POST
+        && path
+            .strip_prefix("/v1/applications/")
+            .and_then(|rest| rest.strip_suffix("/documents"))
+            .is_some_and(|id| !id.is_empty() && !id.contains('/'));
+    if document { MAX_DOCUMENT_BYTES } else { MAX_BODY_BYTES }
+}
+
+/// Caps every request body by its route's limit: a `Content-Length` over it is refused at once
+/// (413), a body that grows past it is cut off where it does.
+pub async fn limit(req: Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let max = limit_for(req.method(), req.uri().path());
+    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+    if declared.is_some_and(|n: usize| n > max) {
+        return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, Code::BodyTooLarge)
+            .detail(format!("at most {max} bytes"))
+            .into_response();
+    }
+    next.run(req.map(|b| axum::body::Body::new(http_body_util::Limited::new(b, max)))).await
+}
 
 /// A JSON body, with its raw bytes (for idempotency checks).
 pub struct JsonBody<T> {

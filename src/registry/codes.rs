@@ -107,6 +107,8 @@ codes! {
     AwaitingInfo = "awaiting_info" { en: "The information asked for has not been provided yet", th: "ยังไม่ได้รับข้อมูลเพิ่มเติมที่ขอไว้" },
     AlreadyApproved = "already_approved" { en: "The application is approved", th: "คำขอได้รับอนุมัติแล้ว" },
     NotApproved = "not_approved" { en: "The application is not approved", th: "คำขอยังไม่ได้รับอนุมัติ" },
+    InvalidDocument = "invalid_document" { en: "The document is not a whole PDF, JPEG or PNG file", th: "เอกสารไม่ใช่ไฟล์ PDF, JPEG หรือ PNG ที่สมบูรณ์" },
+    TooManyDocuments = "too_many_documents" { en: "The application holds as many documents as it may", th: "คำขอนี้มีเอกสารแนบครบจำนวนสูงสุดแล้ว" },
     FeeOverdue = "fee_overdue" { en: "The fee's deadline has passed", th: "เลยกำหนดชำระค่าธรรมเนียมแล้ว" },
     TooManyAttempts = "too_many_attempts" { en: "Too many wrong answers; try again later", th: "ตอบผิดหลายครั้งเกินไป โปรดลองใหม่ภายหลัง" },
     BankUnavailable = "bank_unavailable" { en: "The bank's API could not be reached; retry later", th: "ไม่สามารถติดต่อระบบของธนาคารได้ โปรดลองใหม่ภายหลัง" },

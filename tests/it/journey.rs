@@ -326,3 +326,83 @@ fn a_burmese_name_typed_in_zawgyi_is_refused_with_the_hint() {
     let r = d.s.post("/v1/applications", Some(&d.employer), &permit);
     assert_eq!(r.status, 201, "{}", r.body);
 }
+
+/// Documents: a real PNG is taken, sealed, and read back whole by the registrar alone, on the
+/// record; a file over 5 MiB, a cut-off image and a file of another type are refused.
+#[test]
+fn documents_are_checked_by_content_sealed_and_read_by_the_registrar_alone() {
+    let d = Desk::start(Engine::Sqlite);
+    let submitted = d.submit(3);
+    let id = submitted["id"].as_str().expect("id").to_string();
+    let path = format!("/v1/applications/{id}/documents");
+    // A real PNG: the fee QR itself.
+    let png = d.s.request_bytes(&format!("/v1/applications/{id}/fee.png"), Some(&d.employer));
+    let send =
+        |kind: &str, bytes: &[u8], token: &str| d.s.request("POST", &path, Some(token), Some((kind, bytes)), &[]);
+    let r = send("image/png", &png, &d.employer);
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.json()["bytes"], png.len());
+    let too_big = vec![0xFFu8; (5 << 20) + 1];
+    let r = send("image/jpeg", &too_big, &d.employer);
+    assert_eq!((r.status, r.code().as_str()), (413, "body_too_large"), "{}", r.body);
+    let r = send("image/png", &png[..png.len() / 2], &d.officer);
+    assert_eq!((r.status, r.code().as_str()), (422, "invalid_document"), "a cut-off image: {}", r.body);
+    let r = send("image/png", b"GIF89a not taken", &d.officer);
+    assert_eq!((r.status, r.code().as_str()), (422, "invalid_document"), "{}", r.body);
+    let listed = d.s.get(&path, Some(&d.officer)).json();
+    assert_eq!(listed["documents"].as_array().map(Vec::len), Some(1), "only the whole PNG: {listed}");
+
+    let one = format!("{path}/1");
+    assert_eq!(d.s.read(&one, Some(&d.officer), "application-review").status, 403, "officers never open one");
+    assert_eq!(d.s.get(&one, Some(&d.registrar)).code(), "purpose_required");
+    let back = d.s.request_alone_with("GET", &one, Some(&d.registrar), None, &[("dwp-purpose", "application-review")]);
+    assert_eq!(back.status, 200);
+    assert_eq!(back.header("content-type"), Some("image/png"));
+    // The file is sealed: its bytes are not in the database.
+    let stored = crate::encryption::database_bytes(&d.s);
+    let marker = &png[png.len() / 2..png.len() / 2 + 32];
+    assert!(!stored.windows(marker.len()).any(|w| w == marker), "the document is stored sealed");
+    let auditor = d.s.token("auditor", None);
+    let audit = d.s.get("/v1/audit?limit=500", Some(&auditor)).json();
+    let read = audit["entries"].as_array().expect("entries").iter().any(|e| {
+        e["action"] == "application.read_document"
+            && e["subject"] == id.as_str()
+            && e["detail"]["purpose"] == "application-review"
+    });
+    assert!(read, "the registrar's read is on the record");
+}
+
+/// An employer lists its own workers' permits, and those due for renewal within 60 days.
+#[test]
+fn an_employer_lists_its_permits_due_for_renewal() {
+    let s = Server::start(Engine::Sqlite);
+    let reg = s.token("registrar", None);
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs() as i64;
+    let soon = dwp_verifier::time::UnixTime(now + 30 * 86_400).to_string();
+    let mut due = sample_permit(1);
+    due["validFrom"] = json!(dwp_verifier::time::UnixTime(now - 86_400).to_string());
+    due["validUntil"] = json!(soon);
+    let due = s.issue(&reg, &due)["id"].as_str().expect("id").to_string();
+    let later = s.issue(&reg, &sample_permit(2))["id"].as_str().expect("id").to_string();
+    let own = s.token("employer", Some(EMPLOYER));
+    let other = s.token("employer", Some("0105536012346"));
+    let ids = |token: &str, query: &str| -> Vec<String> {
+        let r = s.get(&format!("/v1/permits{query}"), Some(token));
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.json()["permits"]
+            .as_array()
+            .expect("permits")
+            .iter()
+            .filter_map(|p| p["id"].as_str().map(String::from))
+            .collect()
+    };
+    let mut all = ids(&own, "");
+    all.sort();
+    let mut expected = vec![due.clone(), later];
+    expected.sort();
+    assert_eq!(all, expected, "its own permits");
+    assert_eq!(ids(&own, "?expiringWithinDays=60"), vec![due.clone()], "the one due within 60 days");
+    assert!(ids(&other, "").is_empty(), "another employer's are not listed");
+    assert_eq!(ids(&reg, "?expiringWithinDays=60"), vec![due], "the registrar's office sees every one due");
+    assert_eq!(s.get("/v1/permits?expiringWithinDays=0", Some(&own)).code(), "invalid_query");
+}

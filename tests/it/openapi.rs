@@ -123,12 +123,10 @@ fn check_document(api: &Api) {
         let what = format!("{method} {path}");
         assert!(ids.insert(op["operationId"].as_str().expect("operationId").to_string()), "{what}: operationId twice");
         assert!(op["summary"].as_str().is_some_and(|s| !s.is_empty()), "{what}: summary");
-        // Every POST takes a JSON or form body, but the OpenID4VCI nonce request, which has none.
+        // Every POST takes a described body (JSON, a form, a document), but the OpenID4VCI nonce request.
         if method == "post" && path != "/oid4vci/nonce" {
-            let content = &op["requestBody"]["content"];
-            let body =
-                [&content["application/json"]["schema"], &content["application/x-www-form-urlencoded"]["schema"]];
-            assert!(body.iter().any(|b| b.is_object()), "{what}: no request body schema");
+            let content = op["requestBody"]["content"].as_object().cloned().unwrap_or_default();
+            assert!(content.values().any(|b| b["schema"].is_object()), "{what}: no request body schema");
         }
         let params = op["parameters"].as_array().cloned().unwrap_or_default();
         for name in path.split('/').filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}'))) {
@@ -193,7 +191,13 @@ impl Run<'_> {
 
     /// A GET; a read of a worker's data states the purpose of the reader's role.
     fn get(&self, template: &str, path: &str, who: Option<&str>) -> Resp {
-        let reads_data = ["/v1/permits/{id}", "/v1/permits/{id}/qr.png", "/v1/applications/{id}"].contains(&template);
+        let reads_data = [
+            "/v1/permits/{id}",
+            "/v1/permits/{id}/qr.png",
+            "/v1/applications/{id}",
+            "/v1/applications/{id}/documents/{n}",
+        ]
+        .contains(&template);
         let purpose = match who {
             Some("auditor") => "audit",
             Some("employer") => "employment-check",
@@ -408,6 +412,22 @@ fn scenario(s: &Server, api: &Api, bank: &crate::banksim::BankSim) {
     run.expect(&run.post(rc, rc, reg, &json!({ "date": today })), 200, "");
     run.expect(&run.post(rc, rc, reg, &json!({ "date": "yesterday" })), 422, "invalid_field");
 
+    let docs = "/v1/applications/{id}/documents";
+    let a1_docs = format!("/v1/applications/{a1}/documents");
+    let pdf: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+    let attach = |kind: &str, bytes: &[u8]| run.send("POST", docs, &a1_docs, employer, Some((kind, bytes)), &[]);
+    run.expect(&attach("application/pdf", pdf), 201, "");
+    run.expect(&attach("image/png", pdf), 422, "invalid_document");
+    run.expect(&attach("text/plain", pdf), 415, "unsupported_media_type");
+    run.expect(&attach("application/pdf", &pdf[..20]), 422, "invalid_document");
+    let listed_docs = run.expect(&run.get(docs, &a1_docs, employer), 200, "");
+    assert_eq!(listed_docs["documents"].as_array().map(Vec::len), Some(1), "{listed_docs}");
+    run.expect(&run.get(docs, "/v1/applications/DWP25690009999/documents", officer), 404, "not_found");
+    let doc = "/v1/applications/{id}/documents/{n}";
+    let read_doc = run.get(doc, &format!("{a1_docs}/1"), reg);
+    assert_eq!((read_doc.status, read_doc.body.as_bytes()), (200, pdf), "the registrar reads the file back");
+    run.expect(&run.get(doc, &format!("{a1_docs}/9"), reg), 404, "not_found");
+
     let identity = json!({ "centre": "SC-21-01", "biometricMatch": "BIO-1", "verifiedAt": "2026-01-01T00:00:00Z" });
     for app in [&a1, &a2, &a3] {
         run.expect(&step(app, "identity", officer, identity.clone()), 200, "");
@@ -567,6 +587,7 @@ fn scenario(s: &Server, api: &Api, bank: &crate::banksim::BankSim) {
                 path = path.replace("{id}", value);
             }
         }
+        let path = path.replace("{n}", "1");
         let method = method.to_uppercase();
         let body: Option<(&str, &[u8])> = (method == "POST").then_some(("application/json", b"{}"));
         let bad_token = "dwp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";

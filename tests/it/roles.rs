@@ -95,7 +95,7 @@ fn matrix(engine: Engine) {
         ("/v1/tokens".into(), json!({ "role": "registrar" }), &[Admin]),
     ];
     let reads: Vec<(String, &[Who])> = vec![
-        ("/v1/permits".into(), &[Registrar, Auditor]),
+        ("/v1/permits".into(), &[Registrar, Auditor, OwnEmployer, OtherEmployer]),
         (format!("/v1/permits/{id}"), &[Registrar, Auditor, OwnEmployer, OwnPartner]),
         (format!("/v1/permits/{id}/qr.png"), &[Registrar, Auditor, OwnEmployer, OwnPartner]),
         (format!("/v1/applications/{app_id}"), &[Officer, Registrar, OwnEmployer]),

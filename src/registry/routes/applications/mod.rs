@@ -7,6 +7,7 @@
 //! the registrar reads the data for a stated purpose, and the read is recorded.
 
 pub mod decide;
+pub mod documents;
 pub mod fee;
 pub mod steps;
 pub mod submit;
@@ -42,6 +43,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(view::get))
         .routes(routes!(fee::png))
         .routes(routes!(fee::svg))
+        .routes(routes!(documents::attach, documents::list))
+        .routes(routes!(documents::read))
         .routes(routes!(steps::identity))
         .routes(routes!(steps::review))
         .routes(routes!(steps::request_info))

@@ -13,7 +13,7 @@ use dwp_issuer::lifecycle;
 use dwp_verifier::permit::PermitInput;
 use dwp_verifier::time::UnixTime;
 
-use super::{LISTERS, Links, PermitId, PermitStatus, READERS, Stored, fetch, not_found};
+use super::{Links, PermitId, PermitStatus, READERS, Stored, fetch, not_found};
 use crate::registry::access::{self, Read};
 use crate::registry::api::{self, SignedCredential, problems};
 use crate::registry::auth::{Caller, Role};
@@ -263,6 +263,9 @@ pub struct ListQuery {
     /// Permits per page: 1 to 5000 (default 500).
     #[serde(default)]
     limit: Option<i64>,
+    /// Only live permits whose validity ends within this many days (1 to 365): those due for renewal.
+    #[serde(default, rename = "expiringWithinDays")]
+    expiring_within_days: Option<i64>,
 }
 
 /// A page of permits.
@@ -300,7 +303,11 @@ problems!(
     ListProblems: api::READ, api::AUTH, &[(400, &[Code::InvalidQuery])],
 );
 
-/// `GET /v1/permits` (registrar, auditor): ids, states and status indices, no personal data.
+/// Who lists permits: the registrar and the auditor all of them, an employer its own workers'.
+const LIST_READERS: &[Role] = &[Role::Registrar, Role::Auditor, Role::Employer];
+
+/// `GET /v1/permits` (registrar, auditor; an employer, its own workers'): ids, states and status
+/// indices, no personal data.
 #[utoipa::path(
     get,
     path = "/v1/permits",
@@ -309,17 +316,27 @@ problems!(
     params(ListQuery),
     responses((status = 200, description = "A page of permits", body = PermitList), ListProblems),
     security(("bearer" = [])),
-    extensions(("x-roles" = json!(api::roles(LISTERS)))),
+    extensions(("x-roles" = json!(api::roles(LIST_READERS)))),
 )]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<PermitList>, ApiError> {
-    caller.require(LISTERS)?;
-    let Query(q) = q.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, Code::InvalidQuery).detail(e.body_text()))?;
+    caller.require(LIST_READERS)?;
+    let bad = |detail: String| ApiError::new(StatusCode::BAD_REQUEST, Code::InvalidQuery).detail(detail);
+    let Query(q) = q.map_err(|e| bad(e.body_text()))?;
     let limit = q.limit.unwrap_or(500).clamp(1, 5000);
-    let permits: Vec<PermitListItem> = db::permits::page(&state.db, &q.after.unwrap_or_default(), limit)
+    if q.expiring_within_days.is_some_and(|d| !(1..=365).contains(&d)) {
+        return Err(bad("expiringWithinDays is 1 to 365".into()));
+    }
+    let now = state.clock.now().0;
+    let which = db::permits::Which {
+        // An employer's token without a scope lists nothing.
+        employer: (caller.role == Role::Employer).then(|| caller.scope.as_deref().unwrap_or("\u{0}")),
+        ending: q.expiring_within_days.map(|d| (now, now + d * 86_400)),
+    };
+    let permits: Vec<PermitListItem> = db::permits::page_of(&state.db, &q.after.unwrap_or_default(), limit, which)
         .await?
         .into_iter()
         .map(|r| PermitListItem {
