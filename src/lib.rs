@@ -12,6 +12,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod applications_bench;
 pub mod banksim;
 pub mod batch;
 pub mod bench;

@@ -64,7 +64,8 @@ fn permit_body(n: usize) -> Result<String> {
     Ok(v.to_string())
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
+/// The `p` quantile of sorted latencies, in milliseconds.
+pub fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
     }
@@ -143,7 +144,8 @@ async fn paced(t: &Arc<Target>, count: usize, rate: f64, first: usize) -> Result
     Ok(percentile(&lat, 0.99))
 }
 
-fn fsync_rate(dir: &Path) -> Result<f64> {
+/// The disk's rate of 4 KiB writes with fdatasync in `dir`, per second: the reference of the benches.
+pub fn fsync_rate(dir: &Path) -> Result<f64> {
     use std::io::Write;
     let path = dir.join("fsync-probe");
     let mut f = std::fs::File::create(&path)?;
@@ -295,7 +297,8 @@ async fn visibility(t: &Arc<Target>, issued: &[Value]) -> Result<f64> {
     Ok(percentile(&times, 0.99))
 }
 
-fn scratch_dir() -> Result<PathBuf> {
+/// A scratch directory of its own under the system's temporary directory.
+pub fn scratch_dir() -> Result<PathBuf> {
     let dir = std::env::temp_dir().join(registry::auth::random_id("dwp-bench-")?);
     std::fs::create_dir_all(&dir)?;
     Ok(dir)

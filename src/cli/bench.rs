@@ -30,6 +30,23 @@ pub enum BenchCommand {
         #[command(flatten)]
         hsm: super::serve::HsmArgs,
     },
+    /// The application journey through the API, sustained (submit, pay by the bank simulator, the
+    /// bank's callback, identity, approval): applications per second and p99 per step, on SQLite
+    /// and PostgreSQL when reachable, against the 90,000 a day the incumbent system could not take.
+    Applications {
+        /// Applications per engine.
+        #[arg(long, default_value_t = 1000)]
+        applications: usize,
+        /// Concurrent clients (each takes its applications through every step).
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        /// PostgreSQL server to benchmark too (a scratch database is created and dropped).
+        #[arg(long, default_value = "postgres://127.0.0.1:5432/postgres")]
+        postgres: String,
+        /// Skip PostgreSQL.
+        #[arg(long)]
+        sqlite_only: bool,
+    },
     /// Issue the sample permit with an in-memory key and with a key in a PKCS#11 token (the PIN in
     /// DWP_HSM_PIN or --hsm-pin-file), and print the cost of signing in the token as a ratio.
     Signer {
@@ -59,6 +76,9 @@ pub fn run(what: Option<BenchCommand>) -> Result<ExitCode> {
             }
             let postgres = (!sqlite_only).then_some(postgres.as_str());
             crate::registry_bench::run(requests, concurrency, postgres, sealing, hsm.config().as_ref())
+        }
+        Some(BenchCommand::Applications { applications, concurrency, postgres, sqlite_only }) => {
+            crate::applications_bench::run(applications, concurrency, (!sqlite_only).then_some(postgres.as_str()))
         }
         Some(BenchCommand::Signer { per_round, hsm }) => {
             let config = hsm.config().context("give --hsm-module, --hsm-token and --hsm-key")?;

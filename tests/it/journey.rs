@@ -406,3 +406,33 @@ fn an_employer_lists_its_permits_due_for_renewal() {
     assert_eq!(ids(&reg, "?expiringWithinDays=60"), vec![due], "the registrar's office sees every one due");
     assert_eq!(s.get("/v1/permits?expiringWithinDays=0", Some(&own)).code(), "invalid_query");
 }
+
+/// An application whose fee is not paid within 7 days is closed as `expired_unpaid` two days
+/// after its deadline (the grace lets the next day's reconciliation find a payment made in time);
+/// a paid one is left alone, and the fee QR is no longer offered after the deadline.
+#[test]
+fn an_unpaid_application_expires_after_its_deadline_and_the_grace() {
+    let s = crate::inproc::InProc::start("2026-12-01T03:00:00Z");
+    let officer = s.token("officer", None);
+    let r = s.post("/v1/applications", Some(&officer), &sample_permit(1));
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.json()["id"].as_str().expect("id").to_string();
+    assert_eq!(r.json()["fee"]["dueAt"], "2026-12-08T03:00:00Z");
+    let sweep = |s: &crate::inproc::InProc| s.rt.block_on(dwp::registry::expiry::sweep_once(&s.state)).expect("sweep");
+    let state = |s: &crate::inproc::InProc| s.get(&format!("/v1/applications/{id}"), Some(&officer)).json();
+    s.set("2026-12-08T03:00:00Z");
+    assert_eq!(sweep(&s), 0);
+    assert!(state(&s)["fee"]["qr"].is_string(), "the QR is offered up to the deadline");
+    s.set("2026-12-08T03:00:01Z");
+    assert!(state(&s)["fee"]["qr"].is_null(), "a payment now would be late: no QR");
+    assert_eq!(s.get(&format!("/v1/applications/{id}/fee.png"), Some(&officer)).code(), "fee_overdue");
+    s.set("2026-12-10T03:00:00Z");
+    assert_eq!(sweep(&s), 0, "within the grace");
+    s.set("2026-12-10T03:00:01Z");
+    assert_eq!(sweep(&s), 1);
+    let v = state(&s);
+    assert_eq!(v["state"], "expired_unpaid", "{v}");
+    let last = v["timeline"].as_array().and_then(|t| t.last()).cloned().expect("a step");
+    assert_eq!((last["action"].as_str(), last["actor"].as_str()), (Some("expire-unpaid"), Some("system")));
+    assert_eq!(sweep(&s), 0, "closed once");
+}

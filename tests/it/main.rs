@@ -20,6 +20,7 @@ mod hsm_master;
 mod inproc;
 mod instances;
 mod journey;
+mod journey_kill;
 mod keys;
 mod layout;
 mod logs;

@@ -85,7 +85,7 @@ pub fn next_step_of(journey: &Journey, row: &ApplicationRow, input_json: Option<
 pub struct StepView {
     /// From 1.
     pub n: i64,
-    /// The action (`submit`, `issue_fee`, `confirm_fee`, `verify_identity`, …).
+    /// The action (`submit`, `issue-fee`, `confirm-fee`, `verify-identity`, `start-review`, …).
     pub action: String,
     /// As whom: `applicant`, `system`, `officer` or `registrar`.
     pub actor: String,
