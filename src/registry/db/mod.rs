@@ -6,11 +6,13 @@
 
 pub mod applications;
 pub mod audit;
+pub mod documents;
 pub mod health;
 pub mod idempotency;
 pub mod oid4vci;
 pub mod outbox;
 pub mod payments;
+pub mod permit_list;
 pub mod permits;
 pub mod preflight;
 pub mod reseal;

@@ -166,18 +166,18 @@ pub async fn attach(
                     return Err(ApiError::new(StatusCode::CONFLICT, Code::ApplicationClosed)
                         .detail(format!("the application is {}", s.as_str())));
                 }
-                if db::applications::document_count(w, id).await? >= MAX_DOCUMENTS {
+                if db::documents::document_count(w, id).await? >= MAX_DOCUMENTS {
                     return Err(ApiError::new(StatusCode::CONFLICT, Code::TooManyDocuments)
                         .detail(format!("an application holds at most {MAX_DOCUMENTS} documents")));
                 }
-                let doc = db::applications::NewDocument {
+                let doc = db::documents::NewDocument {
                     application_id: id,
                     content_type: kind,
                     content: &content,
                     sha256: &sha256,
                     by: &c.id,
                 };
-                let n = db::applications::add_document(w, doc).await?;
+                let n = db::documents::add_document(w, doc).await?;
                 let bytes = i64::try_from(content.len()).unwrap_or(i64::MAX);
                 w.audit(
                     &c.id,
@@ -224,7 +224,7 @@ pub async fn list(
     caller.require(APPLICANTS)?;
     let id = lookup_id(&id).ok_or_else(not_found)?;
     db::applications::by_id(&state.db, id).await?.filter(|r| visible(&caller, r)).ok_or_else(not_found)?;
-    let documents = db::applications::documents(&state.db, id)
+    let documents = db::documents::documents(&state.db, id)
         .await?
         .into_iter()
         .map(|d| DocumentView {
@@ -275,7 +275,7 @@ pub async fn read(
     caller.require(REGISTRAR)?;
     let purpose = access::stated(&headers, &caller)?;
     let id = lookup_id(&id).ok_or_else(not_found)?;
-    let (kind, content) = db::applications::document(&state.db, id, n).await?.ok_or_else(not_found)?;
+    let (kind, content) = db::documents::document(&state.db, id, n).await?.ok_or_else(not_found)?;
     access::record(&state, &caller, Read::ApplicationDocument, id, purpose).await?;
     let disposition = format!("inline; filename=\"{id}-{n}\"");
     Ok((

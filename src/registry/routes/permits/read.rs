@@ -331,12 +331,12 @@ pub async fn list(
         return Err(bad("expiringWithinDays is 1 to 365".into()));
     }
     let now = state.clock.now().0;
-    let which = db::permits::Which {
+    let which = db::permit_list::Which {
         // An employer's token without a scope lists nothing.
         employer: (caller.role == Role::Employer).then(|| caller.scope.as_deref().unwrap_or("\u{0}")),
         ending: q.expiring_within_days.map(|d| (now, now + d * 86_400)),
     };
-    let permits: Vec<PermitListItem> = db::permits::page_of(&state.db, &q.after.unwrap_or_default(), limit, which)
+    let permits: Vec<PermitListItem> = db::permit_list::page_of(&state.db, &q.after.unwrap_or_default(), limit, which)
         .await?
         .into_iter()
         .map(|r| PermitListItem {
