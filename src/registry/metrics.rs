@@ -5,7 +5,8 @@
 //! their latency; every committed audited action (issuances and status
 //! changes among them); group-commit batch sizes and commit latency. Read at
 //! each scrape: the database pool, the age of the newest signed status list,
-//! applications by state, live permits still signed by a compromised key.
+//! applications by state, payments waiting in the reconciliation queue, live
+//! permits still signed by a compromised key.
 //! Labels are routes and codes, never an id, a token or personal data.
 
 use std::sync::OnceLock;
@@ -103,8 +104,18 @@ async fn read_gauges(state: &AppState) -> Result<(), sqlx::Error> {
     if let Some(at) = super::db::health::newest_list_signature(&state.db).await? {
         metrics::gauge!("dwp_status_list_newest_age_seconds").set((now - at) as f64);
     }
+    // Every state and outcome is set, so that one that fell to none reads 0, not its last count.
+    for s in dwp_issuer::application::ApplicationState::ALL {
+        metrics::gauge!("dwp_applications", "state" => s.as_str()).set(0.0);
+    }
+    for why in super::routes::payments::QUEUE_OUTCOMES {
+        metrics::gauge!("dwp_payments_unreconciled", "outcome" => why).set(0.0);
+    }
     for (s, n) in super::db::health::applications_by_state(&state.db).await? {
         metrics::gauge!("dwp_applications", "state" => s).set(n as f64);
+    }
+    for (why, n) in super::db::health::unreconciled_payments(&state.db).await? {
+        metrics::gauge!("dwp_payments_unreconciled", "outcome" => why).set(n as f64);
     }
     let live = super::keyring::live_counts(&state.db, now).await?;
     let left = super::keyring::reissue_remaining(&state.keyring.get(), &live);

@@ -75,7 +75,12 @@ pub fn to_decision(s: &Server, bank: &BankSim, officer: &str, submitted: &Value)
 impl Desk {
     /// A registry whose bank is a `dwp bank-sim` calling it back.
     pub fn start(engine: Engine) -> Desk {
-        let (s, bank) = start_with_bank(engine, &[]);
+        Desk::start_with(engine, &[])
+    }
+
+    /// [`Desk::start`] with more `dwp serve` arguments.
+    pub fn start_with(engine: Engine, args: &[&str]) -> Desk {
+        let (s, bank) = start_with_bank(engine, args);
         let employer = s.token("employer", Some(EMPLOYER));
         let officer = s.token("officer", None);
         let registrar = s.token("registrar", None);
@@ -141,7 +146,7 @@ fn altered(qr: &str, ref1: Option<&str>, amount: Option<u64>) -> String {
 }
 
 fn the_whole_journey(engine: Engine) {
-    let d = Desk::start(engine);
+    let d = Desk::start_with(engine, &["--metrics-listen", "127.0.0.1:0"]);
     let submitted = d.submit(1);
     let id = submitted["id"].as_str().expect("id").to_string();
     assert!(id.len() == 14 && id.starts_with("DWP25") && id[3..].bytes().all(|b| b.is_ascii_digit()), "{id}");
@@ -259,6 +264,14 @@ fn the_whole_journey(engine: Engine) {
         assert_eq!(d.state(id2), "fee_pending", "{outcome} paid nothing");
     }
     assert_eq!(d.payments(false).len(), 4, "the four wait in the queue");
+    let metrics = d.s.metrics.as_deref().expect("the metrics listener");
+    let scraped = ureq::get(metrics).call().expect("GET /metrics").into_body().read_to_string().expect("text");
+    for why in ["wrong_amount", "unknown_reference", "inquiry_denied", "inquiry_mismatch"] {
+        let line = format!("dwp_payments_unreconciled{{outcome=\"{why}\"}} 1");
+        assert!(scraped.contains(&line), "{line} in {scraped}");
+    }
+    assert!(scraped.contains("dwp_payments_unreconciled{outcome=\"late\"} 0"), "{scraped}");
+    assert!(scraped.contains("dwp_applications{state=\"issued\"} 1"), "{scraped}");
 
     // A payment whose callback never came is found by the day's reconciliation.
     let (status, quiet) = d.bank.pay(&json!({ "qr": qr2, "payerBank": "014", "noCallback": true }));

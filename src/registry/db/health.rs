@@ -44,6 +44,19 @@ pub async fn newest_list_signature(db: &super::Db) -> Result<Option<i64>, sqlx::
     sqlx::query_scalar("SELECT MAX(signed_at) FROM status_lists").fetch_one(&db.pool).await
 }
 
+/// Payments waiting in the reconciliation queue, by why (for the metrics).
+///
+/// # Errors
+/// When the database refuses.
+pub async fn unreconciled_payments(db: &super::Db) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT outcome, COUNT(*) FROM payments WHERE outcome <> 'applied' AND settled_at IS NULL GROUP BY outcome",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+}
+
 /// Applications by state (for the metrics).
 ///
 /// # Errors

@@ -63,6 +63,17 @@ pub async fn by_id_in(w: &mut WriteTx, transaction_id: &str) -> Result<Option<Pa
     row.as_ref().map(decode).transpose()
 }
 
+/// The outcome recorded for the payment `transaction_id`, if it is recorded.
+///
+/// # Errors
+/// When the database refuses.
+pub async fn outcome_of(db: &Db, transaction_id: &str) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT outcome FROM payments WHERE transaction_id = $1")
+        .bind(transaction_id)
+        .fetch_optional(&db.pool)
+        .await
+}
+
 /// Whether a payment was already applied to the application `id`.
 ///
 /// # Errors

@@ -32,6 +32,10 @@ use crate::registry::problem::{ApiError, Code};
 use crate::registry::state::AppState;
 use crate::registry::writer::{self, job};
 
+/// Why a payment waits in the reconciliation queue (every outcome but `applied`).
+pub const QUEUE_OUTCOMES: [&str; 7] =
+    ["unknown_reference", "wrong_amount", "already_paid", "late", "not_payable", "inquiry_denied", "inquiry_mismatch"];
+
 /// Who reads the queue.
 const QUEUE_READERS: &[Role] = &[Role::Admin, Role::Registrar, Role::Auditor];
 /// Who reconciles a day.
@@ -131,6 +135,10 @@ async fn record(
 
 /// Asks the bank about `claimed` and records what it says, through the writer.
 async fn confirm_and_record(state: &AppState, claimed: &Checked, via: &'static str) -> Result<Outcome, ApiError> {
+    // A bank retrying a callback already recorded is answered without asking the bank again.
+    if let Some(outcome) = db::payments::outcome_of(&state.db, &claimed.id).await? {
+        return Ok(Outcome { transaction_id: claimed.id.clone(), outcome, already_recorded: true });
+    }
     let answer = bank::inquire(state.journey.bank_url.as_deref(), &claimed.id).await.map_err(unavailable)?;
     let (checked, outcome) = match answer {
         // The bank does not know it: recorded as the callback claimed it, for the queue.
