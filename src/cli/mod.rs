@@ -1,6 +1,7 @@
 //! The `dwp` command line: argument definitions and the dispatch to one runner
 //! per subcommand. Exit codes: 0 valid/done, 1 rejected, 2 could not run.
 
+pub mod backup;
 pub mod banksim;
 pub mod bench;
 pub mod bundle;
@@ -79,6 +80,10 @@ pub enum Command {
     /// A bank simulator for the demonstration and the tests (loopback only, never production): pays
     /// Thai QR bill-payment QRs and calls the registry back as Thai banks do.
     BankSim(banksim::BankSimArgs),
+    /// A consistent copy of the registry's database (SQLite beside a running registry; pg_dump).
+    Backup(backup::BackupArgs),
+    /// Put a backup back (the registry stopped), moved on past what was published since it.
+    Restore(backup::RestoreArgs),
     /// Fee payments: reconcile a day's payments with the bank.
     #[command(subcommand)]
     Payments(payments::PaymentsCommand),
@@ -118,5 +123,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Wallet(cmd) => wallet::run(cmd),
         Command::BankSim(args) => banksim::run(args),
         Command::Payments(cmd) => payments::run(cmd),
+        Command::Backup(args) => backup::backup(args),
+        Command::Restore(args) => backup::restore(args),
     }
 }

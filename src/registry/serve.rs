@@ -35,7 +35,8 @@ pub async fn open(o: Options<'_>) -> Result<AppState> {
     let keys = keyset::open(o.data, o.did, o.authority, o.clock.now(), o.hsm, o.production, &lock)?;
     // Files made since (the lock, a new key set's public files) are private too.
     secure_data_dir(o.data)?;
-    let db = Db::open(o.database_url, &o.master_key, o.clock.now().0).await?;
+    let mut db = Db::open(o.database_url, &o.master_key, o.clock.now().0).await?;
+    db.journal = Some(Arc::new(super::journal::Journal::open(o.data)?));
     db::reseal::seal_clear_rows(&db, &o.clock).await?;
     let ours = dwp_verifier::multikey::encode_public(&keys.signer.public());
     let (did, recorded) = db.record_issuer(&keys.did, &ours, o.clock.now().0).await?;
@@ -49,6 +50,11 @@ pub async fn open(o: Options<'_>) -> Result<AppState> {
     }
     let first = TrustList::verify(&keys.trust_list, Some(&keys.root))?;
     trust::adopt_key_folder(&db, &o.clock, &first, &keys.trust_list, &keys.verification_method).await?;
+    if let Some(n) = trust::adopt_published(&db, &o.clock, &o.data.join("keys"), &keys.root, &keys.did).await? {
+        eprintln!(
+            "published again the trust list of sequence {n} kept in the key folder (the database held an older one)"
+        );
+    }
     drop(lock);
     let published = db::trust_lists::newest(&db).await?.context("no trust list is stored")?;
     let keys_dir = o.data.join("keys");

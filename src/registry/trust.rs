@@ -175,6 +175,14 @@ pub async fn publish(
         .map_err(|_| Refusal::Invalid("the sequence is too large".into()))
         .map_err(ApiError::from)?;
     db::trust_lists::store(w, sequence, text, actor).await?;
+    // A copy in the key folder, outside the database: a restore from an older backup takes it up
+    // again ([`adopt_published`]), so that the registry never serves a list older than one published.
+    let copy = published_path(dir, sequence);
+    if std::fs::read_to_string(&copy).ok().as_deref() != Some(text) {
+        crate::files::write_public(&copy, text.as_bytes())
+            .and_then(|()| crate::files::restrict(&copy).map(drop))
+            .map_err(|e| ApiError::internal(format!("keeping the published trust list: {e:#}")))?;
+    }
     let compromised: Vec<CompromisedKey> = new
         .issuer(did)
         .map(|i| {
@@ -192,6 +200,60 @@ pub async fn publish(
     });
     w.audit(actor, "trust_list.publish", None, detail).await?;
     Ok(PublishedList { sequence: new.sequence(), issued: new.issued().to_string(), compromised })
+}
+
+/// Where the key folder keeps a copy of the trust list of `sequence` once published.
+pub fn published_path(dir: &Path, sequence: i64) -> std::path::PathBuf {
+    dir.join(format!("published-trust-list-{sequence}.json"))
+}
+
+/// Publishes again, at start, the newest trust list the key folder keeps a copy of when the database
+/// holds an older one (a restore from a backup made before it): the checks are those of a publish.
+/// Returns the sequence taken up, if any.
+///
+/// # Errors
+/// When a copy is refused or the database fails.
+pub async fn adopt_published(
+    db: &super::db::Db,
+    clock: &super::clock::Clock,
+    dir: &Path,
+    root: &[u8; 32],
+    did: &str,
+) -> Result<Option<i64>> {
+    let mut newest: Option<(i64, std::path::PathBuf)> = None;
+    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        let n = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_prefix("published-trust-list-")?.strip_suffix(".json")?.parse::<i64>().ok());
+        if let Some(n) = n
+            && newest.as_ref().is_none_or(|(m, _)| n > *m)
+        {
+            newest = Some((n, path));
+        }
+    }
+    let Some((n, path)) = newest else { return Ok(None) };
+    if n <= db::trust_lists::head_sequence(db).await? {
+        return Ok(None);
+    }
+    let text = crate::files::read_text(&path, "a published trust list")?;
+    let mut w = db.begin_write(clock).await?;
+    match publish(&mut w, dir, root, did, &text, "system:key-folder").await {
+        Ok(_) => {
+            w.commit().await?;
+            Ok(Some(n))
+        }
+        Err(e) => {
+            w.abort().await;
+            let why = e.detail_text().unwrap_or(e.code().title().en).to_string();
+            anyhow::bail!(
+                "{}: the trust list kept there cannot be published again ({}): {why}",
+                path.display(),
+                e.code()
+            )
+        }
+    }
 }
 
 /// The issuer keys of the key folder `dir`: each verification method of `did` with its public key,

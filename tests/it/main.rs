@@ -33,6 +33,7 @@ mod permits;
 mod photos;
 mod qr_images;
 mod registry;
+mod restore;
 mod roles;
 mod sealing;
 mod server;

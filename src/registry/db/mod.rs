@@ -6,6 +6,7 @@
 
 pub mod applications;
 pub mod audit;
+pub mod backup;
 pub mod documents;
 pub mod health;
 pub mod idempotency;
@@ -62,6 +63,9 @@ pub struct Db {
     pub engine: Engine,
     /// The keys that seal and open personal data.
     pub vault: Arc<Vault>,
+    /// The issuance journal and high-water mark outside the database (see `registry::journal`), when
+    /// the registry serves from a data directory.
+    pub journal: Option<Arc<crate::registry::journal::Journal>>,
 }
 
 /// Password-free form of a database URL, for messages.
@@ -147,7 +151,7 @@ impl Db {
             .with_context(|| format!("connecting to {}", redact(url)))?;
         sqlx::migrate!("./migrations").run(&pool).await.context("applying the schema migrations")?;
         let vault = Arc::new(sealed::open_vault(&pool, keys, now).await?);
-        Ok(Db { pool, engine, vault })
+        Ok(Db { pool, engine, vault, journal: None })
     }
 
     /// Starts a write on a connection of its own: `BEGIN` (on SQLite
@@ -181,6 +185,8 @@ impl Db {
             vault: self.vault.clone(),
             data_key: None,
             key_before_savepoint: false,
+            journal: self.journal.clone(),
+            entries: Vec::new(),
         };
         match take_head(&mut w).await {
             Ok(()) => {
@@ -257,6 +263,7 @@ pub struct Mark {
     hash: String,
     shard: i64,
     audited: usize,
+    entries: usize,
 }
 
 /// A write transaction holding the head of the audit chain, on a connection
@@ -284,6 +291,9 @@ pub struct WriteTx {
     data_key: Option<(String, Arc<DataKey>)>,
     /// Whether the data key was made before the job's savepoint (else rolling back to it undoes its row).
     key_before_savepoint: bool,
+    journal: Option<Arc<crate::registry::journal::Journal>>,
+    /// What this write adds to the issuance journal, written before it commits.
+    entries: Vec<crate::registry::journal::Entry>,
 }
 
 impl Drop for WriteTx {
@@ -297,13 +307,27 @@ impl Drop for WriteTx {
 impl WriteTx {
     /// The in-memory head, to restore when a job's savepoint is rolled back.
     pub fn mark(&self) -> Mark {
-        Mark { seq: self.seq, hash: self.hash.clone(), shard: self.shard, audited: self.audited.len() }
+        Mark {
+            seq: self.seq,
+            hash: self.hash.clone(),
+            shard: self.shard,
+            audited: self.audited.len(),
+            entries: self.entries.len(),
+        }
     }
 
     /// Restores a [`WriteTx::mark`].
     pub fn restore(&mut self, mark: Mark) {
         (self.seq, self.hash, self.shard) = (mark.seq, mark.hash, mark.shard);
         self.audited.truncate(mark.audited);
+        self.entries.truncate(mark.entries);
+    }
+
+    /// Notes an entry of the issuance journal, written with this write.
+    pub fn journal(&mut self, entry: crate::registry::journal::Entry) {
+        if self.journal.is_some() {
+            self.entries.push(entry);
+        }
     }
 
     /// Notes an audit action of this write, for the metrics.
@@ -337,6 +361,19 @@ impl WriteTx {
 
     /// Writes the head and commits. On failure the transaction is rolled back and its connection closed.
     pub async fn commit(mut self) -> Result<(), sqlx::Error> {
+        // What a restore could not know is on disk before the write commits.
+        if let Some(j) = self.journal.clone() {
+            let entries = std::mem::take(&mut self.entries);
+            let shard = self.shard;
+            let recorded = tokio::task::spawn_blocking(move || j.record(&entries, shard))
+                .await
+                .map_err(|e| sqlx::Error::Io(std::io::Error::other(e)))
+                .and_then(|r| r.map_err(sqlx::Error::Io));
+            if let Err(e) = recorded {
+                self.abort().await;
+                return Err(e);
+            }
+        }
         let written = sqlx::query(
             "UPDATE registry_head SET audit_seq = $1, audit_hash = $2, current_shard = $3, last_signed_at = $4 \
              WHERE id = 1",

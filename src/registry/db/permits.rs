@@ -194,6 +194,8 @@ pub struct NewPermit<'a> {
 /// # Errors
 /// When the database refuses.
 pub async fn insert(w: &mut WriteTx, p: NewPermit<'_>) -> Result<(), sqlx::Error> {
+    let at = w.now;
+    w.journal(crate::registry::journal::Entry::Issued { id: p.id.to_string(), shard: p.shard, index: p.index, at });
     let number_index = w.blind(NUMBER_INDEX, p.permit_number)?;
     let number = w.seal("permits", p.id, "permit_number", p.permit_number).await?;
     let input = w.seal("permits", p.id, "input_json", p.input_json).await?;
@@ -236,6 +238,8 @@ pub async fn set_status(
     revoked: bool,
     suspended: bool,
 ) -> Result<(), sqlx::Error> {
+    let at = w.now;
+    w.journal(crate::registry::journal::Entry::Changed { id: id.to_string(), state: state.to_string(), at });
     sqlx::query("UPDATE permits SET state = $1, revoked_bit = $2, suspended_bit = $3, updated_at = $4 WHERE id = $5")
         .bind(state)
         .bind(i64::from(revoked))
