@@ -1,5 +1,6 @@
-// Every text a reader sees, in all five languages: the verifier page's labels, the wallet's, and the
-// verdict texts that dwp-verifier's WebAssembly returns. A text missing in one language, written in
+// Every text a reader sees, in all five languages: the verifier page's labels, the wallet's, the
+// tracking page's, and the verdict texts that dwp-verifier's WebAssembly returns; the console's in
+// Thai and English. A text missing in one language, written in
 // another script, or with other {placeholders} than the English one fails here.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -7,6 +8,8 @@ import assert from 'node:assert/strict';
 import { initSync, reasonTexts } from '../build/pkg/dwp_verifier.js';
 import { LABELS, LANGUAGES, formatDate, pickLanguage } from '../src/i18n.js';
 import { WALLET } from '../wallet/i18n.js';
+import { STATES, TRACK } from '../track/i18n.js';
+import { CONSOLE, CONSOLE_LANGUAGES } from '../console/i18n.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 initSync({ module: fs.readFileSync(path.join(root, 'web/build/pkg/dwp_verifier_bg.wasm')) });
@@ -47,15 +50,26 @@ function checkText(where, lang, text, english) {
   }
 }
 
-function checkTable(name, table) {
-  assert.deepEqual(Object.keys(table).sort(), [...LANGS].sort(), `${name}: the five languages`);
-  const keys = new Set(LANGS.flatMap((l) => Object.keys(table[l])));
-  for (const key of keys) for (const lang of LANGS) checkText(`${name}.${key}`, lang, table[lang][key], table.en[key]);
+function checkTable(name, table, langs = LANGS) {
+  assert.deepEqual(Object.keys(table).sort(), [...langs].sort(), `${name}: the languages ${langs}`);
+  const keys = new Set(langs.flatMap((l) => Object.keys(table[l])));
+  for (const key of keys) for (const lang of langs) checkText(`${name}.${key}`, lang, table[lang][key], table.en[key]);
   return keys.size;
 }
 
 const pageKeys = checkTable('page', LABELS);
 const walletKeys = checkTable('wallet', WALLET);
+const trackKeys = checkTable('track', TRACK);
+const consoleKeys = checkTable('console', CONSOLE, ['th', 'en']);
+assert.deepEqual(CONSOLE_LANGUAGES.map(([c]) => c), ['th', 'en'], 'the console offers Thai and English');
+// Every state of an application has its label on both pages (the registry's list: ApplicationState).
+for (const state of STATES) {
+  assert.ok(`state_${state}` in TRACK.en, `the tracking page labels the state ${state}`);
+  assert.ok(`state_${state}` in CONSOLE.en, `the console labels the state ${state}`);
+}
+for (const code of ['not_found', 'number', 'birth', 'too_many', 'network', 'server']) {
+  assert.ok(`err_${code}` in TRACK.en, `the tracking page words the error ${code}`);
+}
 const verdicts = JSON.parse(reasonTexts());
 for (const [code, { title, message }] of Object.entries(verdicts)) {
   for (const lang of LANGS) {
@@ -88,4 +102,4 @@ for (const lang of LANGS) {
 }
 
 assert.deepEqual(problems, [], `texts to fix:\n${problems.join('\n')}`);
-console.log(`i18n: ${pageKeys} page labels, ${walletKeys} wallet texts and ${Object.keys(verdicts).length} verdicts × 2, complete in ${LANGS.join(', ')}`);
+console.log(`i18n: ${pageKeys} page labels, ${walletKeys} wallet texts, ${trackKeys} tracking texts, ${consoleKeys} console texts (th, en) and ${Object.keys(verdicts).length} verdicts × 2, complete in ${LANGS.join(', ')}`);
