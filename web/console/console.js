@@ -504,6 +504,7 @@ langSelect.value = lang;
 langSelect.addEventListener('change', () => {
   lang = langSelect.value;
   localStorage.setItem(LANG_KEY, lang);
+  notice('');
   applyLanguage();
   if (current) show(current.view, current.arg);
 });
