@@ -68,7 +68,7 @@ console.log(`  app.js: ${sizes.appJsBytes} bytes; QR reader WASM: ${sizes.qrRead
 console.log(`  fonts: ${Object.entries(fonts.bytes).map(([f, n]) => `${f} ${n}`).join(', ')} (${sizes.fontTotalBytes} bytes)`);
 console.log(`wallet built in web/dist/wallet (${wallet.build}): wallet.js ${wallet.walletJsBytes} bytes, offline download ${wallet.offlineBytes} bytes`);
 for (const [name, p] of [['console', consolePage], ['track', track]]) {
-  console.log(`${name} page built in web/dist/${name}: ${name}.js ${p.jsBytes} bytes (${p.jsGzipBytes} gzip), page ${p.pageBytes} bytes without fonts`);
+  console.log(`${name} page built in web/dist/${name}: ${name}.js ${p.jsBytes} bytes (${p.jsGzipBytes} gzip), page ${p.pageBytes} bytes without fonts, ${p.lazyJsBytes} bytes loaded when needed`);
 }
 if (sizes.verifierWasmBytes > 1024 * 1024) {
   console.error('error: the verifier WASM is larger than 1 MB');
@@ -143,20 +143,26 @@ async function buildWallet(out) {
   };
 }
 
-// A page of plain files and one esbuild bundle (web/<name>/<name>.js), no service worker: the
-// console (registrars, officers, employers) and the public tracking page. Each carries the fonts.
+// A page of plain files and one esbuild bundle (web/<name>/<name>.js, with its dynamic imports split
+// into chunks loaded when needed), no service worker: the console (registrars, officers, employers)
+// and the public tracking page. Each carries the fonts.
 async function buildPage(name) {
   const out = path.join(dist, name);
   fs.mkdirSync(out, { recursive: true });
-  await build({
+  const result = await build({
     entryPoints: [path.join(web, name, `${name}.js`)],
     bundle: true,
+    splitting: true,
     format: 'esm',
     minify: true,
     target: ['chrome100', 'safari16'],
-    outfile: path.join(out, `${name}.js`),
+    outdir: out,
+    chunkNames: 'chunks/[name]-[hash]',
+    metafile: true,
     logLevel: 'warning',
   });
+  const outputs = result.metafile.outputs;
+  const chunks = Object.keys(outputs).filter((f) => f.endsWith('.js') && !outputs[f].entryPoint?.endsWith(`${name}/${name}.js`));
   for (const f of ['index.html', 'style.css']) fs.copyFileSync(path.join(web, name, f), path.join(out, f));
   const fonts = writeFonts(out);
   const size = (f) => fs.statSync(path.join(out, f)).size;
@@ -166,6 +172,7 @@ async function buildPage(name) {
     jsGzipBytes: gzipSync(js, { level: 9 }).length,
     htmlBytes: size('index.html'),
     cssBytes: size('style.css'),
+    lazyJsBytes: chunks.reduce((n, f) => n + fs.statSync(path.resolve(root, f)).size, 0),
     pageBytes: js.length + size('index.html') + size('style.css') + size('fonts.css'),
     fontBytes: Object.values(fonts.bytes).reduce((a, b) => a + b, 0),
   };

@@ -115,6 +115,7 @@ try {
     const status = await trackAs(lang, '1994-03-12', lang === 'th' ? { year: 2537 } : {});
     assert.equal(status, 200, `${lang}: tracked`);
     await page.waitForSelector('#state[data-state="fee_pending"]');
+    await page.waitForSelector('#qr[data-qr]');
     assert.equal(await page.textContent('#state'), TRACK[lang].state_fee_pending, `${lang}: the state's label`);
     assert.ok(await page.isVisible('#qr'), `${lang}: the fee QR is shown`);
     assert.equal(await page.getAttribute('#qr', 'data-qr'), app.fee.qr);

@@ -3,7 +3,6 @@
 // date of its last change, the next step in the reader's language and, while the fee may be paid,
 // its amount, due date and Thai QR code drawn here from the registry's `qr` string.
 import { LANGUAGES, formatDate, labelIn, pickLanguage } from '../src/lang.js';
-import { draw } from '../wallet/qr.js';
 import { TRACK } from './i18n.js';
 
 const LANG_KEY = 'dwp.lang';
@@ -13,6 +12,9 @@ let lang = pickLanguage(localStorage.getItem(LANG_KEY), navigator.languages);
 let shown = null;
 
 const t = (key, vars) => labelIn(TRACK, lang, key, vars);
+// The QR encoder is loaded only for an unpaid fee: most answers need none.
+let qrModule = null;
+const drawQr = async (...args) => (await (qrModule ??= import('../wallet/qr.js'))).draw(...args);
 
 function applyLanguage() {
   document.documentElement.lang = lang;
@@ -43,8 +45,9 @@ function showError(key) {
   $('message').hidden = false;
 }
 
-function showAnswer(a) {
-  shown = { answer: a };
+async function showAnswer(a) {
+  const current = { answer: a };
+  shown = current;
   $('message').hidden = true;
   $('result-title').textContent = t('resultFor', { number: a.number });
   $('state').textContent = `state_${a.state}` in TRACK.en ? t(`state_${a.state}`) : a.state;
@@ -61,14 +64,16 @@ function showAnswer(a) {
     $('paid-label').hidden = $('paid').hidden = !paid;
     $('due').textContent = formatDate(lang, Date.parse(fee.dueAt), true);
     $('paid').textContent = paid ? formatDate(lang, Date.parse(fee.paidAt), true) : '';
-    $('qr-box').hidden = !fee.qr;
     const canvas = $('qr');
+    delete canvas.dataset.qr;
+    $('qr-box').hidden = true;
+    $('result').hidden = false;
     if (fee.qr) {
-      draw(canvas, fee.qr, Math.min(280, document.documentElement.clientWidth - 48), 'M');
+      await drawQr(canvas, fee.qr, Math.min(280, document.documentElement.clientWidth - 48), 'M');
+      if (shown !== current) return;
       canvas.setAttribute('aria-label', t('qrLabel', { number: a.number }));
       canvas.dataset.qr = fee.qr;
-    } else {
-      delete canvas.dataset.qr;
+      $('qr-box').hidden = false;
     }
   }
   $('result').hidden = false;
