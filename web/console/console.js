@@ -136,6 +136,7 @@ function frame() {
   $('who').textContent = signedIn ? t('signedInAs', { role: t(`role_${session.role}`) }) : '';
   document.body.dataset.role = signedIn ? session.role : '';
   if (!signedIn) return;
+  $('tabs').setAttribute('aria-label', t('views'));
   $('tabs').replaceChildren(...VIEWS[session.role].map((v) => h('button', {
     type: 'button', 'data-view': v, 'aria-current': current?.view === v ? 'page' : null, onclick: () => { notice(''); problem(null); show(v); },
   }, t(`tab_${v}`))));

@@ -202,6 +202,22 @@ try {
     const decoded = (await readBarcodes(new Blob([png]), { formats: ['QRCode'], tryHarder: true }))[0];
     assert.equal(decoded?.text, unpaid.fee.qr, "the fee QR on the screen is the registry's bill");
     await page.screenshot({ path: path.join(artifacts, 'console-employer-th.png'), fullPage: true });
+    // A new application through the form's fields (not pasted JSON).
+    await tab(page, 'intake');
+    const fields = {
+      permitNumber: 'WP-2569-21-000405', 'worker.name': sample.worker.name, 'worker.nationality': 'MMR', 'worker.birthDate': '1994-03-12',
+      'worker.document.number': 'MH7654321', 'worker.document.country': 'MMR', 'employer.juristicId': sample.employer.juristicId,
+      'employer.name': sample.employer.name, 'workplace.province': 'TH-21', 'occupation.isco08': '7233', issuingOffice: 'DOE-21',
+      validFrom: sample.validFrom, validUntil: sample.validUntil,
+    };
+    for (const [name, value] of Object.entries(fields)) await page.fill(`#intake [name="${name}"]`, value);
+    await page.selectOption('#intake [name="category"]', 'section62');
+    await page.selectOption('#intake [name="worker.document.type"]', 'passport');
+    await page.click('#intake button[type="submit"]');
+    await page.waitForSelector('#submitted img');
+    const own = await page.getAttribute('#submitted', 'data-id');
+    assert.equal(await stateOf(own), 'fee_pending', 'the employer submitted through the page');
+    assert.equal(await page.inputValue('#intake [name="worker.name"]'), '', 'the form is cleared');
     await tab(page, 'renewals');
     await page.waitForSelector('#renewals');
     const renewals = await page.textContent('#renewals');
@@ -211,7 +227,7 @@ try {
     assert.ok((await page.textContent('#queue')).includes(CONSOLE.en.state_fee_pending));
     await page.screenshot({ path: path.join(artifacts, 'console-employer-en.png'), fullPage: true });
     await context.close();
-    console.log(`employer: fee QR of ${unpaid.id} read back from the screen; renewals: ${renewals.includes(CONSOLE.th.renewalsUnavailable) ? 'not served by this registry yet' : 'listed'}`);
+    console.log(`employer: fee QR of ${unpaid.id} read back from the screen; ${own} submitted through the form; renewals: ${renewals.includes(CONSOLE.th.renewalsUnavailable) ? 'not served by this registry yet' : 'listed'}`);
   }
   assert.deepEqual(errors, [], 'no error in the page');
   const sizes = JSON.parse(fs.readFileSync(path.join(web, 'dist/build.json'), 'utf8')).console;
