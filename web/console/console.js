@@ -485,7 +485,8 @@ async function permitDetail(root, id, inApplication = false) {
 async function renewals(root) {
   const panel = h('section', { class: 'panel', id: 'renewals' }, h('h2', {}, t('renewalsTitle')));
   root.append(panel);
-  const r = await api('GET', '/v1/permits?employer=self&expiringWithinDays=60', { purpose: 'employment-check' });
+  // The registry lists an employer's own workers' permits only (its token's scope).
+  const r = await api('GET', '/v1/permits?expiringWithinDays=60', { purpose: 'employment-check' });
   if (!r.ok) {
     panel.append(h('p', {}, t('renewalsUnavailable')));
     if (r.data?.code) panel.append(h('p', {}, h('small', {}, `${(lang === 'th' && r.data.titleTh) || r.data.title}${r.data.detail ? ` — ${r.data.detail}` : ''}`)));

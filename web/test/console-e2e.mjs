@@ -75,6 +75,21 @@ try {
   // Section 62 asks for an identity check before the decision: the one to approve has had it.
   await call('POST', `/v1/applications/${toApprove.id}/identity`, tokens.officer, { centre: 'SC-21-01', biometricMatch: 'BIO-7781', verifiedAt: new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z') });
 
+  // Documents, where the registry serves them: the employer attaches one (a PNG) to the application to approve.
+  const png = Buffer.from(await (await fetch(`${reg.base}/v1/applications/${unpaid.id}/fee.png`, { headers: { authorization: `Bearer ${tokens.employer}` } })).arrayBuffer());
+  const attach = await fetch(`${reg.base}/v1/applications/${toApprove.id}/documents`, {
+    method: 'POST', headers: { authorization: `Bearer ${tokens.employer}`, 'content-type': 'image/png' }, body: png,
+  });
+  const documentsServed = attach.status !== 404 && attach.status !== 405;
+  if (documentsServed) assert.equal(attach.status, 201, `a document attached: ${await attach.text()}`);
+
+  // A permit of the employer's with 20 days left, where the registry lists an employer's renewals.
+  const soon = new Date(Date.now() + 20.5 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
+  const expiring = await call('POST', '/v1/permits', tokens.registrar, { ...sample, permitNumber: 'WP-2569-21-000499', validUntil: soon });
+  const renewalsServed = (await fetch(`${reg.base}/v1/permits?expiringWithinDays=60`, {
+    headers: { authorization: `Bearer ${tokens.employer}`, 'dwp-purpose': 'employment-check' },
+  })).ok;
+
   browser = await chromium.launch({ executablePath: browserPath, headless: true });
   const errors = [];
   async function signIn(role, viewport) {
@@ -165,6 +180,13 @@ try {
     await page.waitForSelector(`#application[data-id="${toApprove.id}"]`);
     await idle(page);
     assert.match(await page.textContent('#permit-data'), /AUNG KYAW MIN/, 'the registrar reads the data');
+    if (documentsServed) {
+      assert.equal(await page.locator('#documents tbody tr').count(), 1, 'the document is listed');
+      const [popup] = await Promise.all([page.context().waitForEvent('page'), page.click('#documents tbody button')]);
+      await popup.close();
+    } else {
+      assert.equal(await page.textContent('#documents p'), CONSOLE.th.documentsUnavailable);
+    }
     await act(page, 'approve', { textarea: 'documents and identity in order' });
     await page.waitForSelector('#permit form[data-action="suspend"]');
     const issued = await call('GET', `/v1/applications/${toApprove.id}`, tokens.officer);
@@ -202,6 +224,16 @@ try {
     const decoded = (await readBarcodes(new Blob([png]), { formats: ['QRCode'], tryHarder: true }))[0];
     assert.equal(decoded?.text, unpaid.fee.qr, "the fee QR on the screen is the registry's bill");
     await page.screenshot({ path: path.join(artifacts, 'console-employer-th.png'), fullPage: true });
+    // A document attached through the page, where the registry takes them.
+    if (documentsServed) {
+      await page.click(`#queue tr[data-id="${unpaid.id}"] button`);
+      await page.waitForSelector('#documents input[type="file"]');
+      await page.setInputFiles('#documents input[type="file"]', { name: 'passport.png', mimeType: 'image/png', buffer: png });
+      await page.click('#documents button[type="submit"]');
+      await page.waitForSelector('#notice:not([hidden])');
+      await page.waitForSelector('#documents tbody tr');
+      assert.equal(await page.textContent('#notice'), CONSOLE.th.uploaded);
+    }
     // A new application through the form's fields (not pasted JSON).
     await tab(page, 'intake');
     const fields = {
@@ -221,13 +253,16 @@ try {
     await tab(page, 'renewals');
     await page.waitForSelector('#renewals');
     const renewals = await page.textContent('#renewals');
+    if (renewalsServed) assert.ok(renewals.includes('WP-2569-21-000499'), `the permit due for renewal is listed (${renewals})`);
+    else assert.ok(renewals.includes(CONSOLE.th.renewalsUnavailable), 'the page says the registry does not list renewals');
+    assert.ok(expiring.id);
     await tab(page, 'mine');
     await english(page);
     await page.waitForSelector(`#queue tr[data-id="${unpaid.id}"] img`);
     assert.ok((await page.textContent('#queue')).includes(CONSOLE.en.state_fee_pending));
     await page.screenshot({ path: path.join(artifacts, 'console-employer-en.png'), fullPage: true });
     await context.close();
-    console.log(`employer: fee QR of ${unpaid.id} read back from the screen; ${own} submitted through the form; renewals: ${renewals.includes(CONSOLE.th.renewalsUnavailable) ? 'not served by this registry yet' : 'listed'}`);
+    console.log(`employer: fee QR of ${unpaid.id} read back from the screen; ${own} submitted through the form; documents: ${documentsServed ? 'one attached through the page' : 'not served by this registry yet'}; renewals: ${renewalsServed ? 'the permit due within 60 days listed' : 'not served by this registry yet'}`);
   }
   assert.deepEqual(errors, [], 'no error in the page');
   const sizes = JSON.parse(fs.readFileSync(path.join(web, 'dist/build.json'), 'utf8')).console;
