@@ -27,6 +27,7 @@ const blobs = [];
 
 const t = (key, vars) => labelIn(CONSOLE, lang, key, vars);
 const stateLabel = (s) => (STATES.includes(s) ? t(`state_${s}`) : s);
+const categoryLabel = (c) => (c && `cat_${c}` in CONSOLE.en ? t(`cat_${c}`) : c ?? '—');
 const when = (iso) => (iso ? formatDate(lang, Date.parse(iso), true) : '—');
 
 function readSession() {
@@ -201,7 +202,7 @@ async function queue(root, states, titleKey, filter) {
       const last = employer ? h('td', {}) : h('td', {}, a.employerId ?? '—');
       body.append(h('tr', { 'data-id': a.id, 'data-state': a.state },
         h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => show('detail', a.id) }, a.id)),
-        h('td', {}, h('span', { class: 'state' }, stateLabel(a.state))), h('td', {}, a.category ?? '—'),
+        h('td', {}, h('span', { class: 'state' }, stateLabel(a.state))), h('td', {}, categoryLabel(a.category)),
         h('td', {}, age(a.ageSeconds)), h('td', {}, when(a.submittedAt)), h('td', {}, a.fee ? money(a.fee) : '—'),
         h('td', {}, when(a.feeDueAt)), last));
       // An employer's unpaid fees, with their QR codes (the first few of the page).
@@ -243,7 +244,7 @@ async function detail(root, id) {
     h('h2', {}, t('detailTitle', { number: a.id })),
     dl([
       [t('col_state'), h('span', { class: 'state', id: 'application-state' }, stateLabel(a.state))],
-      [t('col_category'), a.category ?? '—'], [t('submittedAt'), when(a.submittedAt)], [t('changedAt'), when(a.changedAt)],
+      [t('col_category'), categoryLabel(a.category)], [t('submittedAt'), when(a.submittedAt)], [t('changedAt'), when(a.changedAt)],
       ...(a.decidedAt ? [[t('decidedAt'), when(a.decidedAt)]] : []),
       ...(a.permitId ? [[t('permitId'), a.permitId]] : []),
       ...(a.reasonCode ? [[t('reasonCode'), (lang === 'th' && a.reasonCode.titleTh) || a.reasonCode.title || a.reasonCode.code]] : []),
@@ -369,7 +370,7 @@ function identityForm(id) {
     ['biometricMatch', 'biometric', h('input', { name: 'biometricMatch', autocomplete: 'off', placeholder: 'BIO-7781' })],
     ['verifiedAt', 'verifiedAt', h('input', { name: 'verifiedAt', autocomplete: 'off', value: now })],
   ];
-  return actionForm('identity', 'record', inputs, (v) => v, { path: `/v1/applications/${encodeURIComponent(id)}/identity` });
+  return actionForm('identity', 'tab_identity', inputs, (v) => v, { path: `/v1/applications/${encodeURIComponent(id)}/identity` });
 }
 
 function identity(root) {
