@@ -1,4 +1,5 @@
-// Builds the verifier page into web/dist and the wallet into web/dist/wallet from source:
+// Builds the verifier page into web/dist, the wallet into web/dist/wallet, the console into
+// web/dist/console and the tracking page into web/dist/track from source:
 // dwp-verifier to wasm32 (feature `wasm`), wasm-bindgen's JS glue, each page bundled by esbuild, the
 // QR reader's own WebAssembly and the Thai, Myanmar, Lao and Khmer fonts served locally (only the
 // woff2 of each script, regular weight). Prints the sizes (and writes them in build.json). Nothing
@@ -44,6 +45,8 @@ const buildId = hash.digest('hex').slice(0, 12);
 fs.writeFileSync(path.join(dist, 'sw.js'), fs.readFileSync(path.join(web, 'src/sw.js'), 'utf8')
   .replace('__BUILD__', buildId).replace('__FONTS__', JSON.stringify(fonts.files)));
 const wallet = await buildWallet(path.join(dist, 'wallet'));
+const consolePage = await buildPage('console');
+const track = await buildPage('track');
 
 const wasm = fs.readFileSync(path.join(dist, 'pkg/dwp_verifier_bg.wasm'));
 const sizes = {
@@ -55,6 +58,8 @@ const sizes = {
   fontBytes: fonts.bytes,
   fontTotalBytes: Object.values(fonts.bytes).reduce((a, b) => a + b, 0),
   wallet,
+  console: consolePage,
+  track,
 };
 fs.writeFileSync(path.join(dist, 'build.json'), JSON.stringify(sizes, null, 2));
 console.log(`verifier page built in web/dist (${buildId})`);
@@ -62,6 +67,9 @@ console.log(`  dwp-verifier WASM: ${sizes.verifierWasmBytes} bytes, ${sizes.veri
 console.log(`  app.js: ${sizes.appJsBytes} bytes; QR reader WASM: ${sizes.qrReaderWasmBytes} bytes`);
 console.log(`  fonts: ${Object.entries(fonts.bytes).map(([f, n]) => `${f} ${n}`).join(', ')} (${sizes.fontTotalBytes} bytes)`);
 console.log(`wallet built in web/dist/wallet (${wallet.build}): wallet.js ${wallet.walletJsBytes} bytes, offline download ${wallet.offlineBytes} bytes`);
+for (const [name, p] of [['console', consolePage], ['track', track]]) {
+  console.log(`${name} page built in web/dist/${name}: ${name}.js ${p.jsBytes} bytes (${p.jsGzipBytes} gzip), page ${p.pageBytes} bytes without fonts, ${p.lazyJsBytes} bytes loaded when needed`);
+}
 if (sizes.verifierWasmBytes > 1024 * 1024) {
   console.error('error: the verifier WASM is larger than 1 MB');
   process.exit(1);
@@ -132,5 +140,40 @@ async function buildWallet(out) {
     scannerJsBytes: scanner.reduce((n, f) => n + size(f), 0),
     offlineFiles: files,
     offlineBytes: files.slice(1).reduce((n, f) => n + size(f), 0),
+  };
+}
+
+// A page of plain files and one esbuild bundle (web/<name>/<name>.js, with its dynamic imports split
+// into chunks loaded when needed), no service worker: the console (registrars, officers, employers)
+// and the public tracking page. Each carries the fonts.
+async function buildPage(name) {
+  const out = path.join(dist, name);
+  fs.mkdirSync(out, { recursive: true });
+  const result = await build({
+    entryPoints: [path.join(web, name, `${name}.js`)],
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    minify: true,
+    target: ['chrome100', 'safari16'],
+    outdir: out,
+    chunkNames: 'chunks/[name]-[hash]',
+    metafile: true,
+    logLevel: 'warning',
+  });
+  const outputs = result.metafile.outputs;
+  const chunks = Object.keys(outputs).filter((f) => f.endsWith('.js') && !outputs[f].entryPoint?.endsWith(`${name}/${name}.js`));
+  for (const f of ['index.html', 'style.css']) fs.copyFileSync(path.join(web, name, f), path.join(out, f));
+  const fonts = writeFonts(out);
+  const size = (f) => fs.statSync(path.join(out, f)).size;
+  const js = fs.readFileSync(path.join(out, `${name}.js`));
+  return {
+    jsBytes: js.length,
+    jsGzipBytes: gzipSync(js, { level: 9 }).length,
+    htmlBytes: size('index.html'),
+    cssBytes: size('style.css'),
+    lazyJsBytes: chunks.reduce((n, f) => n + fs.statSync(path.resolve(root, f)).size, 0),
+    pageBytes: js.length + size('index.html') + size('style.css') + size('fonts.css'),
+    fontBytes: Object.values(fonts.bytes).reduce((a, b) => a + b, 0),
   };
 }

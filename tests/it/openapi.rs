@@ -570,8 +570,10 @@ fn scenario(s: &Server, api: &Api, bank: &crate::banksim::BankSim) {
     }
     let page = run.get("/verify/", "/verify/", None);
     assert!(page.status == 200 || page.code() == "not_found", "{}", page.body);
-    let wallet = run.get("/wallet/", "/wallet/", None);
-    assert!(wallet.status == 200 || wallet.code() == "not_found", "{}", wallet.body);
+    for path in ["/wallet/", "/console/", "/track/"] {
+        let page = run.get(path, path, None);
+        assert!(page.status == 200 || page.code() == "not_found", "{path}: {}", page.body);
+    }
 
     // Every secured operation: no token, a token that is not one, and every role it does not admit.
     let ids =
@@ -599,12 +601,16 @@ fn scenario(s: &Server, api: &Api, bank: &crate::banksim::BankSim) {
     }
 }
 
-/// The registry on `engine`, its verifier and wallet pages built (an `index.html` each) or not.
+/// The registry on `engine`, its pages (verifier, wallet, console, tracking) built (an `index.html`
+/// each) or not.
 fn registry(engine: Engine, page: bool) -> (Server, tempfile::TempDir, crate::banksim::BankSim) {
     let web = tempfile::tempdir().expect("tempdir");
     std::fs::write(web.path().join("index.html"), "<!doctype html><title>verify</title>").expect("index.html");
-    std::fs::create_dir(web.path().join("wallet")).expect("wallet dir");
-    std::fs::write(web.path().join("wallet/index.html"), "<!doctype html><title>wallet</title>").expect("index.html");
+    for name in ["wallet", "console", "track"] {
+        std::fs::create_dir(web.path().join(name)).expect("page dir");
+        std::fs::write(web.path().join(name).join("index.html"), format!("<!doctype html><title>{name}</title>"))
+            .expect("index.html");
+    }
     let dir = if page { web.path().to_path_buf() } else { web.path().join("absent") };
     let env = vec![("DWP_WEB_DIR".to_string(), dir.display().to_string())];
     // The bank's port first, so that each side can be told where the other is.

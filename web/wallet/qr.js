@@ -1,20 +1,20 @@
-// The permit's QR code on a canvas: error correction Q, a quiet zone of 4 modules, black on white,
-// each module a whole number of device pixels so that it stays sharp.
+// A QR code on a canvas: error correction Q (the permit's) unless told, a quiet zone of 4 modules,
+// black on white, each module a whole number of device pixels so that it stays sharp.
 import qrcode from 'qrcode-generator';
 
 export const QUIET_ZONE = 4;
 
 // The QR code's modules for `text` (a `DWP1:` payload is QR alphanumeric: Base45's alphabet).
-export function encode(text) {
-  const qr = qrcode(0, 'Q');
+export function encode(text, level = 'Q') {
+  const qr = qrcode(0, level);
   qr.addData(text, /^[0-9A-Z $%*+\-./:]*$/.test(text) ? 'Alphanumeric' : 'Byte');
   qr.make();
   const n = qr.getModuleCount();
   return { size: n, dark: (row, col) => qr.isDark(row, col), version: (n - 17) / 4 };
 }
 
-export function draw(canvas, text, cssWidth) {
-  const code = encode(text);
+export function draw(canvas, text, cssWidth, level = 'Q') {
+  const code = encode(text, level);
   const total = code.size + 2 * QUIET_ZONE;
   const scale = Math.max(2, Math.floor((cssWidth * (globalThis.devicePixelRatio || 1)) / total));
   canvas.width = canvas.height = total * scale;

@@ -1,5 +1,7 @@
-//! The two pages served as files when they are built: the offline verifier (`/verify/`, the files
-//! of `web/dist`) and the worker's wallet (`/wallet/`, the files of `web/dist/wallet`).
+//! The pages served as files when they are built: the offline verifier (`/verify/`, the files of
+//! `web/dist`), the worker's wallet (`/wallet/`, `web/dist/wallet`), the staff and employers' console
+//! (`/console/`, `web/dist/console`) and the public tracking of an application (`/track/`,
+//! `web/dist/track`).
 
 use std::path::Path;
 
@@ -20,6 +22,16 @@ problems!(
 problems!(
     /// What `GET /wallet/` refuses.
     WalletPageProblems: &[(404, &[Code::NotFound])],
+);
+
+problems!(
+    /// What `GET /console/` refuses.
+    ConsolePageProblems: &[(404, &[Code::NotFound])],
+);
+
+problems!(
+    /// What `GET /track/` refuses.
+    TrackPageProblems: &[(404, &[Code::NotFound])],
 );
 
 /// `GET /verify/`, when the page is not built.
@@ -56,6 +68,40 @@ async fn wallet_page_missing() -> ApiError {
         .detail("the wallet page is not built here: run `npm --prefix web install && node web/build.mjs`")
 }
 
+/// `GET /console/`, when the page is not built.
+#[utoipa::path(
+    get,
+    path = "/console/",
+    operation_id = "consolePage",
+    summary = "The console of registrars, officers and employers (a page over this API), when built",
+    responses(
+        (status = 200, description = "The page (its files are served below /console/)", content_type = "text/html",
+            body = inline(api::Html)),
+        ConsolePageProblems,
+    ),
+)]
+async fn console_page_missing() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, Code::NotFound)
+        .detail("the console page is not built here: run `npm --prefix web install && node web/build.mjs`")
+}
+
+/// `GET /track/`, when the page is not built.
+#[utoipa::path(
+    get,
+    path = "/track/",
+    operation_id = "trackPage",
+    summary = "The public tracking page of an application (five languages), when built",
+    responses(
+        (status = 200, description = "The page (its files are served below /track/)", content_type = "text/html",
+            body = inline(api::Html)),
+        TrackPageProblems,
+    ),
+)]
+async fn track_page_missing() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, Code::NotFound)
+        .detail("the tracking page is not built here: run `npm --prefix web install && node web/build.mjs`")
+}
+
 /// The files of `dir` below `prefix`, revalidated on every load (the service workers keep them offline).
 fn files(prefix: &str, dir: &Path) -> OpenApiRouter<AppState> {
     OpenApiRouter::default().nest_service(
@@ -69,35 +115,44 @@ fn files(prefix: &str, dir: &Path) -> OpenApiRouter<AppState> {
     )
 }
 
-/// The pages' router: the files of `web` below `/verify/` and of `web/wallet` below `/wallet/`, each
-/// else a problem. They are files, not handlers, so their operations are added to the description here.
+/// The page built in `dir` below `prefix`, else `missing` (a problem saying how to build it).
+fn page<H, T>(prefix: &str, dir: Option<std::path::PathBuf>, missing: H) -> OpenApiRouter<AppState>
+where
+    H: axum::handler::Handler<T, AppState> + Clone,
+    T: 'static,
+{
+    match dir.filter(|dir| dir.join("index.html").is_file()) {
+        Some(dir) => files(prefix, &dir),
+        None => OpenApiRouter::default()
+            .route(prefix, get(missing.clone()))
+            .route(&format!("{prefix}/{{*rest}}"), get(missing)),
+    }
+}
+
+/// The pages' router: the files of `web` below `/verify/`, of `web/wallet` below `/wallet/`, of
+/// `web/console` below `/console/` and of `web/track` below `/track/`, each else a problem. They are
+/// files, not handlers, so their operations are added to the description here.
 pub fn router(web: Option<&Path>) -> OpenApiRouter<AppState> {
-    let wallet = web.map(|dir| dir.join("wallet")).filter(|dir| dir.join("index.html").is_file());
     let verify = match web {
         Some(dir) => files("/verify", dir),
         None => OpenApiRouter::default()
             .route("/verify", get(verify_page_missing))
             .route("/verify/{*rest}", get(verify_page_missing)),
     };
-    let wallet = match wallet {
-        Some(dir) => files("/wallet", &dir),
-        None => OpenApiRouter::default()
-            .route("/wallet", get(wallet_page_missing))
-            .route("/wallet/{*rest}", get(wallet_page_missing)),
-    };
-    let mut router = verify.merge(wallet);
-    type Verify = __path_verify_page_missing;
-    type Wallet = __path_wallet_page_missing;
+    let below = |name: &str| web.map(|dir| dir.join(name));
+    let mut router = verify
+        .merge(page("/wallet", below("wallet"), wallet_page_missing))
+        .merge(page("/console", below("console"), console_page_missing))
+        .merge(page("/track", below("track"), track_page_missing));
     let paths = &mut router.get_openapi_mut().paths;
-    paths.add_path_operation(
-        <Verify as utoipa::Path>::path(),
-        <Verify as utoipa::Path>::methods(),
-        <Verify as utoipa::Path>::operation(),
-    );
-    paths.add_path_operation(
-        <Wallet as utoipa::Path>::path(),
-        <Wallet as utoipa::Path>::methods(),
-        <Wallet as utoipa::Path>::operation(),
-    );
+    add::<__path_verify_page_missing>(paths);
+    add::<__path_wallet_page_missing>(paths);
+    add::<__path_console_page_missing>(paths);
+    add::<__path_track_page_missing>(paths);
     router
+}
+
+/// Adds the operation of the page `P` to the description.
+fn add<P: utoipa::Path>(paths: &mut utoipa::openapi::path::Paths) {
+    paths.add_path_operation(P::path(), P::methods(), P::operation());
 }
