@@ -101,15 +101,13 @@ pub fn bench_presentation(permit_json: &str, now: UnixTime) -> Result<(String, S
 /// Payloads in the batch comparison.
 const BATCH_PAYLOADS: u32 = 10_000;
 
-/// Verifies the same 10,000 payloads against one bundle one at a time and with
-/// `verify_many` (what `dwp verify --batch` calls), in alternating rounds, and
-/// returns the throughput ratio; the verdicts must agree.
-fn batch_speedup() -> Result<f64> {
+/// `count` payloads of the bench issuer (one in 50 revoked), the bundle that checks them, and the
+/// time to check them at.
+pub fn batch_fixture(count: u32) -> Result<(Vec<String>, dwp_verifier::bundle::Bundle, UnixTime)> {
     use dwp_issuer::status::{ListInfo, sign_status_list};
     use dwp_verifier::bundle::Bundle;
     use dwp_verifier::credential::StatusPurpose;
     use dwp_verifier::status::Bitstring;
-    use dwp_verifier::verify::{Policy, verify_many, verify_with_bundle};
 
     let did = BENCH_DID;
     let BenchIssuer { key, root, created, trust } = bench_issuer()?;
@@ -117,7 +115,7 @@ fn batch_speedup() -> Result<f64> {
     let now = UnixTime(created.0 + 3600);
     let mut payloads = Vec::new();
     let mut revoked = Bitstring::zeroed(LIST_ENTRIES as usize);
-    for i in 0..BATCH_PAYLOADS {
+    for i in 0..count {
         let mut input: serde_json::Value = serde_json::from_str(SAMPLE_PERMIT)?;
         input["permitNumber"] = format!("WP-2569-21-{i:06}").into();
         let permit = Permit::from_json(&input.to_string())?;
@@ -148,6 +146,16 @@ fn batch_speedup() -> Result<f64> {
         "trustList": trust, "statusLists": lists, "contexts": {},
     });
     let bundle = Bundle::verify(&bundle_json.to_string(), Some(&root.public()))?.strict()?;
+    Ok((payloads, bundle, now))
+}
+
+/// Verifies the same 10,000 payloads against one bundle one at a time and with
+/// `verify_many` (what `dwp verify --batch` calls), in alternating rounds, and
+/// returns the throughput ratio; the verdicts must agree.
+fn batch_speedup() -> Result<f64> {
+    use dwp_verifier::verify::{Policy, verify_many, verify_with_bundle};
+
+    let (payloads, bundle, now) = batch_fixture(BATCH_PAYLOADS)?;
     let refs: Vec<&str> = payloads.iter().map(String::as_str).collect();
     let single: Vec<_> = refs.iter().map(|p| verify_with_bundle(p, &bundle, Policy::Inspector, now)).collect();
     let batch = verify_many(&refs, &bundle, Policy::Inspector, now);

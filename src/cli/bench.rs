@@ -47,6 +47,25 @@ pub enum BenchCommand {
         #[arg(long)]
         sqlite_only: bool,
     },
+    /// The verifier's ratios in instructions executed (valgrind's callgrind), which a busy machine
+    /// does not move: scan-verify and holder-bound against raw verify_strict, batch against one at a time.
+    Instructions {
+        /// Operations per kernel run (each kernel runs n and 2n times).
+        #[arg(long, default_value_t = 50)]
+        n: u32,
+        /// Measurements, to show how far they spread.
+        #[arg(long, default_value_t = 2)]
+        runs: u32,
+    },
+    /// One kernel of `dwp bench instructions`, run under callgrind.
+    #[command(hide = true)]
+    Kernel {
+        /// The kernel.
+        name: String,
+        /// How many times.
+        #[arg(long)]
+        n: u32,
+    },
     /// Issue the sample permit with an in-memory key and with a key in a PKCS#11 token (the PIN in
     /// DWP_HSM_PIN or --hsm-pin-file), and print the cost of signing in the token as a ratio.
     Signer {
@@ -79,6 +98,11 @@ pub fn run(what: Option<BenchCommand>) -> Result<ExitCode> {
         }
         Some(BenchCommand::Applications { applications, concurrency, postgres, sqlite_only }) => {
             crate::applications_bench::run(applications, concurrency, (!sqlite_only).then_some(postgres.as_str()))
+        }
+        Some(BenchCommand::Instructions { n, runs }) => crate::bench_instructions::run(n, runs),
+        Some(BenchCommand::Kernel { name, n }) => {
+            crate::bench_instructions::kernel(&name, n)?;
+            Ok(ExitCode::SUCCESS)
         }
         Some(BenchCommand::Signer { per_round, hsm }) => {
             let config = hsm.config().context("give --hsm-module, --hsm-token and --hsm-key")?;
