@@ -215,10 +215,30 @@ fn the_whole_journey(engine: Engine) {
     assert_eq!(r.status, 200, "{}", r.body);
     track("identity_verified");
 
-    let approved = d.s.post(&format!("/v1/applications/{id}/approve"), Some(&d.registrar), &json!({}));
+    let approve = |key: &str| {
+        let body = json!({}).to_string();
+        d.s.request(
+            "POST",
+            &format!("/v1/applications/{id}/approve"),
+            Some(&d.registrar),
+            Some(("application/json", body.as_bytes())),
+            &[("idempotency-key", key)],
+        )
+    };
+    let approved = approve("approve-1");
     assert_eq!(approved.status, 201, "{}", approved.body);
     let approved = approved.json();
     assert_eq!(approved["state"], "issued");
+    // The wallet offer comes with the approval, its one-time code in this answer only.
+    let offer = &approved["offer"];
+    assert!(
+        offer["credentialOfferUri"].as_str().is_some_and(|u| u.starts_with("openid-credential-offer://")),
+        "{approved}"
+    );
+    assert!(offer["txCode"].as_str().is_some_and(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit())), "{offer}");
+    let replayed = approve("approve-1");
+    assert_eq!((replayed.status, replayed.header("idempotent-replayed")), (201, Some("true")));
+    assert!(replayed.json().get("offer").is_none(), "a replay holds no one-time code: {}", replayed.body);
     let payload = approved["permit"]["payload"].as_str().expect("the permit's QR payload").to_string();
     track("issued");
     assert_eq!(seen, ["fee_pending", "fee_paid", "identity_verified", "issued"]);

@@ -89,6 +89,11 @@ pub struct Decided {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     pub permit: Option<IssuedPermit>,
+    /// Approval: the wallet offer of the permit (OpenID4VCI), its `txCode` shown this once; `null`
+    /// when it could not be made, absent from a replayed answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<crate::registry::routes::oid4vci::offer::OfferMade>)]
+    pub offer: Option<Value>,
 }
 
 problems!(
@@ -117,7 +122,44 @@ pub async fn approve(
     headers: HeaderMap,
     body: Result<JsonBody<Value>, ApiError>,
 ) -> Result<Response, ApiError> {
-    decide(state, caller, id, Outcome::Approve, headers, body).await
+    let registrar = caller.as_ref().ok().map(|c| c.id.clone());
+    let resp = decide(state.clone(), caller, id, Outcome::Approve, headers, body).await?;
+    let replayed = resp.headers().contains_key("idempotent-replayed");
+    match registrar {
+        Some(by) if resp.status() == StatusCode::CREATED && !replayed => with_offer(&state, &by, resp).await,
+        _ => Ok(resp),
+    }
+}
+
+/// Adds the wallet offer of the permit an approval issued to its answer. The offer is a write of
+/// its own, after the approval's, and its one-time codes are in this answer only: a replay of the
+/// approval (the same `Idempotency-Key`) answers without them, and an offer that cannot be made
+/// leaves `offer` null (`POST /v1/permits/{id}/offer` makes one).
+async fn with_offer(state: &AppState, by: &str, resp: Response) -> Result<Response, ApiError> {
+    let (parts, body) = resp.into_parts();
+    let bytes = axum::body::to_bytes(body, 1 << 20).await.map_err(ApiError::internal)?;
+    let mut answer: Value = serde_json::from_slice(&bytes).map_err(ApiError::internal)?;
+    let Some(permit) = answer["permitId"].as_str().map(str::to_string) else {
+        return Ok(Response::from_parts(parts, axum::body::Body::from(bytes)));
+    };
+    let (issuer, by_token) = (state.public_url.clone(), by.to_string());
+    let work = job(move |w| {
+        Box::pin(async move {
+            let made = crate::registry::routes::oid4vci::offer::make(w, &issuer, &by_token, &permit).await?;
+            Ok((StatusCode::CREATED, to_json(&made)?))
+        })
+    });
+    answer["offer"] = match crate::registry::writer::submit(&state.writer, by, None, String::new(), work).await {
+        Ok((_, made, _)) => serde_json::from_str(&made).map_err(ApiError::internal)?,
+        Err(e) => {
+            tracing::warn!(code = %e.code(), "the wallet offer of an approved application could not be made");
+            Value::Null
+        }
+    };
+    let body = serde_json::to_vec(&answer).map_err(ApiError::internal)?;
+    let mut parts = parts;
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    Ok(Response::from_parts(parts, axum::body::Body::from(body)))
 }
 
 problems!(
@@ -282,7 +324,7 @@ async fn decide(
                     }
                     None => decided,
                 };
-                let answer = Decided { id: id.to_string(), state: state.as_str(), permit_id, permit };
+                let answer = Decided { id: id.to_string(), state: state.as_str(), permit_id, permit, offer: None };
                 let status = if outcome == Outcome::Approve { StatusCode::CREATED } else { StatusCode::OK };
                 Ok((status, to_json(&answer)?))
             })

@@ -22,7 +22,7 @@ use super::{CONFIGURATION_ID, OFFER_TTL_SECS, OFFERS_PATH, PRE_AUTHORIZED_GRANT,
 use crate::registry::api::{self, problems};
 use crate::registry::auth::{Caller, Role, random_id};
 use crate::registry::body::JsonBody;
-use crate::registry::db::{self, oid4vci::NewOffer};
+use crate::registry::db::{self, WriteTx, oid4vci::NewOffer};
 use crate::registry::problem::ApiError;
 use crate::registry::problem::Code;
 use crate::registry::routes::permits::PermitId;
@@ -112,79 +112,83 @@ pub async fn create(
         &state,
         job(move |w| {
             Box::pin(async move {
-                let row = match id.len() <= 64 {
-                    true => db::permits::by_id_in(w, &id).await?,
-                    false => None,
-                };
-                let row = row.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, Code::NotFound))?;
-                let stored = PermitState::parse(&row.state)
-                    .ok_or_else(|| ApiError::internal(format!("stored state {:?}", row.state)))?;
-                let conflict = |e: ApiError, detail: &str| Err(e.detail(detail.to_string()));
-                match stored {
-                    PermitState::Revoked => {
-                        return conflict(
-                            ApiError::new(StatusCode::CONFLICT, Code::PermitRevoked),
-                            "the permit is revoked",
-                        );
-                    }
-                    PermitState::Superseded => {
-                        let e = ApiError::new(StatusCode::CONFLICT, Code::PermitSuperseded);
-                        return conflict(e, "the permit was replaced; offer the newer one");
-                    }
-                    PermitState::Suspended => {
-                        let e = ApiError::new(StatusCode::CONFLICT, Code::PermitSuspended);
-                        return conflict(e, "the permit is suspended");
-                    }
-                    PermitState::Active if w.now > row.valid_until => {
-                        return conflict(
-                            ApiError::new(StatusCode::CONFLICT, Code::PermitExpired),
-                            "the permit has expired",
-                        );
-                    }
-                    PermitState::Active => {}
-                }
-                let offer_id = random_id("of_").map_err(ApiError::internal)?;
-                let secret = random_secret()?;
-                let code = pre_authorized_code(&secret);
-                let tx_code = random_tx_code()?;
-                let expires_at = w.now + OFFER_TTL_SECS;
-                let replaced = db::oid4vci::replace_open(w, &row.id).await?;
-                let offer = NewOffer {
-                    id: &offer_id,
-                    permit_id: &row.id,
-                    uri_hash: &hash(&[&secret]),
-                    code_hash: &hash(&[&code]),
-                    tx_hash: &tx_code_hash(&code, &tx_code),
-                    expires_at,
-                    created_by: &caller.id,
-                };
-                db::oid4vci::insert_offer(w, offer).await?;
-                let expires = UnixTime(expires_at).to_string();
-                w.audit(
-                    &caller.id,
-                    "credential.offer",
-                    Some(&offer_id),
-                    json!({ "permit": row.id, "expiresAt": expires, "replacedOffers": replaced }),
-                )
-                .await?;
-                let uri = format!(
-                    "openid-credential-offer://?credential_offer_uri={}",
-                    percent_encode(&format!("{issuer}{OFFERS_PATH}/{secret}"))
-                );
-                let png = dwp_issuer::qr::Qr::new(&uri).and_then(|q| q.png(6)).map_err(ApiError::internal)?;
-                let made = OfferMade {
-                    offer_id,
-                    permit_id: row.id,
-                    credential_offer_uri: uri,
-                    tx_code,
-                    expires_at: expires,
-                    qr_png: base64::engine::general_purpose::STANDARD.encode(png),
-                };
+                let made = make(w, &issuer, &caller.id, &id).await?;
                 Ok((StatusCode::CREATED, to_json(&made)?))
             })
         }),
     )
     .await
+}
+
+/// Makes an offer of the permit `id` inside the write `w`, as the token `caller_id`: its one-time
+/// secrets are in the answer only (their hashes are stored).
+///
+/// # Errors
+/// 404 for no such permit, 409 for one that cannot be offered, a storage error.
+pub async fn make(w: &mut WriteTx, issuer: &str, caller_id: &str, id: &str) -> Result<OfferMade, ApiError> {
+    let row = match id.len() <= 64 {
+        true => db::permits::by_id_in(w, id).await?,
+        false => None,
+    };
+    let row = row.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, Code::NotFound))?;
+    let stored =
+        PermitState::parse(&row.state).ok_or_else(|| ApiError::internal(format!("stored state {:?}", row.state)))?;
+    let conflict = |e: ApiError, detail: &str| Err(e.detail(detail.to_string()));
+    match stored {
+        PermitState::Revoked => {
+            return conflict(ApiError::new(StatusCode::CONFLICT, Code::PermitRevoked), "the permit is revoked");
+        }
+        PermitState::Superseded => {
+            let e = ApiError::new(StatusCode::CONFLICT, Code::PermitSuperseded);
+            return conflict(e, "the permit was replaced; offer the newer one");
+        }
+        PermitState::Suspended => {
+            let e = ApiError::new(StatusCode::CONFLICT, Code::PermitSuspended);
+            return conflict(e, "the permit is suspended");
+        }
+        PermitState::Active if w.now > row.valid_until => {
+            return conflict(ApiError::new(StatusCode::CONFLICT, Code::PermitExpired), "the permit has expired");
+        }
+        PermitState::Active => {}
+    }
+    let offer_id = random_id("of_").map_err(ApiError::internal)?;
+    let secret = random_secret()?;
+    let code = pre_authorized_code(&secret);
+    let tx_code = random_tx_code()?;
+    let expires_at = w.now + OFFER_TTL_SECS;
+    let replaced = db::oid4vci::replace_open(w, &row.id).await?;
+    let offer = NewOffer {
+        id: &offer_id,
+        permit_id: &row.id,
+        uri_hash: &hash(&[&secret]),
+        code_hash: &hash(&[&code]),
+        tx_hash: &tx_code_hash(&code, &tx_code),
+        expires_at,
+        created_by: caller_id,
+    };
+    db::oid4vci::insert_offer(w, offer).await?;
+    let expires = UnixTime(expires_at).to_string();
+    w.audit(
+        caller_id,
+        "credential.offer",
+        Some(&offer_id),
+        json!({ "permit": row.id, "expiresAt": expires, "replacedOffers": replaced }),
+    )
+    .await?;
+    let uri = format!(
+        "openid-credential-offer://?credential_offer_uri={}",
+        percent_encode(&format!("{issuer}{OFFERS_PATH}/{secret}"))
+    );
+    let png = dwp_issuer::qr::Qr::new(&uri).and_then(|q| q.png(6)).map_err(ApiError::internal)?;
+    let made = OfferMade {
+        offer_id,
+        permit_id: row.id,
+        credential_offer_uri: uri,
+        tx_code,
+        expires_at: expires,
+        qr_png: base64::engine::general_purpose::STANDARD.encode(png),
+    };
+    Ok(made)
 }
 
 /// The `{offer}` of an offer's URI: its secret.
