@@ -20,7 +20,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 
 use dwp_issuer::thaiqr::{self, BillPayment, ParseError};
@@ -35,25 +35,10 @@ pub struct Config {
     pub callback_token: Option<String>,
 }
 
-/// A payment as the simulator records it, and as Thai banks send it in a bill-payment callback.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Transaction {
-    /// `BSIM` + the date in Bangkok (`YYYYMMDD`) + a 6-digit sequence number.
-    pub transaction_id: String,
-    /// Baht with two decimals (`3649.22`).
-    pub amount: String,
-    /// ISO 8601 in Asia/Bangkok (`2026-12-02T09:15:00+07:00`).
-    pub transaction_date_time: String,
-    /// The biller id of the QR (15 digits).
-    pub biller_id: String,
-    /// Ref1 of the QR.
-    pub reference1: String,
-    /// Ref2 of the QR.
-    pub reference2: String,
-    /// The payer's bank code (3 digits, e.g. `014`).
-    pub payer_bank: String,
-}
+/// A payment as the simulator records it, and as Thai banks send it in a bill-payment callback: the
+/// registry's own reading of the bank's fields (`transactionId` is `BSIM`, the Bangkok date
+/// `YYYYMMDD` and a 6-digit sequence number here).
+pub use crate::registry::bank::BankTransaction as Transaction;
 
 /// `POST /pay`.
 #[derive(Debug, Deserialize)]
