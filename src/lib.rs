@@ -16,6 +16,7 @@ pub mod applications_bench;
 pub mod banksim;
 pub mod batch;
 pub mod bench;
+pub mod bench_bundle;
 pub mod bench_instructions;
 pub mod cli;
 pub mod conformance;

@@ -57,6 +57,19 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 2)]
         runs: u32,
     },
+    /// The verifier bundle at national scale (115 shards hold 15 million permits): its size raw and
+    /// gzip against the 2 MB goal, and the time to build and check it; `--out` keeps it.
+    Bundle {
+        /// Status lists of each purpose.
+        #[arg(long, default_value_t = 115)]
+        shards: u32,
+        /// Where to write the bundle.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        /// Where to write a permit of the same issuer that the bundle says is active.
+        #[arg(long)]
+        payload_out: Option<std::path::PathBuf>,
+    },
     /// One kernel of `dwp bench instructions`, run under callgrind.
     #[command(hide = true)]
     Kernel {
@@ -98,6 +111,9 @@ pub fn run(what: Option<BenchCommand>) -> Result<ExitCode> {
         }
         Some(BenchCommand::Applications { applications, concurrency, postgres, sqlite_only }) => {
             crate::applications_bench::run(applications, concurrency, (!sqlite_only).then_some(postgres.as_str()))
+        }
+        Some(BenchCommand::Bundle { shards, out, payload_out }) => {
+            crate::bench_bundle::run(shards, out.as_deref(), payload_out.as_deref())
         }
         Some(BenchCommand::Instructions { n, runs }) => crate::bench_instructions::run(n, runs),
         Some(BenchCommand::Kernel { name, n }) => {

@@ -3,11 +3,13 @@
 import init, { WasmVerifier } from '../build/pkg/dwp_verifier.js';
 import { BarcodeDetector, setZXingModuleOverrides } from 'barcode-detector/pure';
 import { LANGUAGES, ageLabel, formatDate as formatDateIn, label, pickLanguage } from './i18n.js';
+import { dropBundle, loadBundle, saveBundle } from './store.js';
 
 if (!location.pathname.endsWith('/') && !location.pathname.endsWith('.html')) {
   location.replace(location.pathname + '/' + location.search);
 }
 
+// Where an earlier version of the page kept the bundle (moved to IndexedDB, see store.js).
 const BUNDLE_KEY = 'dwp.bundle';
 const LANG_KEY = 'dwp.lang';
 const BUNDLE_URL = new URL('../v1/bundle', location.href);
@@ -50,11 +52,31 @@ function showBundleState(note) {
   $('bundle').textContent = note ? `${text} · ${note}` : text;
 }
 
+// Reads the bundle's body, showing how much has come (a national bundle is megabytes on a slow link).
+async function readWithProgress(resp) {
+  if (!resp.body) return resp.text();
+  const reader = resp.body.getReader();
+  const chunks = [];
+  let received = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    received += value.length;
+    $('bundle').textContent = label(lang, 'downloading', { kb: Math.round(received / 1024) });
+  }
+  const all = new Uint8Array(received);
+  let at = 0;
+  for (const c of chunks) { all.set(c, at); at += c.length; }
+  window.dwpBundleBytes = received;
+  return new TextDecoder().decode(all);
+}
+
 async function refreshBundle() {
   try {
     const resp = await fetch(BUNDLE_URL, { cache: 'no-store' });
     if (!resp.ok) throw new Error(`HTTP ${resp.status}`);
-    const text = await resp.text();
+    const text = await readWithProgress(resp);
     if (verifier) {
       const refused = verifier.checkUpdate(text);
       if (refused) {
@@ -63,7 +85,7 @@ async function refreshBundle() {
       }
     }
     verifier = new WasmVerifier(text, undefined);
-    localStorage.setItem(BUNDLE_KEY, text);
+    await saveBundle(text);
     showBundleState();
   } catch (e) {
     showBundleState(); // offline: keep the bundle held
@@ -186,9 +208,9 @@ async function openPhoto(file) {
 async function main() {
   $('bundle').textContent = label(lang, 'loading');
   await init({ module_or_path: new URL('pkg/dwp_verifier_bg.wasm', location.href) });
-  const held = localStorage.getItem(BUNDLE_KEY);
+  const held = await loadBundle(BUNDLE_KEY).catch(() => null);
   if (held) {
-    try { verifier = new WasmVerifier(held, undefined); } catch (_) { localStorage.removeItem(BUNDLE_KEY); }
+    try { verifier = new WasmVerifier(held, undefined); } catch (_) { await dropBundle().catch(() => {}); }
   }
   applyLabels();
   await refreshBundle();

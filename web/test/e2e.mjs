@@ -92,6 +92,18 @@ for (const [i, feed] of feeds.entries()) {
     await page.reload();
     await page.waitForSelector('body[data-ready="true"]');
     assert.ok(await page.evaluate(() => !!navigator.serviceWorker.controller), 'the service worker controls the page');
+    // The bundle is kept in IndexedDB (a national bundle outgrows localStorage's quota), its download shown.
+    const held = await page.evaluate(() => new Promise((resolve, reject) => {
+      const req = indexedDB.open('dwp-verifier', 1);
+      req.onsuccess = () => {
+        const get = req.result.transaction('verifier').objectStore('verifier').get('bundle');
+        get.onsuccess = () => resolve({ idb: get.result?.length ?? 0, local: localStorage.getItem('dwp.bundle'), bytes: window.dwpBundleBytes });
+        get.onerror = () => reject(get.error);
+      };
+      req.onerror = () => reject(req.error);
+    }));
+    assert.ok(held.idb > 1000 && held.local === null, `the bundle is in IndexedDB, not localStorage: ${JSON.stringify({ ...held, local: !!held.local })}`);
+    assert.ok(held.bytes >= held.idb, `the download counted the bundle's bytes (${held.bytes} for ${held.idb} characters)`);
     server.kill('SIGKILL');
   }
   await context.setOffline(true);
