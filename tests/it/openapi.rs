@@ -555,6 +555,9 @@ fn scenario(s: &Server, api: &Api, bank: &crate::banksim::BankSim) {
     let again =
         run.send("GET", status, &format!("/status/suspension/{shard}"), None, None, &[("if-none-match", &etag)]);
     run.expect(&again, 304, "");
+    let whole = s.get("/v1/bundle", None);
+    let tag = whole.header("etag").expect("the bundle's ETag").to_string();
+    run.expect(&run.send("GET", "/v1/bundle", "/v1/bundle", None, None, &[("if-none-match", &tag)]), 304, "");
     run.expect(&run.get(status, "/status/other/1", None), 404, "not_found");
     run.expect(&run.get(status, "/status/revocation/999", None), 404, "not_found");
     for path in [

@@ -185,7 +185,20 @@ fn publishing(engine: Engine) {
     assert_eq!(again.status, 304);
     let gz = s.request("GET", "/status/revocation/1", None, None, &[("accept-encoding", "gzip")]);
     assert_eq!(gz.header("content-encoding"), Some("gzip"));
-    let bundle = s.get("/v1/bundle", None).json();
+    // The bundle: an ETag that holds while nothing a verifier keeps changed, and gzip.
+    let first = s.get("/v1/bundle", None);
+    let tag = first.header("etag").expect("the bundle's ETag").to_string();
+    let same = s.request("GET", "/v1/bundle", None, None, &[("if-none-match", &tag)]);
+    assert_eq!((same.status, same.body.as_str()), (304, ""), "nothing changed: 304, no body");
+    let gz = s.request("GET", "/v1/bundle", None, None, &[("accept-encoding", "gzip")]);
+    assert_eq!(gz.header("content-encoding"), Some("gzip"));
+    let p = s.issue(&reg, &sample_permit(2));
+    let suspended = s.act(&reg, p["id"].as_str().expect("id"), "suspend", &json!({ "reason": "etag" }));
+    assert_eq!(suspended.status, 200);
+    let changed = s.request("GET", "/v1/bundle", None, None, &[("if-none-match", &tag)]);
+    assert_eq!(changed.status, 200, "a suspension changes the bundle");
+    assert_ne!(changed.header("etag"), Some(tag.as_str()));
+    let bundle = first.json();
     assert_eq!(bundle["type"], "DwpVerifierBundle");
     assert_eq!(bundle["statusLists"].as_array().expect("lists").len(), 2, "one revocation and one suspension list");
     assert!(bundle["contexts"]["https://dwp.doe.go.th/contexts/dwp/v1"].is_string());

@@ -334,11 +334,38 @@ problems!(
     get,
     path = "/v1/bundle",
     operation_id = "getBundle",
-    summary = "The verifier bundle: trust list, every status list, pinned contexts",
-    responses((status = 200, description = "The bundle", body = VerifierBundle), BundleProblems),
+    summary = "The verifier bundle: trust list, every status list, pinned contexts (ETag, gzip)",
+    params(("If-None-Match" = Option<String>, Header, description = "An ETag of the bundle: 304 while nothing in it changed")),
+    responses(
+        (status = 200, description = "The bundle", body = VerifierBundle,
+            headers(("ETag" = String, description = "Changes when the trust list or a status list changes"))),
+        (status = 304, description = "The bundle matching If-None-Match is current"),
+        BundleProblems,
+    ),
 )]
-pub async fn bundle(State(state): State<AppState>) -> Result<Json<VerifierBundle>, ApiError> {
-    assemble(&state).await.map(Json)
+pub async fn bundle(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    let b = assemble(&state).await?;
+    let tag = HeaderValue::from_str(&bundle_etag(&b)?).map_err(ApiError::internal)?;
+    let cache = HeaderValue::from_static("public, no-cache");
+    if headers.get(header::IF_NONE_MATCH).is_some_and(|v| v == tag) {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag), (header::CACHE_CONTROL, cache)]).into_response());
+    }
+    Ok(([(header::ETAG, tag), (header::CACHE_CONTROL, cache)], Json(b)).into_response())
+}
+
+/// The bundle's ETag: a digest of what a verifier keeps (the trust list, the DID document, every
+/// signed list), not of `issued`, which moves every second.
+fn bundle_etag(b: &VerifierBundle) -> Result<String, ApiError> {
+    use sha2::Digest as _;
+    let mut h = sha2::Sha256::new();
+    for part in [&b.trust_list, &b.did_document] {
+        h.update(serde_json::to_vec(part).map_err(ApiError::internal)?);
+    }
+    for list in &b.status_lists {
+        h.update(serde_json::to_vec(list).map_err(ApiError::internal)?);
+    }
+    let digest: String = h.finalize()[..16].iter().map(|x| format!("{x:02x}")).collect();
+    Ok(format!("\"bundle-{digest}\""))
 }
 
 /// The verifier bundle of this moment: every list signed afresh where it is due.
