@@ -102,7 +102,7 @@ async function verifierWith(file, { online }) {
 }
 async function scanned(page, reason) {
   await page.click('#scan');
-  await page.waitForSelector(`#verdict:not([hidden])[data-reason="${reason}"]`, { timeout: 60_000 });
+  await page.waitForSelector(`#verdict:not([hidden])[data-reason="${reason}"]`, { timeout: 120_000 });
   return { holder: await page.getAttribute('#verdict', 'data-holder'), line: await page.textContent('#verdict-holder') };
 }
 
@@ -137,7 +137,7 @@ assert.equal(await page.evaluate(() => document.querySelector('#receive').open),
 // Receive over OpenID4VCI from the registry: the offer's QR code is read from the camera, the key is
 // made by Chromium's WebCrypto, its proof checked by the registry, the bound payload stored in IndexedDB.
 await page.click('#scan-offer');
-await page.waitForFunction((link) => document.getElementById('offer').value === link, offer.credentialOfferUri, { timeout: 60_000 });
+await page.waitForFunction((link) => document.getElementById('offer').value === link, offer.credentialOfferUri, { timeout: 120_000 });
 assert.equal(await page.evaluate(() => document.activeElement.id), 'tx-code', 'after the scan, the code is asked for');
 await page.fill('#tx-code', offer.txCode === '000000' ? '111111' : '000000');
 await page.click('#receive-button');
@@ -186,7 +186,15 @@ assert.ok(await page.evaluate(() => new Promise((resolve) => {
 {
   const v = await verifierWith(feed, { online: true });
   await v.page.evaluate(() => navigator.serviceWorker.ready);
-  assert.ok(await v.page.evaluate(() => !!localStorage.getItem('dwp.bundle')), 'the verifier holds the bundle');
+  assert.ok(await v.page.evaluate(() => new Promise((resolve) => {
+    const open = indexedDB.open('dwp-verifier', 1);
+    open.onsuccess = () => {
+      const req = open.result.transaction('verifier').objectStore('verifier').get('bundle');
+      req.onsuccess = () => resolve(typeof req.result === 'string' && req.result.length > 0);
+      req.onerror = () => resolve(false);
+    };
+    open.onerror = () => resolve(false);
+  })), 'the verifier holds the bundle (in IndexedDB)');
   await v.context.close();
 }
 
@@ -219,7 +227,7 @@ await page.waitForSelector('#qr[data-kind="holder"]', { timeout: 10_000 });
 // taken early in a step (at least 20 s left), so that it is still live when the verifier scans it.
 if (Number((await page.textContent('#countdown')).match(/\d+/)[0]) < 20) {
   const shown = await qr.getAttribute('data-epoch');
-  await page.waitForFunction((e) => document.getElementById('qr').dataset.epoch !== e, shown, { timeout: 35_000 });
+  await page.waitForFunction((e) => document.getElementById('qr').dataset.epoch !== e, shown, { timeout: 70_000 });
 }
 const shot = await qr.screenshot({ path: path.join(artifacts, 'wallet-qr.png') });
 const readQr = async (png) => (await readBarcodes(new Blob([png]), { formats: ['QRCode'], tryHarder: true }))[0];
@@ -364,7 +372,7 @@ const epoch = Number(await page.getAttribute('#qr', 'data-epoch'));
 const before7 = (await readQr(await page.locator('#qr').screenshot())).text;
 const left = Number((await page.textContent('#countdown')).match(/\d+/)[0]);
 await page.clock.runFor((left + 1) * 1000);
-await page.waitForFunction((e) => document.getElementById('qr').dataset.epoch === String(e), epoch + 1, { timeout: 10_000, polling: 100 });
+await page.waitForFunction((e) => document.getElementById('qr').dataset.epoch === String(e), epoch + 1, { timeout: 30_000, polling: 100 });
 assert.match(await page.textContent('#countdown'), /^New code in (29|30) s$/);
 const after7 = (await readQr(await page.locator('#qr').screenshot())).text;
 assert.ok(after7.startsWith('DWP1H:') && after7 !== before7, 'a new holder proof for the new step');
@@ -385,7 +393,7 @@ const shot2 = await (await phone2.$('#qr')).screenshot({ path: path.join(artifac
 
 // The first phone, still offline, shows its QR code as before; the verifier refreshes its bundle.
 await page.clock.runFor(30_000);
-await page.waitForFunction((e) => document.getElementById('qr').dataset.epoch === String(e), epoch + 2, { timeout: 10_000, polling: 100 });
+await page.waitForFunction((e) => document.getElementById('qr').dataset.epoch === String(e), epoch + 2, { timeout: 30_000, polling: 100 });
 const oldPhone = await page.locator('#qr').screenshot();
 assert.ok((await readQr(oldPhone)).text.startsWith('DWP1H:'));
 for (const [png, name, reason, holder] of [[oldPhone, 'old-phone', 'revoked', null], [shot2, 'new-phone', 'valid', 'live']]) {
