@@ -108,20 +108,6 @@ pub async fn insert(w: &mut WriteTx, p: &Payment) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// Marks a queued payment settled by `by`, now.
-///
-/// # Errors
-/// When the database refuses.
-pub async fn settle(w: &mut WriteTx, transaction_id: &str, by: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE payments SET settled_at = $1, settled_by = $2 WHERE transaction_id = $3")
-        .bind(w.now)
-        .bind(by)
-        .bind(transaction_id)
-        .execute(&mut *w.tx)
-        .await?;
-    Ok(())
-}
-
 /// The payments waiting in the reconciliation queue (not applied, not settled), oldest first;
 /// `all` adds the settled ones and the applied ones.
 ///
