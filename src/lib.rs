@@ -24,6 +24,7 @@ pub mod demo;
 pub mod field;
 pub mod files;
 pub mod hsm;
+pub mod httpsig;
 pub mod issuance;
 pub mod keyfiles;
 pub mod registry;
