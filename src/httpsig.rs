@@ -13,7 +13,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
-use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
+use ed25519_dalek::{Signature, VerifyingKey};
 use sfv::{
     BareItem, Dictionary, FieldType as _, InnerList, Integer, Item, Key, ListEntry, Parameters, Parser, StringRef,
 };
@@ -334,24 +334,25 @@ pub struct Signed {
     pub base: String,
 }
 
-/// Signs `message` (answering `request`, if given) as `label`.
+/// Signs `message` (answering `request`, if given) as `label`, with `key` (an Ed25519 signer:
+/// a key in memory, or one in an HSM).
 ///
 /// # Errors
 /// As [`signature_base`].
 pub fn sign(
-    key: &SigningKey,
+    key: impl FnOnce(&[u8]) -> [u8; 64],
     label: &str,
     input: &SignatureInput,
     message: &Message<'_>,
     request: Option<&Message<'_>>,
 ) -> Result<Signed, SigError> {
     let base = signature_base(input, message, request)?;
-    let sig = key.sign(base.as_bytes());
+    let sig = key(base.as_bytes());
     let label = Key::from_string(label.to_string()).map_err(|(e, _)| SigError::Malformed(e.to_string()))?;
     let mut inputs = Dictionary::new();
     inputs.insert(label.clone(), ListEntry::InnerList(input.inner_list()?));
     let mut sigs = Dictionary::new();
-    sigs.insert(label, ListEntry::Item(Item::new(BareItem::ByteSequence(sig.to_bytes().to_vec()))));
+    sigs.insert(label, ListEntry::Item(Item::new(BareItem::ByteSequence(sig.to_vec()))));
     let none = || SigError::Malformed("an empty dictionary".into());
     Ok(Signed { signature_input: inputs.serialize().ok_or_else(none)?, signature: sigs.serialize().ok_or_else(none)?, base })
 }
@@ -464,6 +465,11 @@ pub fn check_digest(field: Option<&str>, body: &[u8]) -> Result<(), SigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ed25519_dalek::{Signer as _, SigningKey};
+
+    fn signer(k: &SigningKey) -> impl FnOnce(&[u8]) -> [u8; 64] + '_ {
+        move |m| k.sign(m).to_bytes()
+    }
 
     /// RFC 9421 Appendix B.1.4: `test-key-ed25519` (the PKCS#8 private key's last 32 bytes).
     fn rfc_key() -> SigningKey {
@@ -501,7 +507,7 @@ mod tests {
                 .to_vec(),
             params: Params { created: Some(1618884473), keyid: Some("test-key-ed25519".into()), ..Params::default() },
         };
-        let signed = sign(&rfc_key(), "sig-b26", &input, &msg, None).unwrap();
+        let signed = sign(signer(&rfc_key()), "sig-b26", &input, &msg, None).unwrap();
         assert_eq!(
             signed.base,
             "\"date\": Tue, 20 Apr 2021 02:07:55 GMT\n\"@method\": POST\n\"@path\": /foo\n\"@authority\": example.com\n\
@@ -554,7 +560,7 @@ mod tests {
             params: Params { created: Some(1), nonce: Some("n1".into()), tag: Some("t".into()), ..Params::default() },
         };
         let req = Message { method: Some("POST"), target_uri: Some("https://example.com/foo"), status: None, fields: &req_fields };
-        let s = sign(&key, "sig1", &req_input, &req, None).unwrap();
+        let s = sign(signer(&key), "sig1", &req_input, &req, None).unwrap();
         req_fields.push(("Signature-Input".into(), s.signature_input));
         req_fields.push(("Signature".into(), s.signature.clone()));
         let req = Message { method: Some("POST"), target_uri: Some("https://example.com/foo"), status: None, fields: &req_fields };
@@ -568,7 +574,7 @@ mod tests {
             components: vec![Component::of("@status"), Component::of("content-type"), Component::request_signature("sig1")],
             params: Params { created: Some(2), tag: Some("a".into()), ..Params::default() },
         };
-        let signed = sign(&key, "res", &input, &answer, Some(&req)).unwrap();
+        let signed = sign(signer(&key), "res", &input, &answer, Some(&req)).unwrap();
         let sig_value = s.signature.trim_start_matches("sig1=");
         assert!(signed.base.contains(&format!("\"signature\";req;key=\"sig1\": {sig_value}\n")), "{}", signed.base);
         assert!(signed.signature_input.starts_with("res=(\"@status\" \"content-type\" \"signature\";req;key=\"sig1\")"));

@@ -106,17 +106,20 @@ pub enum Read {
     Application,
     /// A document attached to an application (`GET /v1/applications/{id}/documents/{n}`).
     ApplicationDocument,
+    /// A permit's data disclosed to a partner agency (`GET /x/v1/estates/{estate}/permits…`).
+    Disclosure,
 }
 
 impl Read {
     /// The audit action.
     pub fn action(self) -> &'static str {
-        let [permit, qr, application, document] = READ_ACTIONS;
+        let [permit, qr, application, document, disclosure] = READ_ACTIONS;
         match self {
             Read::Permit => permit,
             Read::PermitQr => qr,
             Read::Application => application,
             Read::ApplicationDocument => document,
+            Read::Disclosure => disclosure,
         }
     }
 }

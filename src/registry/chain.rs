@@ -92,7 +92,8 @@ pub struct Disagreement {
 }
 
 /// The audit actions of reads of a worker's data: on the record, and no change of state.
-pub const READ_ACTIONS: [&str; 4] = ["permit.read", "permit.read_qr", "application.read", "application.read_document"];
+pub const READ_ACTIONS: [&str; 5] =
+    ["permit.read", "permit.read_qr", "application.read", "application.read_document", "permit.disclose"];
 
 /// The audit action of a live credential re-signed under a new key (a compromise): the permit's
 /// state and status bits move with it unchanged.

@@ -19,6 +19,7 @@ pub mod clock;
 pub mod codes;
 pub mod config;
 pub mod crypt;
+pub mod exchange;
 pub mod db;
 pub mod expiry;
 pub mod health;

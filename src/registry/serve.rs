@@ -55,6 +55,7 @@ pub async fn open(o: Options<'_>) -> Result<AppState> {
             "published again the trust list of sequence {n} kept in the key folder (the database held an older one)"
         );
     }
+    let exchange_key = super::exchange::ExchangeKey::open(&o.data.join("keys"))?;
     drop(lock);
     let published = db::trust_lists::newest(&db).await?.context("no trust list is stored")?;
     let keys_dir = o.data.join("keys");
@@ -78,6 +79,7 @@ pub async fn open(o: Options<'_>) -> Result<AppState> {
         token_ttl: o.token_ttl,
         web: web_dir(),
         journey: o.journey,
+        exchange_key,
     });
     reissue::spawn(state.clone());
     super::expiry::spawn(state.clone());

@@ -44,6 +44,8 @@ pub struct Inner {
     pub token_ttl: i64,
     /// The application journey's fees, biller id, bank and identity rule.
     pub journey: super::journey::Journey,
+    /// The registry's key for signing its answers to partner agencies (see `exchange`).
+    pub exchange_key: super::exchange::ExchangeKey,
     /// The built verifier page (`web/dist`), served at `/verify/`, if present.
     pub web: Option<std::path::PathBuf>,
 }

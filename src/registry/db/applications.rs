@@ -87,6 +87,10 @@ pub struct ApplicationRow {
     pub track_key: Option<String>,
     /// When the bank received the payment of the fee.
     pub fee_paid_at: Option<i64>,
+    /// Where it came from: `None` (submitted here) or `ieat` (a Section 62 notification).
+    pub source: Option<String>,
+    /// The agency's reference (IEAT's permission).
+    pub source_ref: Option<String>,
     /// Sealed: the registrar's own words on the decision.
     reason: Option<String>,
     /// Sealed: the permit data.
@@ -94,7 +98,8 @@ pub struct ApplicationRow {
 }
 
 const COLUMNS: &str = "id, state, submitted_at, COALESCE(entered_at, decided_at, submitted_at), decided_at, permit_id, \
-    reason_code, employer_id, category, fee_satang, fee_due_at, track_key, reason, input_json, fee_paid_at";
+    reason_code, employer_id, category, fee_satang, fee_due_at, track_key, reason, input_json, fee_paid_at, source, \
+    source_ref";
 
 fn decode(r: &sqlx::any::AnyRow) -> Result<ApplicationRow, sqlx::Error> {
     Ok(ApplicationRow {
@@ -113,6 +118,8 @@ fn decode(r: &sqlx::any::AnyRow) -> Result<ApplicationRow, sqlx::Error> {
         reason: r.try_get(12)?,
         input_json: r.try_get(13)?,
         fee_paid_at: r.try_get(14)?,
+        source: r.try_get(15)?,
+        source_ref: r.try_get(16)?,
     })
 }
 

@@ -74,16 +74,17 @@ pub async fn page(db: &Db, after: i64, limit: i64) -> Result<Vec<StoredEntry>, s
 /// # Errors
 /// When the database refuses or a row does not decode.
 pub async fn reads_of(db: &Db, subject: &str) -> Result<Vec<StoredEntry>, sqlx::Error> {
-    let [a, b, c, d] = chain::READ_ACTIONS;
+    let [a, b, c, d, e] = chain::READ_ACTIONS;
     let rows = sqlx::query(
         "SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit_log \
-         WHERE subject = $1 AND action IN ($2, $3, $4, $5) ORDER BY seq",
+         WHERE subject = $1 AND action IN ($2, $3, $4, $5, $6) ORDER BY seq",
     )
     .bind(subject)
     .bind(a)
     .bind(b)
     .bind(c)
     .bind(d)
+    .bind(e)
     .fetch_all(&db.pool)
     .await?;
     entries(&rows)

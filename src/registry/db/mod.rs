@@ -8,6 +8,7 @@ pub mod applications;
 pub mod audit;
 pub mod backup;
 pub mod documents;
+pub mod exchange;
 pub mod health;
 pub mod idempotency;
 pub mod oid4vci;

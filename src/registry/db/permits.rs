@@ -189,6 +189,21 @@ pub struct NewPermit<'a> {
     pub signed_by: &'a str,
 }
 
+/// The blind index column of (nationality, document number): the look-up of a partner agency.
+pub const PASSPORT_INDEX: &str = "permits.passport";
+
+/// What the passport index is computed over.
+pub fn passport_subject(nationality: &str, document_number: &str) -> String {
+    format!("{}\n{}", nationality.trim().to_ascii_uppercase(), document_number.trim().to_ascii_uppercase())
+}
+
+/// The passport index of a permit's input (`None` for input that does not parse, which
+/// issuance has already refused).
+pub fn passport_index_of(w: &WriteTx, input_json: &str) -> Result<Option<String>, sqlx::Error> {
+    let Ok(input) = serde_json::from_str::<dwp_verifier::permit::PermitInput>(input_json) else { return Ok(None) };
+    w.blind(PASSPORT_INDEX, &passport_subject(&input.worker.nationality, &input.worker.document.number)).map(Some)
+}
+
 /// Stores a new permit, issued now.
 ///
 /// # Errors
@@ -197,6 +212,7 @@ pub async fn insert(w: &mut WriteTx, p: NewPermit<'_>) -> Result<(), sqlx::Error
     let at = w.now;
     w.journal(crate::registry::journal::Entry::Issued { id: p.id.to_string(), shard: p.shard, index: p.index, at });
     let number_index = w.blind(NUMBER_INDEX, p.permit_number)?;
+    let passport_index = passport_index_of(w, p.input_json)?;
     let number = w.seal("permits", p.id, "permit_number", p.permit_number).await?;
     let input = w.seal("permits", p.id, "input_json", p.input_json).await?;
     let payload = w.seal("permits", p.id, "payload", p.payload).await?;
@@ -204,8 +220,8 @@ pub async fn insert(w: &mut WriteTx, p: NewPermit<'_>) -> Result<(), sqlx::Error
     sqlx::query(
         "INSERT INTO permits (id, lineage, predecessor, successor, permit_number, state, shard, status_index, \
          revoked_bit, suspended_bit, valid_until, employer, estate, input_json, payload, credential_json, created_at, \
-         updated_at, number_index, signed_by) \
-         VALUES ($1, $2, $3, NULL, $4, 'active', $5, $6, 0, 0, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15)",
+         updated_at, number_index, signed_by, passport_index) \
+         VALUES ($1, $2, $3, NULL, $4, 'active', $5, $6, 0, 0, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, $16)",
     )
     .bind(p.id)
     .bind(p.lineage)
@@ -222,6 +238,7 @@ pub async fn insert(w: &mut WriteTx, p: NewPermit<'_>) -> Result<(), sqlx::Error
     .bind(w.now)
     .bind(number_index)
     .bind(p.signed_by)
+    .bind(passport_index)
     .execute(&mut *w.tx)
     .await?;
     Ok(())

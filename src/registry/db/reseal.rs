@@ -43,6 +43,7 @@ fn clear_condition(t: &Table) -> String {
         t.columns.iter().map(|c| format!("({c} IS NOT NULL AND {c} NOT LIKE '{SEALED_PREFIX}%')")).collect();
     if t.name == "permits" {
         parts.push("number_index IS NULL".into());
+        parts.push("passport_index IS NULL".into());
     }
     parts.join(" OR ")
 }
@@ -86,6 +87,20 @@ async fn seal_batch(db: &Db, t: &Table, clock: &Clock) -> Result<u64> {
                 Some(v) if crypt::key_id_of(v).is_none() => Some(w.seal(t.name, &row_id, c, v).await?),
                 other => other.clone(),
             };
+            if t.name == "permits" && *c == "input_json" {
+                let clear = match &v {
+                    Some(v) if crypt::key_id_of(v).is_none() => v.clone(),
+                    Some(v) => {
+                        load_keys(&db.vault, &mut *w.tx, &[Some(v)]).await?;
+                        open(&db.vault, t.name, &row_id, c, v)?
+                    }
+                    None => String::new(),
+                };
+                // A row whose input does not parse gets an index no look-up gives, so that it is not read again.
+                let index = super::permits::passport_index_of(&w, &clear)?.unwrap_or_else(|| "-".to_string());
+                sets.push("passport_index".to_string());
+                values.push(Some(index));
+            }
             if t.name == "permits" && *c == "permit_number" {
                 let clear = match &v {
                     Some(v) if crypt::key_id_of(v).is_none() => v.clone(),

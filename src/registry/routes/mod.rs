@@ -7,6 +7,7 @@
 pub mod applications;
 pub mod audit;
 pub mod events;
+pub mod exchange;
 pub mod health;
 pub mod keys;
 pub mod oid4vci;
@@ -40,6 +41,7 @@ pub fn routes(web: Option<&Path>) -> OpenApiRouter<AppState> {
         .merge(oid4vci::router())
         .merge(applications::router())
         .merge(payments::router())
+        .merge(exchange::router())
         .merge(track::router())
         .merge(tokens::router())
         .merge(audit::router())

@@ -25,6 +25,7 @@ use crate::registry::problem::{ApiError, Code};
 use crate::registry::routes::permits::permit_error;
 use crate::registry::routes::write::{mutate, to_json};
 use crate::registry::state::AppState;
+use crate::registry::db::WriteTx;
 use crate::registry::writer::job;
 
 /// An application just submitted: its number, state and fee; never its data.
@@ -93,9 +94,17 @@ pub async fn submit(
     })?;
     let fee = i64::try_from(fee).map_err(ApiError::internal)?;
     let input_json = serde_json::to_string(input).map_err(ApiError::internal)?;
-    let (employer, category) = (input.employer.juristic_id.clone(), input.category.clone());
-    let birth_date = input.worker.birth_date.clone();
-    let (st, c) = (state.clone(), caller.clone());
+    let new = NewApplication {
+        by: caller.id.clone(),
+        role: caller.role.as_str(),
+        input_json,
+        employer: input.employer.juristic_id.clone(),
+        category: input.category.clone(),
+        birth_date: input.worker.birth_date.clone(),
+        months,
+        fee,
+    };
+    let st = state.clone();
     mutate(
         &state,
         &caller,
@@ -104,50 +113,77 @@ pub async fn submit(
         &body.raw,
         job(move |w| {
             Box::pin(async move {
-                let year = buddhist_year(UnixTime(w.now));
-                let id = application_number(year, db::applications::next_number(w, year).await?);
-                let track_key = w.blind(TRACK_COLUMN, &track_subject(&id, &birth_date))?;
-                let new = db::applications::New {
-                    id: &id,
-                    by: &c.id,
-                    input_json: &input_json,
-                    employer_id: &employer,
-                    category: &category,
-                    track_key: &track_key,
-                };
-                db::applications::insert(w, new).await?;
-                let submitted = first_step(Actor::Applicant).map_err(refusal)?;
-                let detail = json!({ "role": c.role.as_str(), "months": months });
-                let step = db::applications::Step {
-                    application_id: &id,
-                    action: "submit",
-                    actor: Actor::Applicant.as_str(),
-                    by: &c.id,
-                    state: submitted.as_str(),
-                    detail: &detail.to_string(),
-                    words: None,
-                };
-                db::applications::add_step(w, step).await?;
-                crate::registry::routes::events::status_changed(w, &id, None, submitted.as_str()).await?;
-                w.audit(&c.id, "application.submit", Some(&id), detail).await?;
-                let due = fee_deadline(UnixTime(w.now)).0;
-                db::applications::set_fee(w, &id, fee, due).await?;
-                let taken = Taken {
-                    id: &id,
-                    action: Action::IssueFee,
-                    actor: Actor::System,
-                    by: "system",
-                    detail: json!({ "feeSatang": fee, "dueAt": UnixTime(due).to_string() }),
-                    words: None,
-                };
-                let (_, to) = apply(w, &st.journey, taken).await?;
-                let row = db::applications::in_write(w, &id).await?.ok_or_else(not_found)?;
-                let fee =
-                    fee_view(&st.journey, &row, w.now)?.ok_or_else(|| ApiError::internal("the fee was not stored"))?;
-                let answer = Submitted { id, state: to.as_str(), submitted_at: UnixTime(w.now).to_string(), fee };
+                let answer = create(w, &st, new).await?;
                 Ok((StatusCode::CREATED, to_json(&answer)?))
             })
         }),
     )
     .await
+}
+
+/// An application to create, its input validated and its fee worked out.
+pub struct NewApplication {
+    /// The token that submits it.
+    pub by: String,
+    /// Its role (the audit log's detail).
+    pub role: &'static str,
+    /// The permit input, as JSON.
+    pub input_json: String,
+    /// The employer's juristic id.
+    pub employer: String,
+    /// The permit category.
+    pub category: String,
+    /// The worker's birth date (the tracking's second factor).
+    pub birth_date: String,
+    /// The months the permit covers.
+    pub months: u32,
+    /// The fee, in satang.
+    pub fee: i64,
+}
+
+/// Creates an application inside a write: numbered, on the record, its fee issued.
+///
+/// # Errors
+/// When the database refuses, or a step is refused (never, for a new application).
+pub async fn create(w: &mut WriteTx, st: &AppState, a: NewApplication) -> Result<Submitted, ApiError> {
+    let year = buddhist_year(UnixTime(w.now));
+    let id = application_number(year, db::applications::next_number(w, year).await?);
+    let track_key = w.blind(TRACK_COLUMN, &track_subject(&id, &a.birth_date))?;
+    let new = db::applications::New {
+        id: &id,
+        by: &a.by,
+        input_json: &a.input_json,
+        employer_id: &a.employer,
+        category: &a.category,
+        track_key: &track_key,
+    };
+    db::applications::insert(w, new).await?;
+    let submitted = first_step(Actor::Applicant).map_err(refusal)?;
+    let detail = json!({ "role": a.role, "months": a.months });
+    let step = db::applications::Step {
+        application_id: &id,
+        action: "submit",
+        actor: Actor::Applicant.as_str(),
+        by: &a.by,
+        state: submitted.as_str(),
+        detail: &detail.to_string(),
+        words: None,
+    };
+    db::applications::add_step(w, step).await?;
+    crate::registry::routes::events::status_changed(w, &id, None, submitted.as_str()).await?;
+    w.audit(&a.by, "application.submit", Some(&id), detail).await?;
+    let due = fee_deadline(UnixTime(w.now)).0;
+    db::applications::set_fee(w, &id, a.fee, due).await?;
+    let taken = Taken {
+        id: &id,
+        action: Action::IssueFee,
+        actor: Actor::System,
+        by: "system",
+        detail: json!({ "feeSatang": a.fee, "dueAt": UnixTime(due).to_string() }),
+        words: None,
+    };
+    let (_, to) = apply(w, &st.journey, taken).await?;
+    let row = db::applications::in_write(w, &id).await?.ok_or_else(not_found)?;
+    let fee = fee_view(&st.journey, &row, w.now)?.ok_or_else(|| ApiError::internal("the fee was not stored"))?;
+    Ok(Submitted { id, state: to.as_str(), submitted_at: UnixTime(w.now).to_string(), fee })
 }

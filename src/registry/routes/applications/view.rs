@@ -124,6 +124,11 @@ pub struct ApplicationView {
     /// The fee, once issued.
     #[schema(required = true)]
     pub fee: Option<FeeView>,
+    /// Where it came from, when not submitted here: `ieat` (a Section 62 notification), with
+    /// the agency's permission reference.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub source: Option<SourceView>,
     /// What the applicant does next.
     pub next_step: Texts,
     /// Every step, in order.
@@ -136,6 +141,17 @@ pub struct ApplicationView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = PermitInput, nullable = false)]
     pub permit: Option<Value>,
+}
+
+/// Where an application came from.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceView {
+    /// `ieat`.
+    #[schema(example = "ieat")]
+    pub agency: String,
+    /// The agency's reference (IEAT's permission).
+    pub reference: String,
 }
 
 problems!(
@@ -185,6 +201,10 @@ pub async fn get(
         })
         .collect();
     let mut v = ApplicationView {
+        source: row
+            .source
+            .clone()
+            .map(|agency| SourceView { agency, reference: row.source_ref.clone().unwrap_or_default() }),
         next_step: next_step_of(&state.journey, &row, opened.as_ref().map(|o| o.input_json.as_str()))?,
         fee: fee_view(&state.journey, &row, state.clock.now().0)?,
         id: row.id.clone(),
