@@ -53,3 +53,9 @@ ALTER TABLE applications ADD COLUMN source_ref TEXT;
 -- from before by the sealing at start.
 ALTER TABLE permits ADD COLUMN passport_index TEXT;
 CREATE INDEX permits_passport_index ON permits (passport_index);
+
+-- The keyed blind index of the holder key (`credentialSubject.id`, a did:key)
+-- a permit is bound to: the worker's own requests, signed with that key, find
+-- their permits by it. Filled for rows from before by the sealing at start.
+ALTER TABLE permits ADD COLUMN holder_index TEXT;
+CREATE INDEX permits_holder_index ON permits (holder_index);

@@ -26,6 +26,7 @@ pub mod files;
 pub mod hsm;
 pub mod httpsig;
 pub mod issuance;
+pub mod partner;
 pub mod keyfiles;
 pub mod registry;
 pub mod registry_bench;

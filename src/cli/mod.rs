@@ -8,6 +8,7 @@ pub mod bundle;
 pub mod expand;
 pub mod issue;
 pub mod keys;
+pub mod partner;
 pub mod payments;
 pub mod serve;
 pub mod tokens;
@@ -64,6 +65,8 @@ pub enum Command {
         what: Option<bench::BenchCommand>,
     },
     /// Run the registry service (SQLite in DIR by default; PostgreSQL when DATABASE_URL=postgres://…).
+    // A flag given twice takes its last value (a supervisor's defaults, then the site's own).
+    #[command(args_override_self = true)]
     Serve(Box<serve::ServeArgs>),
     /// API tokens of the registry.
     #[command(subcommand)]
@@ -84,6 +87,9 @@ pub enum Command {
     Backup(backup::BackupArgs),
     /// Put a backup back (the registry stopped), moved on past what was published since it.
     Restore(backup::RestoreArgs),
+    /// The signed exchange's reference client, for partner agencies' developers.
+    #[command(subcommand)]
+    Partner(partner::PartnerCommand),
     /// Fee payments: reconcile a day's payments with the bank.
     #[command(subcommand)]
     Payments(payments::PaymentsCommand),
@@ -123,6 +129,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Wallet(cmd) => wallet::run(cmd),
         Command::BankSim(args) => banksim::run(args),
         Command::Payments(cmd) => payments::run(cmd),
+        Command::Partner(cmd) => partner::run(cmd),
         Command::Backup(args) => backup::backup(args),
         Command::Restore(args) => backup::restore(args),
     }

@@ -204,6 +204,27 @@ pub fn passport_index_of(w: &WriteTx, input_json: &str) -> Result<Option<String>
     w.blind(PASSPORT_INDEX, &passport_subject(&input.worker.nationality, &input.worker.document.number)).map(Some)
 }
 
+/// The blind index column of the holder key a permit is bound to.
+pub const HOLDER_INDEX: &str = "permits.holder";
+
+/// The holder index of a permit's input (`None` for a permit bound to no key).
+pub fn holder_index_of(w: &WriteTx, input_json: &str) -> Result<Option<String>, sqlx::Error> {
+    let Ok(input) = serde_json::from_str::<dwp_verifier::permit::PermitInput>(input_json) else { return Ok(None) };
+    input.worker.holder_key.map(|k| w.blind(HOLDER_INDEX, k.trim())).transpose()
+}
+
+/// The permits bound to the holder key whose index is `holder_index`, oldest first.
+///
+/// # Errors
+/// When the database refuses.
+pub async fn by_holder(db: &Db, holder_index: &str) -> Result<Vec<(String, String)>, sqlx::Error> {
+    let rows = sqlx::query("SELECT id, lineage FROM permits WHERE holder_index = $1 ORDER BY created_at, id")
+        .bind(holder_index)
+        .fetch_all(&db.pool)
+        .await?;
+    rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
+}
+
 /// Stores a new permit, issued now.
 ///
 /// # Errors
@@ -212,7 +233,9 @@ pub async fn insert(w: &mut WriteTx, p: NewPermit<'_>) -> Result<(), sqlx::Error
     let at = w.now;
     w.journal(crate::registry::journal::Entry::Issued { id: p.id.to_string(), shard: p.shard, index: p.index, at });
     let number_index = w.blind(NUMBER_INDEX, p.permit_number)?;
-    let passport_index = passport_index_of(w, p.input_json)?;
+    // "-" for none: a value no look-up gives, and not NULL, which the sealing at start fills.
+    let passport_index = passport_index_of(w, p.input_json)?.unwrap_or_else(|| "-".to_string());
+    let holder_index = holder_index_of(w, p.input_json)?.unwrap_or_else(|| "-".to_string());
     let number = w.seal("permits", p.id, "permit_number", p.permit_number).await?;
     let input = w.seal("permits", p.id, "input_json", p.input_json).await?;
     let payload = w.seal("permits", p.id, "payload", p.payload).await?;
@@ -220,8 +243,8 @@ pub async fn insert(w: &mut WriteTx, p: NewPermit<'_>) -> Result<(), sqlx::Error
     sqlx::query(
         "INSERT INTO permits (id, lineage, predecessor, successor, permit_number, state, shard, status_index, \
          revoked_bit, suspended_bit, valid_until, employer, estate, input_json, payload, credential_json, created_at, \
-         updated_at, number_index, signed_by, passport_index) \
-         VALUES ($1, $2, $3, NULL, $4, 'active', $5, $6, 0, 0, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, $16)",
+         updated_at, number_index, signed_by, passport_index, holder_index) \
+         VALUES ($1, $2, $3, NULL, $4, 'active', $5, $6, 0, 0, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, $16, $17)",
     )
     .bind(p.id)
     .bind(p.lineage)
@@ -239,6 +262,7 @@ pub async fn insert(w: &mut WriteTx, p: NewPermit<'_>) -> Result<(), sqlx::Error
     .bind(number_index)
     .bind(p.signed_by)
     .bind(passport_index)
+    .bind(holder_index)
     .execute(&mut *w.tx)
     .await?;
     Ok(())

@@ -44,6 +44,7 @@ fn clear_condition(t: &Table) -> String {
     if t.name == "permits" {
         parts.push("number_index IS NULL".into());
         parts.push("passport_index IS NULL".into());
+        parts.push("holder_index IS NULL".into());
     }
     parts.join(" OR ")
 }
@@ -100,6 +101,9 @@ async fn seal_batch(db: &Db, t: &Table, clock: &Clock) -> Result<u64> {
                 let index = super::permits::passport_index_of(&w, &clear)?.unwrap_or_else(|| "-".to_string());
                 sets.push("passport_index".to_string());
                 values.push(Some(index));
+                let holder = super::permits::holder_index_of(&w, &clear)?.unwrap_or_else(|| "-".to_string());
+                sets.push("holder_index".to_string());
+                values.push(Some(holder));
             }
             if t.name == "permits" && *c == "permit_number" {
                 let clear = match &v {

@@ -10,6 +10,7 @@ pub mod events;
 pub mod exchange;
 pub mod health;
 pub mod keys;
+pub mod me;
 pub mod oid4vci;
 pub mod payments;
 pub mod permits;
@@ -42,6 +43,7 @@ pub fn routes(web: Option<&Path>) -> OpenApiRouter<AppState> {
         .merge(applications::router())
         .merge(payments::router())
         .merge(exchange::router())
+        .merge(me::router())
         .merge(track::router())
         .merge(tokens::router())
         .merge(audit::router())
