@@ -281,7 +281,9 @@ fn value_of(c: &Component, message: &Message<'_>, request: Option<&Message<'_>>)
         "@path" => m.uri()?.path.to_string(),
         "@query" => format!("?{}", m.uri()?.query.unwrap_or("")),
         "@status" => m.status.ok_or_else(absent)?.to_string(),
-        name if name.starts_with('@') => return Err(SigError::Malformed(format!("derived component {name} is not supported"))),
+        name if name.starts_with('@') => {
+            return Err(SigError::Malformed(format!("derived component {name} is not supported")));
+        }
         name => {
             let v = m.field(name).ok_or_else(absent)?;
             match &c.key {
@@ -306,7 +308,11 @@ fn value_of(c: &Component, message: &Message<'_>, request: Option<&Message<'_>>)
 ///
 /// # Errors
 /// A component the message does not have, or one this module does not derive.
-pub fn signature_base(input: &SignatureInput, message: &Message<'_>, request: Option<&Message<'_>>) -> Result<String, SigError> {
+pub fn signature_base(
+    input: &SignatureInput,
+    message: &Message<'_>,
+    request: Option<&Message<'_>>,
+) -> Result<String, SigError> {
     let mut base = String::new();
     for c in &input.components {
         let value = value_of(c, message, request)?;
@@ -354,7 +360,11 @@ pub fn sign(
     let mut sigs = Dictionary::new();
     sigs.insert(label, ListEntry::Item(Item::new(BareItem::ByteSequence(sig.to_vec()))));
     let none = || SigError::Malformed("an empty dictionary".into());
-    Ok(Signed { signature_input: inputs.serialize().ok_or_else(none)?, signature: sigs.serialize().ok_or_else(none)?, base })
+    Ok(Signed {
+        signature_input: inputs.serialize().ok_or_else(none)?,
+        signature: sigs.serialize().ok_or_else(none)?,
+        base,
+    })
 }
 
 /// A signature found in a message, not yet verified.
@@ -483,7 +493,10 @@ mod tests {
             ("Host", "example.com"),
             ("Date", "Tue, 20 Apr 2021 02:07:55 GMT"),
             ("Content-Type", "application/json"),
-            ("Content-Digest", "sha-512=:WZDPaVn/7XgHaAy8pmojAkGWoRx2UFChF41A2svX+TaPm+AbwAgBWnrIiYllu7BNNyealdVLvRwEmTHWXvJwew==:"),
+            (
+                "Content-Digest",
+                "sha-512=:WZDPaVn/7XgHaAy8pmojAkGWoRx2UFChF41A2svX+TaPm+AbwAgBWnrIiYllu7BNNyealdVLvRwEmTHWXvJwew==:",
+            ),
             ("Content-Length", "18"),
         ]
         .map(|(n, v)| (n.to_string(), v.to_string()))
@@ -531,7 +544,9 @@ mod tests {
         let found = Found {
             label: "sig-b26".into(),
             input: input.clone(),
-            signature: B64.decode("wqcAqbmYJ2ji2glfAMaRy4gruYYnx2nEFN2HN6jrnDnQCK1u02Gb04v9EDgwUPiu4A0w6vuQv5lIp5WPpBKRCw==").unwrap(),
+            signature: B64
+                .decode("wqcAqbmYJ2ji2glfAMaRy4gruYYnx2nEFN2HN6jrnDnQCK1u02Gb04v9EDgwUPiu4A0w6vuQv5lIp5WPpBKRCw==")
+                .unwrap(),
         };
         verify(&rfc_key().verifying_key(), &found, &seen, None).unwrap();
         let other = Message { method: Some("PUT"), ..seen.clone() };
@@ -542,7 +557,8 @@ mod tests {
     fn rfc_9530_digests_of_the_example_body() {
         // RFC 9530 §2 (and RFC 9421 B.2): `{"hello": "world"}`.
         assert_eq!(content_digest(RFC_BODY), "sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:");
-        let sha512 = "sha-512=:WZDPaVn/7XgHaAy8pmojAkGWoRx2UFChF41A2svX+TaPm+AbwAgBWnrIiYllu7BNNyealdVLvRwEmTHWXvJwew==:";
+        let sha512 =
+            "sha-512=:WZDPaVn/7XgHaAy8pmojAkGWoRx2UFChF41A2svX+TaPm+AbwAgBWnrIiYllu7BNNyealdVLvRwEmTHWXvJwew==:";
         check_digest(Some(sha512), RFC_BODY).unwrap();
         check_digest(Some(&content_digest(RFC_BODY)), RFC_BODY).unwrap();
         assert_eq!(check_digest(Some(sha512), br#"{"hello": "World"}"#), Err(SigError::DigestMismatch));
@@ -559,11 +575,21 @@ mod tests {
             components: ["@method", "@target-uri", "content-digest"].map(Component::of).to_vec(),
             params: Params { created: Some(1), nonce: Some("n1".into()), tag: Some("t".into()), ..Params::default() },
         };
-        let req = Message { method: Some("POST"), target_uri: Some("https://example.com/foo"), status: None, fields: &req_fields };
+        let req = Message {
+            method: Some("POST"),
+            target_uri: Some("https://example.com/foo"),
+            status: None,
+            fields: &req_fields,
+        };
         let s = sign(signer(&key), "sig1", &req_input, &req, None).unwrap();
         req_fields.push(("Signature-Input".into(), s.signature_input));
         req_fields.push(("Signature".into(), s.signature.clone()));
-        let req = Message { method: Some("POST"), target_uri: Some("https://example.com/foo"), status: None, fields: &req_fields };
+        let req = Message {
+            method: Some("POST"),
+            target_uri: Some("https://example.com/foo"),
+            status: None,
+            fields: &req_fields,
+        };
         let found = find(&req, "t").unwrap();
         assert_eq!(found.label, "sig1");
         verify(&key.verifying_key(), &found, &req, None).unwrap();
@@ -571,26 +597,38 @@ mod tests {
         let answer_fields = vec![("Content-Type".to_string(), "application/json".to_string())];
         let answer = Message { method: None, target_uri: None, status: Some(202), fields: &answer_fields };
         let input = SignatureInput {
-            components: vec![Component::of("@status"), Component::of("content-type"), Component::request_signature("sig1")],
+            components: vec![
+                Component::of("@status"),
+                Component::of("content-type"),
+                Component::request_signature("sig1"),
+            ],
             params: Params { created: Some(2), tag: Some("a".into()), ..Params::default() },
         };
         let signed = sign(signer(&key), "res", &input, &answer, Some(&req)).unwrap();
         let sig_value = s.signature.trim_start_matches("sig1=");
         assert!(signed.base.contains(&format!("\"signature\";req;key=\"sig1\": {sig_value}\n")), "{}", signed.base);
-        assert!(signed.signature_input.starts_with("res=(\"@status\" \"content-type\" \"signature\";req;key=\"sig1\")"));
+        assert!(
+            signed.signature_input.starts_with("res=(\"@status\" \"content-type\" \"signature\";req;key=\"sig1\")")
+        );
         // Another request (its signature differs) does not verify the answer.
         let mut other_fields = req_fields.clone();
         other_fields.retain(|(n, _)| n != "Signature");
         other_fields.push(("Signature".into(), format!("sig1=:{}:", B64.encode([7u8; 64]))));
         let other = Message { fields: &other_fields, ..req.clone() };
-        let found = Found { label: "res".into(), input, signature: B64.decode(signed.signature.trim_start_matches("res=:").trim_end_matches(':')).unwrap() };
+        let found = Found {
+            label: "res".into(),
+            input,
+            signature: B64.decode(signed.signature.trim_start_matches("res=:").trim_end_matches(':')).unwrap(),
+        };
         verify(&key.verifying_key(), &found, &answer, Some(&req)).unwrap();
         assert_eq!(verify(&key.verifying_key(), &found, &answer, Some(&other)), Err(SigError::Bad));
     }
 
     #[test]
     fn hostile_signature_fields_are_refused_not_trusted() {
-        let fields = |input: &str, sig: &str| vec![("Signature-Input".to_string(), input.to_string()), ("Signature".to_string(), sig.to_string())];
+        let fields = |input: &str, sig: &str| {
+            vec![("Signature-Input".to_string(), input.to_string()), ("Signature".to_string(), sig.to_string())]
+        };
         let sig = format!("s=:{}:", B64.encode([0u8; 64]));
         for (input, why) in [
             ("s=(\"@method\");created=-1;tag=\"t\"", "negative created"),
@@ -613,6 +651,9 @@ mod tests {
         let f = fields("s=(\"@query\" \"x-none\");tag=\"t\"", &sig);
         let m = Message { method: Some("GET"), target_uri: Some("https://a/p?q=1"), status: None, fields: &f };
         let found = find(&m, "t").unwrap();
-        assert_eq!(verify(&rfc_key().verifying_key(), &found, &m, None), Err(SigError::ComponentAbsent("\"x-none\"".into())));
+        assert_eq!(
+            verify(&rfc_key().verifying_key(), &found, &m, None),
+            Err(SigError::ComponentAbsent("\"x-none\"".into()))
+        );
     }
 }

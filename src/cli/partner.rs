@@ -103,7 +103,10 @@ pub fn run(cmd: PartnerCommand) -> Result<ExitCode> {
             match partner::verify_answer(&rkey, &rkeyid, &out, &signed, &answer) {
                 Ok(()) => {
                     let how = if was_pinned { "pinned" } else { "fetched from the registry, not pinned" };
-                    eprintln!("HTTP {} · the answer's signature verifies (key {rkeyid}, {how}) and binds this request", answer.status);
+                    eprintln!(
+                        "HTTP {} · the answer's signature verifies (key {rkeyid}, {how}) and binds this request",
+                        answer.status
+                    );
                     Ok(if (200..300).contains(&answer.status) { ExitCode::SUCCESS } else { ExitCode::from(1) })
                 }
                 Err(e) => {

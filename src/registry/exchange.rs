@@ -218,7 +218,8 @@ pub async fn check(state: &AppState, req: &Request) -> Result<Checked, ApiError>
     if now < key.not_before || now > key.not_after {
         return Err(refusal(StatusCode::UNAUTHORIZED, Code::ExchangeKeyExpired, "the key is outside its validity"));
     }
-    let public = multikey::decode_public(&key.public_key).ok_or_else(|| ApiError::internal("a stored partner key does not decode"))?;
+    let public = multikey::decode_public(&key.public_key)
+        .ok_or_else(|| ApiError::internal("a stored partner key does not decode"))?;
     let public = VerifyingKey::from_bytes(&public).map_err(ApiError::internal)?;
     httpsig::verify(&public, &found, &msg, None).map_err(sig_refusal)?;
     if !key.purposes.iter().any(|p| *p == purpose) {
@@ -307,7 +308,14 @@ pub async fn answer(state: &AppState, req: &Request, result: Result<(StatusCode,
             let resp = e.into_response();
             let status = resp.status();
             match axum::body::to_bytes(resp.into_body(), 1 << 20).await {
-                Ok(b) => (status, "application/problem+json", b.to_vec()),
+                Ok(b) => {
+                    // The request id goes in before the body is signed (see `observe`).
+                    let mut v: Value = serde_json::from_slice(&b).unwrap_or(Value::Null);
+                    if let (Some(obj), Some(id)) = (v.as_object_mut(), req.field("x-request-id")) {
+                        obj.insert("requestId".into(), Value::String(id));
+                    }
+                    (status, "application/problem+json", serde_json::to_vec(&v).unwrap_or_default())
+                }
                 Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "application/problem+json", Vec::new()),
             }
         }

@@ -11,6 +11,7 @@ mod drill;
 mod durability;
 mod encryption;
 mod events;
+mod exchange;
 mod field;
 mod files;
 mod hardening;

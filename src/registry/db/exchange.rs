@@ -132,8 +132,16 @@ fn read_notification(r: &sqlx::any::AnyRow) -> Result<Notification, sqlx::Error>
 /// # Errors
 /// When the database refuses.
 pub async fn notification_in(w: &mut WriteTx, agency: &str, id: &str) -> Result<Option<Notification>, sqlx::Error> {
-    let sql = format!("SELECT {NOTIFICATION_COLUMNS} FROM s62_notifications WHERE agency = $1 AND notification_id = $2");
-    sqlx::query(&sql).bind(agency).bind(id).fetch_optional(&mut *w.tx).await?.as_ref().map(read_notification).transpose()
+    let sql =
+        format!("SELECT {NOTIFICATION_COLUMNS} FROM s62_notifications WHERE agency = $1 AND notification_id = $2");
+    sqlx::query(&sql)
+        .bind(agency)
+        .bind(id)
+        .fetch_optional(&mut *w.tx)
+        .await?
+        .as_ref()
+        .map(read_notification)
+        .transpose()
 }
 
 /// The notification `id` of `agency`.
@@ -141,7 +149,8 @@ pub async fn notification_in(w: &mut WriteTx, agency: &str, id: &str) -> Result<
 /// # Errors
 /// When the database refuses.
 pub async fn notification(db: &Db, agency: &str, id: &str) -> Result<Option<Notification>, sqlx::Error> {
-    let sql = format!("SELECT {NOTIFICATION_COLUMNS} FROM s62_notifications WHERE agency = $1 AND notification_id = $2");
+    let sql =
+        format!("SELECT {NOTIFICATION_COLUMNS} FROM s62_notifications WHERE agency = $1 AND notification_id = $2");
     sqlx::query(&sql).bind(agency).bind(id).fetch_optional(&db.pool).await?.as_ref().map(read_notification).transpose()
 }
 
@@ -171,7 +180,12 @@ pub async fn add_notification(w: &mut WriteTx, n: &Notification) -> Result<(), s
 ///
 /// # Errors
 /// When the database refuses.
-pub async fn set_source(w: &mut WriteTx, application_id: &str, source: &str, reference: &str) -> Result<(), sqlx::Error> {
+pub async fn set_source(
+    w: &mut WriteTx,
+    application_id: &str,
+    source: &str,
+    reference: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE applications SET source = $1, source_ref = $2 WHERE id = $3")
         .bind(source)
         .bind(reference)

@@ -125,9 +125,14 @@ pub async fn access_log(
     let found = httpsig::find(&msg, HOLDER_TAG).map_err(sig)?;
     httpsig::require_covered(&found, &[Component::of("@method"), Component::of("@target-uri")]).map_err(sig)?;
     let p = &found.input.params;
-    let (Some(did), Some(created), Some(expires), Some(nonce)) = (p.keyid.clone(), p.created, p.expires, p.nonce.clone())
+    let (Some(did), Some(created), Some(expires), Some(nonce)) =
+        (p.keyid.clone(), p.created, p.expires, p.nonce.clone())
     else {
-        return Err(refusal(StatusCode::BAD_REQUEST, Code::ExchangeSignatureMalformed, "keyid, created, expires and nonce are required"));
+        return Err(refusal(
+            StatusCode::BAD_REQUEST,
+            Code::ExchangeSignatureMalformed,
+            "keyid, created, expires and nonce are required",
+        ));
     };
     if expires <= created || expires - created > WINDOW_SECS {
         return Err(refusal(StatusCode::BAD_REQUEST, Code::ExchangeWindowTooLong, "expires within 300 s of created"));
@@ -143,7 +148,9 @@ pub async fn access_log(
         .strip_prefix("did:key:")
         .and_then(multikey::decode_public)
         .and_then(|b| VerifyingKey::from_bytes(&b).ok())
-        .ok_or_else(|| refusal(StatusCode::BAD_REQUEST, Code::ExchangeSignatureMalformed, "keyid is the holder's did:key"))?;
+        .ok_or_else(|| {
+            refusal(StatusCode::BAD_REQUEST, Code::ExchangeSignatureMalformed, "keyid is the holder's did:key")
+        })?;
     httpsig::verify(&public, &found, &msg, None).map_err(sig)?;
     let index = state.db.vault.blind(db::permits::HOLDER_INDEX, &did).map_err(ApiError::internal)?;
     let bound = db::permits::by_holder(&state.db, &index).await?;

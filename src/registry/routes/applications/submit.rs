@@ -20,12 +20,12 @@ use crate::registry::api::{self, problems};
 use crate::registry::auth::{Caller, Role};
 use crate::registry::body::JsonBody;
 use crate::registry::db;
+use crate::registry::db::WriteTx;
 use crate::registry::journey::{application_number, buddhist_year};
 use crate::registry::problem::{ApiError, Code};
 use crate::registry::routes::permits::permit_error;
 use crate::registry::routes::write::{mutate, to_json};
 use crate::registry::state::AppState;
-use crate::registry::db::WriteTx;
 use crate::registry::writer::job;
 
 /// An application just submitted: its number, state and fee; never its data.

@@ -99,7 +99,12 @@ async fn disclosed(state: &AppState, row: PermitRow) -> Result<DisclosedPermit, 
 }
 
 /// Puts each disclosure on the record (and uses the request's nonce), then releases the data.
-async fn release(state: &AppState, c: Checked, permits: Vec<DisclosedPermit>, search: bool) -> Result<(StatusCode, Value), ApiError> {
+async fn release(
+    state: &AppState,
+    c: Checked,
+    permits: Vec<DisclosedPermit>,
+    search: bool,
+) -> Result<(StatusCode, Value), ApiError> {
     let ids: Vec<String> = permits.iter().map(|p| p.id.clone()).collect();
     let work = job(move |w| {
         Box::pin(async move {

@@ -188,9 +188,8 @@ fn checked(k: &NewPartnerKey, now: i64) -> Result<PartnerKey, ApiError> {
     if k.purposes.is_empty() || !k.purposes.iter().all(|p| allowed.contains(&p.as_str())) {
         return Err(invalid("purposes", format!("one or more of: {}", allowed.join(", "))));
     }
-    let time = |field: &str, v: &str| {
-        UnixTime::parse(v).map(|t| t.0).map_err(|_| invalid(field, "YYYY-MM-DDTHH:MM:SSZ"))
-    };
+    let time =
+        |field: &str, v: &str| UnixTime::parse(v).map(|t| t.0).map_err(|_| invalid(field, "YYYY-MM-DDTHH:MM:SSZ"));
     let not_before = k.not_before.as_deref().map(|v| time("notBefore", v)).transpose()?.unwrap_or(now);
     let not_after = time("notAfter", &k.not_after)?;
     if not_after <= not_before.max(now) {

@@ -190,7 +190,13 @@ problems!(
         NotifyProblems),
     extensions(("x-signature" = json!("RFC 9421 tag dwp-exchange; purpose issuance"))),
 )]
-pub async fn notify(State(state): State<AppState>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn notify(
+    State(state): State<AppState>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let req = Request::new(&state, &method, &uri, &headers, body);
     exchange::serve(state, req, receive).await
 }
