@@ -357,7 +357,7 @@ fn base64_of(b: &[u8]) -> String {
 }
 
 /// A GET signed with the wallet's holder key (tag `dwp-holder`, keyid its did:key).
-fn holder_get(s: &Server, wallet: &Wallet<'_>, path: &str) -> crate::server::Resp {
+pub fn holder_get(s: &Server, wallet: &Wallet<'_>, path: &str) -> crate::server::Resp {
     use dwp::httpsig::{self, Component, Message, Params, SignatureInput};
     use ed25519_dalek::Signer as _;
     let url = format!("{}{path}", s.base);

@@ -492,6 +492,9 @@ fn scenario(s: &Server, api: &Api, bank: &crate::banksim::BankSim) {
     let bound = oauth(credential, wallet.credential(access, &wallet.proof(&nonce)), 200, "");
     assert_eq!(bound["credentials"][0]["credential"]["credentialSubject"]["id"], wallet.did().as_str());
 
+    // The signed exchange with a partner agency, and the worker's own access log.
+    exchange(&run, &p3, &wallet);
+
     // The audit log.
     let auditor = Some("auditor");
     let log = run.expect(&run.get("/v1/audit", "/v1/audit?limit=2", auditor), 200, "");
@@ -618,7 +621,16 @@ fn registry(engine: Engine, page: bool) -> (Server, tempfile::TempDir, crate::ba
     let env = vec![("DWP_WEB_DIR".to_string(), dir.display().to_string())];
     // The bank's port first, so that each side can be told where the other is.
     let port = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("port").port();
-    let args = vec!["--bank-url".to_string(), format!("http://127.0.0.1:{port}")];
+    // The registry's own port too: its public URL is the target URI a partner agency signs.
+    let own = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("port").port();
+    let mut env = env;
+    env.push(("DWP_PUBLIC_URL".to_string(), format!("http://127.0.0.1:{own}")));
+    let args = vec![
+        "--bank-url".to_string(),
+        format!("http://127.0.0.1:{port}"),
+        "--listen".to_string(),
+        format!("127.0.0.1:{own}"),
+    ];
     let s = Server::start_opts(engine, Opts { env, args, ..Opts::default() });
     let callback = format!("{}/v1/payments/bank-callback", s.base);
     let bank = crate::banksim::BankSim::start_on(&format!("127.0.0.1:{port}"), &callback, &[]);
@@ -666,4 +678,91 @@ fn every_answer_of_every_operation_matches_the_document() {
     }
     assert!(operations >= 29, "{operations} operations");
     println!("openapi: {operations} operations; {validated} real answers validated against the document");
+}
+
+/// The exchange's operations: an agency key registered, a notification, its state, the disclosure,
+/// and the worker's access log signed with the wallet's key (`bound`'s holder of `permit`).
+fn exchange(run: &Run<'_>, permit: &str, wallet: &crate::oid4vci_client::Wallet<'_>) {
+    use dwp::partner::{self, Outgoing};
+    let key = dwp_issuer::keys::KeyPair::from_seed(&[43; 32], None);
+    let pk = "/v1/partner-keys";
+    let new_key = json!({
+        "keyId": "ieat-doc", "agency": "ieat", "publicKeyMultibase": key.public_multibase(), "estates": ["ESIE"],
+        "purposes": ["stay-extension", "issuance"], "notAfter": "2031-01-01T00:00:00Z",
+    });
+    run.expect(&run.post(pk, pk, Some("admin"), &new_key), 201, "");
+    run.expect(&run.post(pk, pk, Some("admin"), &new_key), 409, "partner_key_exists");
+    run.expect(
+        &run.post(
+            pk,
+            pk,
+            Some("admin"),
+            &json!({ "keyId": "x", "agency": "ieat", "publicKeyMultibase": "z1",
+        "estates": ["ESIE"], "purposes": ["issuance"], "notAfter": "2031-01-01T00:00:00Z" }),
+        ),
+        422,
+        "invalid_partner_key",
+    );
+    run.expect(&run.get(pk, pk, Some("auditor")), 200, "");
+    run.expect(&run.get("/x/v1/keys", "/x/v1/keys", None), 200, "");
+    let signed = |method: &str, template: &str, path: &str, body: Option<&Value>, purpose: &str| {
+        let url = format!("{}{path}", run.s.base);
+        let bytes = body.map(|b| b.to_string().into_bytes());
+        let out = Outgoing {
+            method,
+            url: &url,
+            body: bytes.as_deref(),
+            purpose,
+            case: "DOC-1",
+            officer: "doc",
+            now: crate::oid4vci_client::now(),
+        };
+        let req = partner::sign_request(&key, "ieat-doc", &out).expect("signed");
+        let headers: Vec<(&str, &str)> =
+            req.fields.iter().filter(|(n, _)| n != "content-type").map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        run.send(method, template, path, None, bytes.as_deref().map(|b| ("application/json", b)), &headers)
+    };
+    let mut note = json!({
+        "notificationId": "DOC-S62-1", "estate": "ESIE",
+        "permission": { "reference": "IEAT-DOC-1", "validFrom": "2026-11-01T00:00:00Z", "validUntil": "2029-01-01T00:00:00Z" },
+        "permit": sample_permit(90),
+    });
+    note["permit"]["worker"]["document"]["number"] = json!("MH7654321");
+    let n = "/x/v1/ieat/s62-notifications";
+    run.expect(&signed("POST", n, n, Some(&note), "issuance"), 202, "");
+    run.expect(
+        &signed("POST", n, n, Some(&json!({ "notificationId": "DOC-S62-2" })), "issuance"),
+        422,
+        "invalid_notification",
+    );
+    let ns = "/x/v1/ieat/s62-notifications/{id}";
+    run.expect(&signed("GET", ns, "/x/v1/ieat/s62-notifications/DOC-S62-1", None, "issuance"), 200, "");
+    run.expect(&signed("GET", ns, "/x/v1/ieat/s62-notifications/none", None, "issuance"), 404, "not_found");
+    let ep = "/x/v1/estates/{estate}/permits";
+    let found = run.expect(
+        &signed(
+            "GET",
+            ep,
+            &format!("{}?passport=MH1234567&nationality=MMR", "/x/v1/estates/ESIE/permits"),
+            None,
+            "stay-extension",
+        ),
+        200,
+        "",
+    );
+    assert!(found["permits"].as_array().is_some_and(|p| p.iter().any(|x| x["id"] == permit)), "{found}");
+    run.expect(&signed("GET", ep, "/x/v1/estates/ESIE/permits", None, "stay-extension"), 422, "invalid_query");
+    let one = "/x/v1/estates/{estate}/permits/{id}";
+    run.expect(&signed("GET", one, &format!("/x/v1/estates/ESIE/permits/{permit}"), None, "stay-extension"), 200, "");
+    run.expect(&signed("GET", one, "/x/v1/estates/ESIE/permits/wp_none", None, "stay-extension"), 404, "not_found");
+    run.expect(
+        &signed("GET", one, "/x/v1/estates/ESIE/permits/wp_none", None, "audit"),
+        403,
+        "exchange_purpose_not_allowed",
+    );
+    let me = "/v1/me/access-log";
+    let log = crate::exchange::holder_get(run.s, wallet, me);
+    run.api.check("GET", me, &log);
+    assert_eq!(log.status, 200, "{}", log.body);
+    run.expect(&run.get(me, me, None), 401, "exchange_unsigned");
 }
