@@ -82,7 +82,10 @@ fn dwp_verify_for_an_employer_gives_each_vectors_outcome_and_exit_code() {
         if let Some(reason @ ("other_employer" | "other_workplace")) = expected["reason"].as_str() {
             // Authentic, so the permit is shown: whose worker it is, and where the permit says they work.
             assert_eq!(doc["permit"]["employer"]["juristicId"], "0215559001234", "{id}: the permit is shown");
-            assert_eq!(doc["title"]["en"], if reason == "other_employer" { "NOT FOR THIS EMPLOYER" } else { "NOT FOR THIS WORKPLACE" });
+            assert_eq!(
+                doc["title"]["en"],
+                if reason == "other_employer" { "NOT FOR THIS EMPLOYER" } else { "NOT FOR THIS WORKPLACE" }
+            );
             for lang in ["th", "my", "lo", "km"] {
                 assert!(doc["message"][lang].as_str().is_some_and(|s| !s.is_empty()), "{id}: a {lang} message");
             }
@@ -119,8 +122,11 @@ fn a_batch_for_an_employer_reports_other_employer_and_other_workplace() {
     let forged = vector("employer-forged-wins");
     let payload = |v: &Value| v["input"]["payload"].as_str().expect("payload").to_string();
     let csv = dir.path().join("workers.csv");
-    std::fs::write(&csv, format!("ref,payload\nW-1,{}\nW-2,{}\nW-3,DWP1:NOT-A-PERMIT\n", payload(&ours), payload(&forged)))
-        .expect("write");
+    std::fs::write(
+        &csv,
+        format!("ref,payload\nW-1,{}\nW-2,{}\nW-3,DWP1:NOT-A-PERMIT\n", payload(&ours), payload(&forged)),
+    )
+    .expect("write");
     let batch = |employer: &[&str], report: &Path| {
         let mut args = vec!["verify".to_string(), "--batch".to_string(), csv.to_string_lossy().to_string()];
         args.extend(bundle_args(dir.path(), &ours));

@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 use crate::bundle::{Bundle, BundleError};
 use crate::holder::{Holder, HolderWindow};
 use crate::multikey;
-use crate::time::UnixTime;
 use crate::policy::{Audience, EmployerScope};
+use crate::time::UnixTime;
 use crate::verify::{self, Policy};
 
 /// Runs a vector and returns the outcome found, in the form of its `expected`.

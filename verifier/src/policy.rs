@@ -332,7 +332,7 @@ mod tests {
     #[test]
     fn another_employer_comes_before_another_workplace() {
         let p = sample();
-        let r = scope("0105559012342", Some("TH-20"), None).check(&p).unwrap_err();
+        let r = scope("0105559012342", Some("TH-20"), None).check(&p).expect_err("refused");
         assert!(matches!(&r, Rejection::OtherEmployer { permit, .. } if permit.as_str() == "0215559001234"), "{r:?}");
         assert_eq!(r.code(), "other_employer");
     }
@@ -340,10 +340,10 @@ mod tests {
     #[test]
     fn another_province_or_estate_is_another_workplace_with_its_detail() {
         let p = sample();
-        let r = scope("0215559001234", Some("TH-20"), Some("ESIE")).check(&p).unwrap_err();
+        let r = scope("0215559001234", Some("TH-20"), Some("ESIE")).check(&p).expect_err("refused");
         assert_eq!((r.code(), r.detail()), ("other_workplace", Some("province")));
         assert_eq!(r.to_string(), "the permit is for work in province TH-21, not TH-20");
-        let r = scope("0215559001234", None, Some("AMATA")).check(&p).unwrap_err();
+        let r = scope("0215559001234", None, Some("AMATA")).check(&p).expect_err("refused");
         assert_eq!((r.code(), r.detail()), ("other_workplace", Some("industrial_estate")));
     }
 

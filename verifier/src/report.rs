@@ -7,8 +7,8 @@
 use serde_json::{Value, json};
 
 use crate::holder::{self, Holder};
-use crate::policy::Audience;
 pub use crate::i18n::{Text, VALID};
+use crate::policy::Audience;
 use crate::time::UnixTime;
 use crate::trust::TrustList;
 use crate::verify::{self, Policy, Rejection, StatusCheck, VerifiedPermit};

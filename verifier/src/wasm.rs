@@ -10,9 +10,9 @@ use crate::codec;
 use crate::holder::{self, HolderWindow};
 use crate::i18n;
 use crate::multikey;
+use crate::policy::{Audience, EmployerScope};
 use crate::report;
 use crate::time::UnixTime;
-use crate::policy::{Audience, EmployerScope};
 use crate::verify::{self, Policy};
 
 /// A verifier holding a checked bundle.
