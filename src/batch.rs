@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use dwp_verifier::holder::HolderWindow;
+use dwp_verifier::holder::{self, HolderWindow};
 use dwp_verifier::time::UnixTime;
 use dwp_verifier::verify::{self, Audience, Policy, Rejection, VerifiedPermit};
 
@@ -125,7 +125,15 @@ fn report_line(out: &mut String, row: &Row, verdict: &Result<VerifiedPermit, Rej
         Ok(v) => ("true", String::new(), v.holder().as_str(), v.display_fields()),
         Err(r) => {
             let holder = if matches!(r, Rejection::HolderProofInvalid { .. }) { "invalid" } else { "" };
-            ("false", r.detail().unwrap_or("").to_string(), holder, Value::Null)
+            // A genuine permit refused for this employer or workplace names the worker, so that the
+            // employer knows whose permit it is (the verdict document shows it too).
+            let permit = match (r, row.payload.as_deref()) {
+                (Rejection::OtherEmployer { .. } | Rejection::OtherWorkplace(_), Ok(p)) => holder::decode(p.trim())
+                    .map(|(sp, _)| verify::display_fields(&sp, None, None))
+                    .unwrap_or(Value::Null),
+                _ => Value::Null,
+            };
+            ("false", r.detail().unwrap_or("").to_string(), holder, permit)
         }
     };
     let reason = outcome(verdict).to_string();
