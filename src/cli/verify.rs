@@ -10,7 +10,7 @@ use clap::{Args, ValueEnum};
 
 use dwp_verifier::codec;
 use dwp_verifier::holder::HolderWindow;
-use dwp_verifier::policy::{Audience, EmployerScope};
+use dwp_verifier::policy::{Audience, EmployerScope, ScopeError};
 use dwp_verifier::report;
 use dwp_verifier::verify;
 
@@ -113,9 +113,9 @@ fn read_payload(args: &VerifyArgs) -> Result<String> {
 pub fn audience(args: &VerifyArgs) -> Result<Audience> {
     let Some(id) = &args.employer else { return Ok(Audience::Anyone) };
     let scope = EmployerScope::parse(id, args.province.as_deref(), args.estate.as_deref()).map_err(|e| {
-        let (option, value) = match e.field() {
-            "province" => ("--province", args.province.as_deref()),
-            "industrial_estate" => ("--estate", args.estate.as_deref()),
+        let (option, value) = match e {
+            ScopeError::UnknownProvince => ("--province", args.province.as_deref()),
+            ScopeError::EstatePattern => ("--estate", args.estate.as_deref()),
             _ => ("--employer", Some(id.as_str())),
         };
         anyhow::anyhow!("{option} {}: {e}", value.unwrap_or_default())
