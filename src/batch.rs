@@ -1,6 +1,6 @@
-//! `dwp verify --batch`: immigration's bulk check during stay extensions. Every
-//! row gets a verdict; a bad row is reported, never aborts the run. Signatures
-//! are verified in batches (`dwp_verifier::verify::verify_many`).
+//! `dwp verify --batch`: immigration's bulk check during stay extensions, and an employer's check of
+//! its workforce (`--employer`). Every row gets a verdict; a bad row is reported, never aborts the
+//! run. Signatures are verified in batches (`dwp_verifier::verify::verify_many`).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -9,9 +9,9 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use dwp_verifier::holder::HolderWindow;
+use dwp_verifier::holder::{self, HolderWindow};
 use dwp_verifier::time::UnixTime;
-use dwp_verifier::verify::{self, Policy, Rejection, VerifiedPermit};
+use dwp_verifier::verify::{self, Audience, Policy, Rejection, VerifiedPermit};
 
 use crate::files;
 
@@ -125,7 +125,15 @@ fn report_line(out: &mut String, row: &Row, verdict: &Result<VerifiedPermit, Rej
         Ok(v) => ("true", String::new(), v.holder().as_str(), v.display_fields()),
         Err(r) => {
             let holder = if matches!(r, Rejection::HolderProofInvalid { .. }) { "invalid" } else { "" };
-            ("false", r.detail().unwrap_or("").to_string(), holder, Value::Null)
+            // A genuine permit refused for this employer or workplace names the worker, so that the
+            // employer knows whose permit it is (the verdict document shows it too).
+            let permit = match (r, row.payload.as_deref()) {
+                (Rejection::OtherEmployer { .. } | Rejection::OtherWorkplace(_), Ok(p)) => holder::decode(p.trim())
+                    .map(|(sp, _)| verify::display_fields(&sp, None, None))
+                    .unwrap_or(Value::Null),
+                _ => Value::Null,
+            };
+            ("false", r.detail().unwrap_or("").to_string(), holder, permit)
         }
     };
     let reason = outcome(verdict).to_string();
@@ -150,12 +158,22 @@ fn report_line(out: &mut String, row: &Row, verdict: &Result<VerifiedPermit, Rej
     let _ = writeln!(out, "{}", line.join(","));
 }
 
-/// Runs a batch.
+/// ", for employer 0215559001234 at TH-21, ESIE" when the batch is checked for an employer.
+fn for_whom(audience: &Audience) -> String {
+    let Some(scope) = audience.employer() else { return String::new() };
+    let place: Vec<&str> =
+        [scope.province(), scope.industrial_estate().map(|e| e.as_str())].into_iter().flatten().collect();
+    let at = if place.is_empty() { String::new() } else { format!(" at {}", place.join(", ")) };
+    format!(", for employer {}{at}", scope.juristic_id())
+}
+
+/// Runs a batch: every row's outcome in the summary and the report's `reason` (`other_employer`
+/// and `other_workplace` when checked for an employer).
 pub fn run(
     input: &Path,
     bundle_path: &Path,
     root: Option<&str>,
-    policy: Policy,
+    (policy, audience): (Policy, &Audience),
     (now, window): (UnixTime, HolderWindow),
     report: Option<&Path>,
 ) -> Result<ExitCode> {
@@ -181,7 +199,7 @@ pub fn run(
     let start = std::time::Instant::now();
     for chunk in rows.chunks(STEP) {
         let readable: Vec<&str> = chunk.iter().filter_map(|r| r.payload.as_deref().ok()).collect();
-        let mut verdicts = verify::verify_many_within(&readable, &bundle, policy, now, window).into_iter();
+        let mut verdicts = verify::verify_many_within(&readable, &bundle, policy, now, window, audience).into_iter();
         for row in chunk {
             let verdict = match &row.payload {
                 // invariant: verify_many answers each readable payload once, in order.
@@ -216,10 +234,11 @@ pub fn run(
         println!("{outcome:<24} {n:>9}  {:>5.1}%", 100.0 * *n as f64 / total.max(1) as f64);
     }
     println!(
-        "{:<24} {total:>9}  ({:.0} per second, {policy} policy)",
+        "{:<24} {total:>9}  ({:.0} per second, {policy} policy{for_whom})",
         "total / รวม",
         total as f64 / elapsed.max(1e-9),
-        policy = policy.as_str()
+        policy = policy.as_str(),
+        for_whom = for_whom(audience),
     );
     if let Some(path) = report {
         println!("report: {}", path.display());

@@ -10,6 +10,7 @@ use clap::{Args, ValueEnum};
 
 use dwp_verifier::codec;
 use dwp_verifier::holder::HolderWindow;
+use dwp_verifier::policy::{Audience, EmployerScope, ScopeError};
 use dwp_verifier::report;
 use dwp_verifier::verify;
 
@@ -52,6 +53,18 @@ pub struct VerifyArgs {
     /// With --batch: write one CSV row per input (verdict and reason).
     #[arg(long, requires = "batch")]
     pub report: Option<PathBuf>,
+    /// Check for this employer (13-digit juristic ID with its check digit): a valid permit naming
+    /// another employer is refused as other_employer (exit 1).
+    #[arg(long, value_name = "JURISTIC_ID")]
+    pub employer: Option<String>,
+    /// With --employer: the province of the workplace (ISO 3166-2:TH, e.g. TH-21); a permit for
+    /// another province is refused as other_workplace.
+    #[arg(long, value_name = "TH-NN", requires = "employer")]
+    pub province: Option<String>,
+    /// With --employer: the industrial-estate code of the workplace (e.g. ESIE); a permit for another
+    /// estate, or none, is refused as other_workplace.
+    #[arg(long, value_name = "CODE", requires = "employer")]
+    pub estate: Option<String>,
     /// The DWP1: payload or DWP1H: holder presentation, or - to read it from standard input.
     #[arg(required_unless_present_any = ["image", "batch"])]
     pub payload: Option<String>,
@@ -93,7 +106,25 @@ fn read_payload(args: &VerifyArgs) -> Result<String> {
     }
 }
 
-/// Verifies and prints the verdict: 0 valid, 1 rejected.
+/// Whom the verdict is for: anyone, or the employer of `--employer` at `--province` / `--estate`.
+///
+/// # Errors
+/// An option that is not a juristic ID, a province or an estate code (exit code 2).
+pub fn audience(args: &VerifyArgs) -> Result<Audience> {
+    let Some(id) = &args.employer else { return Ok(Audience::Anyone) };
+    let scope = EmployerScope::parse(id, args.province.as_deref(), args.estate.as_deref()).map_err(|e| {
+        let (option, value) = match e {
+            ScopeError::UnknownProvince => ("--province", args.province.as_deref()),
+            ScopeError::EstatePattern => ("--estate", args.estate.as_deref()),
+            _ => ("--employer", Some(id.as_str())),
+        };
+        anyhow::anyhow!("{option} {}: {e}", value.unwrap_or_default())
+    })?;
+    Ok(Audience::Employer(scope))
+}
+
+/// Verifies and prints the verdict: 0 valid, 1 rejected (other_employer and other_workplace too:
+/// not valid for this employer).
 ///
 /// # Errors
 /// When an input cannot be read (exit code 2).
@@ -109,12 +140,13 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
             HolderWindow::MAX_TOLERANCE_SECS
         )
     })?;
+    let audience = audience(args)?;
     if let (Some(batch), Some(bundle)) = (&args.batch, &args.bundle) {
         return crate::batch::run(
             batch,
             bundle,
             args.root.as_deref(),
-            args.policy.policy(),
+            (args.policy.policy(), &audience),
             (now, window),
             args.report.as_deref(),
         );
@@ -124,16 +156,17 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
         (Some(path), _) => {
             let (bundle, pinned) = crate::field::load_bundle(path, args.root.as_deref())?;
             let policy = args.policy.policy();
-            let verdict = verify::verify_with_bundle_within(&payload, &bundle, policy, now, window);
+            let verdict = verify::verify_with_bundle_within(&payload, &bundle, policy, now, window, &audience);
             (verdict, bundle.trust().clone(), pinned, Some(policy))
         }
         (None, Some(trust)) => {
             let (trust, pinned) = load_trust(trust, args.root.as_deref())?;
-            (verify::verify_within(&payload, &trust, now, window), trust, pinned, None)
+            (verify::verify_within(&payload, &trust, now, window, &audience), trust, pinned, None)
         }
         (None, None) => bail!("give --trust FILE or --bundle FILE"),
     };
     let mut doc = report::document(&payload, &verdict, &trust, policy, now);
+    report::checked_for(&mut doc, &audience);
     doc["rootPinned"] = pinned.into();
     if args.json {
         println!("{}", serde_json::to_string_pretty(&doc)?);

@@ -42,7 +42,7 @@ fn every_vector_passes_and_every_code_and_stage_is_covered() {
         assert!(reasons.contains(code), "no vector expects {code}");
     }
     let stages: BTreeSet<&str> = vectors.iter().filter_map(|v| v["stage"].as_str()).collect();
-    for stage in ["prefix", "base45", "cbor", "schema", "signature", "key", "clock", "status", "holder"] {
+    for stage in ["prefix", "base45", "cbor", "schema", "signature", "key", "clock", "status", "holder", "employer"] {
         assert!(stages.contains(stage), "no vector for the {stage} stage");
     }
     let ids: BTreeSet<&str> = vectors.iter().filter_map(|v| v["id"].as_str()).collect();
@@ -67,6 +67,11 @@ fn every_vector_passes_and_every_code_and_stage_is_covered() {
         "holder-missing",
         "holder-malformed",
         "holder-revoked-wins",
+        "employer-match",
+        "employer-other",
+        "employer-other-province",
+        "employer-other-estate",
+        "employer-revoked-wins",
     ] {
         assert!(ids.contains(id), "missing vector {id}");
     }

@@ -9,6 +9,7 @@ mod connections;
 mod demo;
 mod drill;
 mod durability;
+mod employer;
 mod encryption;
 mod events;
 mod exchange;

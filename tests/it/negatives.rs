@@ -13,8 +13,17 @@ fn reason(f: &Fixture, payload: &str, now: &str) -> (String, Option<String>) {
     assert_eq!(v["valid"], false);
     let reason = v["reason"].as_str().expect("reason").to_string();
     // Before the signature verified nothing of the permit is shown; after it (dates, status) it is authentic.
-    let after_signature =
-        ["not_yet_valid", "expired", "revoked", "suspended", "status_stale", "status_unknown", "status_list_invalid"];
+    let after_signature = [
+        "not_yet_valid",
+        "expired",
+        "revoked",
+        "suspended",
+        "status_stale",
+        "status_unknown",
+        "status_list_invalid",
+        "other_employer",
+        "other_workplace",
+    ];
     if after_signature.contains(&reason.as_str()) {
         assert!(v["permit"]["permitNumber"].is_string(), "{reason}: the authentic permit is shown: {v}");
     } else {
@@ -205,6 +214,40 @@ fn rejects_before_valid_from_and_after_valid_until() {
     assert_eq!(f.verify(&payload, "2026-11-24T00:00:00Z").0, 0, "valid from its first second");
     assert_eq!(f.verify(&payload, "2028-11-23T23:59:59Z").0, 0, "valid through its last second");
     assert_eq!(reason(&f, &payload, "2028-11-24T00:00:00Z"), ("expired".into(), None));
+}
+
+/// `dwp verify --trust … --employer …`: the employer check also runs without a bundle.
+fn reason_for(f: &Fixture, payload: &str, employer: &[&str]) -> (String, Option<String>) {
+    let (trust, root) = (f.trust(), f.root());
+    let mut args = vec!["verify", "--trust", &trust, "--root", &root, "--now", NOW, "--json"];
+    args.extend_from_slice(employer);
+    args.push(payload);
+    let out = dwp(&args);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    assert_eq!(code(&out), if v["valid"] == true { 0 } else { 1 }, "{v}");
+    assert_eq!(v["checkedFor"]["juristicId"], employer[1], "{v}");
+    if v["valid"] == true {
+        return ("valid".into(), None);
+    }
+    assert!(v["permit"]["permitNumber"].is_string(), "the authentic permit is shown: {v}");
+    (v["reason"].as_str().expect("reason").to_string(), v["detail"].as_str().map(str::to_string))
+}
+
+#[test]
+fn rejects_a_genuine_permit_for_another_employer_or_workplace() {
+    let f = Fixture::new();
+    let payload = sample_payload();
+    let ours = ["--employer", "0215559001234", "--province", "TH-21", "--estate", "ESIE"];
+    assert_eq!(reason_for(&f, &payload, &ours), ("valid".into(), None));
+    assert_eq!(reason_for(&f, &payload, &["--employer", "0105559012342"]), ("other_employer".into(), None));
+    assert_eq!(
+        reason_for(&f, &payload, &["--employer", "0215559001234", "--province", "TH-10"]),
+        ("other_workplace".into(), Some("province".into()))
+    );
+    assert_eq!(
+        reason_for(&f, &payload, &["--employer", "0215559001234", "--estate", "HEMARAJ"]),
+        ("other_workplace".into(), Some("industrial_estate".into()))
+    );
 }
 
 #[test]

@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use crate::bundle::{Bundle, BundleError};
 use crate::holder::{Holder, HolderWindow};
 use crate::multikey;
+use crate::policy::{Audience, EmployerScope};
 use crate::time::UnixTime;
 use crate::verify::{self, Policy};
 
@@ -38,7 +39,8 @@ pub fn run_vector(doc: &Value) -> Result<Value, String> {
             .and_then(HolderWindow::with_tolerance)
             .ok_or("holderToleranceSeconds is not a tolerance")?,
     };
-    Ok(match verify::verify_with_bundle_within(payload, &bundle, policy, now, window) {
+    let audience = audience(input)?;
+    Ok(match verify::verify_with_bundle_within(payload, &bundle, policy, now, window, &audience) {
         // A holder-bound permit's outcome also names the holder state and its warning (§12).
         Ok(v) if v.holder() != Holder::Unbound => json!({
             "valid": true, "reason": null, "detail": null,
@@ -47,4 +49,15 @@ pub fn run_vector(doc: &Value) -> Result<Value, String> {
         Ok(_) => json!({ "valid": true, "reason": null, "detail": null }),
         Err(r) => json!({ "valid": false, "reason": r.code(), "detail": r.detail() }),
     })
+}
+
+/// The vector's `employer` (`{juristicId, province?, industrialEstate?}`): absent, the verdict is
+/// for anyone.
+fn audience(input: &Value) -> Result<Audience, String> {
+    let Some(e) = input.get("employer") else { return Ok(Audience::Anyone) };
+    let part = |k: &str| e.get(k).and_then(Value::as_str);
+    let id = part("juristicId").ok_or("employer has no juristicId")?;
+    EmployerScope::parse(id, part("province"), part("industrialEstate"))
+        .map(Audience::Employer)
+        .map_err(|e| format!("employer: {e}"))
 }

@@ -1,6 +1,7 @@
 //! Why a permit is refused: one variant per check, each with its one [`ReasonCode`].
 
 use crate::codec::DecodeError;
+use crate::policy::{JuristicId, WorkplaceMismatch};
 use crate::report::ReasonCode;
 use crate::time::UnixTime;
 
@@ -120,6 +121,19 @@ pub enum Rejection {
         /// A stable detail code: `signature` or `unbound`.
         detail: &'static str,
     },
+    /// A permit valid in every other respect names another employer than the one it is checked for
+    /// ([`crate::policy::Audience::Employer`]): not valid for this employer.
+    #[error("the permit is for employer {permit}, not {expected}")]
+    OtherEmployer {
+        /// The permit's `employer.juristicId`.
+        permit: JuristicId,
+        /// The employer it was checked for.
+        expected: JuristicId,
+    },
+    /// A permit valid in every other respect, for the right employer, names another province or
+    /// industrial estate than the workplace it is checked for: not valid at this workplace.
+    #[error("{0}")]
+    OtherWorkplace(WorkplaceMismatch),
     /// The permit's list is invalid (bad signature, other issuer, too short…) or does not cover it.
     #[error("the {purpose} list is not usable: {detail}")]
     StatusListInvalid {
@@ -150,6 +164,8 @@ impl Rejection {
             Self::StatusUnknown { .. } => ReasonCode::StatusUnknown,
             Self::StatusListInvalid { .. } => ReasonCode::StatusListInvalid,
             Self::HolderProofInvalid { .. } => ReasonCode::HolderProofInvalid,
+            Self::OtherEmployer { .. } => ReasonCode::OtherEmployer,
+            Self::OtherWorkplace(_) => ReasonCode::OtherWorkplace,
         }
     }
 
@@ -158,8 +174,8 @@ impl Rejection {
         self.reason().as_str()
     }
 
-    /// Whether the permit's signature had verified before this rejection (clock, status
-    /// and holder rejections): its content is then authentic and may be shown.
+    /// Whether the permit's signature had verified before this rejection (clock, status,
+    /// holder and employer rejections): its content is then authentic and may be shown.
     pub fn signature_verified(&self) -> bool {
         matches!(
             self,
@@ -171,13 +187,17 @@ impl Rejection {
                 | Self::StatusUnknown { .. }
                 | Self::StatusListInvalid { .. }
                 | Self::HolderProofInvalid { .. }
+                | Self::OtherEmployer { .. }
+                | Self::OtherWorkplace(_)
         )
     }
 
-    /// The detail code of a `malformed` rejection.
+    /// The detail code of a `malformed`, `status_list_invalid`, `holder_proof_invalid` or
+    /// `other_workplace` (`province`, `industrial_estate`) rejection.
     pub fn detail(&self) -> Option<&'static str> {
         match self {
             Self::Malformed(e) => Some(e.detail()),
+            Self::OtherWorkplace(m) => Some(m.detail()),
             Self::StatusListInvalid { detail, .. } | Self::HolderProofInvalid { detail } => Some(detail),
             _ => None,
         }

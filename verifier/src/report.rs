@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use crate::holder::{self, Holder};
 pub use crate::i18n::{Text, VALID};
+use crate::policy::Audience;
 use crate::time::UnixTime;
 use crate::trust::TrustList;
 use crate::verify::{self, Policy, Rejection, StatusCheck, VerifiedPermit};
@@ -53,11 +54,15 @@ pub enum ReasonCode {
     HolderProofMissing,
     /// The holder's proof does not verify.
     HolderProofInvalid,
+    /// Valid, but for another employer than the one checking it.
+    OtherEmployer,
+    /// Valid and for this employer, but at another province or industrial estate.
+    OtherWorkplace,
 }
 
 impl ReasonCode {
     /// Every code, in the order of verification.
-    pub const ALL: [ReasonCode; 18] = [
+    pub const ALL: [ReasonCode; 20] = [
         Self::Malformed,
         Self::UnknownIssuer,
         Self::WrongIssuer,
@@ -76,6 +81,8 @@ impl ReasonCode {
         Self::HolderProofStale,
         Self::HolderProofMissing,
         Self::HolderProofInvalid,
+        Self::OtherEmployer,
+        Self::OtherWorkplace,
     ];
 
     /// The stable code.
@@ -99,12 +106,22 @@ impl ReasonCode {
             Self::HolderProofStale => "holder_proof_stale",
             Self::HolderProofMissing => "holder_proof_missing",
             Self::HolderProofInvalid => "holder_proof_invalid",
+            Self::OtherEmployer => "other_employer",
+            Self::OtherWorkplace => "other_workplace",
         }
     }
 
     /// Reads a code.
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// Adds `checkedFor` to a verdict document checked for an employer: `{juristicId, province,
+/// industrialEstate}` (the command line, the page and the batch report say whom a verdict is for).
+pub fn checked_for(doc: &mut Value, audience: &Audience) {
+    if let Some(scope) = audience.employer() {
+        doc["checkedFor"] = scope.to_json();
     }
 }
 

@@ -2,8 +2,10 @@
 //! trust (issuer, key, key window, category), signature, validity window.
 //! With a verifier bundle ([`verify_with_bundle`]), then the permit's status:
 //! revocation, suspension, and how fresh the lists are for the policy in use.
-//! Last, who shows it ([`crate::holder`]): a revocation or an expiry wins over
-//! any holder outcome.
+//! Then who shows it ([`crate::holder`]): a revocation or an expiry wins over
+//! any holder outcome. Last, for an employer ([`Audience::Employer`]), whether
+//! the permit names that employer and its workplace: `other_employer` and
+//! `other_workplace` are given only to a permit that passed every other check.
 
 use serde_json::{Value, json};
 
@@ -16,7 +18,7 @@ use crate::multikey;
 use crate::time::UnixTime;
 use crate::trust::TrustList;
 
-pub use crate::policy::Policy;
+pub use crate::policy::{Audience, Policy};
 pub use crate::rejection::Rejection;
 
 /// A permit that passed every check.
@@ -130,11 +132,11 @@ pub fn display_fields(sp: &SignedPermit, issuer_en: Option<&str>, issuer_th: Opt
 /// # }
 /// ```
 pub fn verify(payload: &str, trust: &TrustList, now: UnixTime) -> Result<VerifiedPermit, Rejection> {
-    verify_within(payload, trust, now, HolderWindow::DEFAULT)
+    verify_within(payload, trust, now, HolderWindow::DEFAULT, &Audience::Anyone)
 }
 
 /// [`verify`], with a holder proof accepted within `window` (a `DWP1:` payload or a `DWP1H:`
-/// presentation alike).
+/// presentation alike), for `audience` (last, the employer check).
 ///
 /// # Errors
 /// The [`Rejection`] of the first check that fails.
@@ -143,10 +145,17 @@ pub fn verify_within(
     trust: &TrustList,
     now: UnixTime,
     window: HolderWindow,
+    audience: &Audience,
 ) -> Result<VerifiedPermit, Rejection> {
     let checked = precheck(payload, trust)?;
     checked.check_signature()?;
-    checked.finish(now)?.holder(now, window)
+    checked.finish(now)?.holder(now, window).and_then(|v| for_audience(v, audience))
+}
+
+/// The last step: for an employer, the permit must name it (and its workplace, when given).
+fn for_audience(verified: VerifiedPermit, audience: &Audience) -> Result<VerifiedPermit, Rejection> {
+    audience.check(&verified.signed.permit)?;
+    Ok(verified)
 }
 
 /// A decoded permit whose issuer, key and category passed, waiting for its signature check.
@@ -242,16 +251,17 @@ pub fn verify_many(
     policy: Policy,
     now: UnixTime,
 ) -> Vec<Result<VerifiedPermit, Rejection>> {
-    verify_many_within(payloads, bundle, policy, now, HolderWindow::DEFAULT)
+    verify_many_within(payloads, bundle, policy, now, HolderWindow::DEFAULT, &Audience::Anyone)
 }
 
-/// [`verify_many`], with holder proofs accepted within `window`.
+/// [`verify_many`], with holder proofs accepted within `window`, for `audience`.
 pub fn verify_many_within(
     payloads: &[&str],
     bundle: &Bundle,
     policy: Policy,
     now: UnixTime,
     window: HolderWindow,
+    audience: &Audience,
 ) -> Vec<Result<VerifiedPermit, Rejection>> {
     let mut out: Vec<Option<Result<VerifiedPermit, Rejection>>> = Vec::with_capacity(payloads.len());
     let mut pending: Vec<(usize, Prechecked<'_>)> = Vec::new();
@@ -280,7 +290,10 @@ pub fn verify_many_within(
         for ((i, p), msg) in chunk.into_iter().zip(inputs.iter()) {
             let signature_ok = all_good || p.key.verify(msg, &p.signed.signature).is_ok();
             let verdict = if signature_ok {
-                p.finish(now).and_then(|v| status_check(v, bundle, policy, now)).and_then(|v| v.holder(now, window))
+                p.finish(now)
+                    .and_then(|v| status_check(v, bundle, policy, now))
+                    .and_then(|v| v.holder(now, window))
+                    .and_then(|v| for_audience(v, audience))
             } else {
                 Err(Rejection::BadSignature)
             };
@@ -305,10 +318,11 @@ pub fn verify_with_bundle(
     policy: Policy,
     now: UnixTime,
 ) -> Result<VerifiedPermit, Rejection> {
-    verify_with_bundle_within(payload, bundle, policy, now, HolderWindow::DEFAULT)
+    verify_with_bundle_within(payload, bundle, policy, now, HolderWindow::DEFAULT, &Audience::Anyone)
 }
 
-/// [`verify_with_bundle`], with a holder proof accepted within `window`.
+/// [`verify_with_bundle`], with a holder proof accepted within `window`, for `audience` (last, the
+/// employer check: see [`Audience`] for how it combines with the other outcomes).
 ///
 /// # Errors
 /// The [`Rejection`] of the first check that fails.
@@ -318,10 +332,12 @@ pub fn verify_with_bundle_within(
     policy: Policy,
     now: UnixTime,
     window: HolderWindow,
+    audience: &Audience,
 ) -> Result<VerifiedPermit, Rejection> {
     let checked = precheck(payload, bundle.trust())?;
     checked.check_signature()?;
-    status_check(checked.finish(now)?, bundle, policy, now)?.holder(now, window)
+    let verified = status_check(checked.finish(now)?, bundle, policy, now)?.holder(now, window)?;
+    for_audience(verified, audience)
 }
 
 /// Step 6: the permit's status in the bundle.

@@ -10,6 +10,7 @@ use crate::codec;
 use crate::holder::{self, HolderWindow};
 use crate::i18n;
 use crate::multikey;
+use crate::policy::{Audience, EmployerScope};
 use crate::report;
 use crate::time::UnixTime;
 use crate::verify::{self, Policy};
@@ -56,13 +57,44 @@ impl WasmVerifier {
     /// An unknown policy name, or a tolerance beyond an hour.
     #[wasm_bindgen(js_name = verifyWithin)]
     pub fn verify_within(&self, payload: &str, policy: &str, now: f64, tolerance_secs: u32) -> Result<String, JsError> {
+        self.verdict(payload, policy, now, tolerance_secs, &Audience::Anyone)
+    }
+
+    /// [`WasmVerifier::verify_within`] for one employer (the page's employer mode): a permit valid in
+    /// every other respect that names another employer is `other_employer`, another province or
+    /// industrial estate `other_workplace`. The verdict document then holds `checkedFor`.
+    ///
+    /// # Errors
+    /// An unknown policy name, or a tolerance beyond an hour.
+    #[wasm_bindgen(js_name = verifyForEmployer)]
+    pub fn verify_for_employer(
+        &self,
+        payload: &str,
+        policy: &str,
+        now: f64,
+        tolerance_secs: u32,
+        employer: &WasmEmployer,
+    ) -> Result<String, JsError> {
+        self.verdict(payload, policy, now, tolerance_secs, &Audience::Employer(employer.scope.clone()))
+    }
+
+    fn verdict(
+        &self,
+        payload: &str,
+        policy: &str,
+        now: f64,
+        tolerance_secs: u32,
+        audience: &Audience,
+    ) -> Result<String, JsError> {
         let policy = Policy::parse(policy)
             .ok_or_else(|| JsError::new(&format!("unknown policy {policy:?}: inspector, employer or immigration")))?;
         let window = HolderWindow::with_tolerance(tolerance_secs)
             .ok_or_else(|| JsError::new("the holder clock tolerance is at most 3600 seconds"))?;
         let now = UnixTime(now as i64);
-        let verdict = verify::verify_with_bundle_within(payload.trim(), &self.bundle, policy, now, window);
-        Ok(report::document(payload, &verdict, self.bundle.trust(), Some(policy), now).to_string())
+        let verdict = verify::verify_with_bundle_within(payload.trim(), &self.bundle, policy, now, window, audience);
+        let mut doc = report::document(payload, &verdict, self.bundle.trust(), Some(policy), now);
+        report::checked_for(&mut doc, audience);
+        Ok(doc.to_string())
     }
 
     /// When the registry assembled the bundle (Unix seconds).
@@ -84,6 +116,38 @@ impl WasmVerifier {
             Ok(c) => c.check_not_older_than(&self.bundle).map(|_| String::new()).unwrap_or_else(|e| e.to_string()),
             Err(e) => e.to_string(),
         }
+    }
+}
+
+/// The employer a page in employer mode checks for: its juristic ID and, optionally, its province
+/// and industrial estate, checked once when the settings are saved.
+#[wasm_bindgen]
+pub struct WasmEmployer {
+    scope: EmployerScope,
+}
+
+#[wasm_bindgen]
+impl WasmEmployer {
+    /// The employer: a 13-digit juristic ID with its check digit, a province `TH-NN` and an
+    /// industrial-estate code (empty or absent: not compared).
+    ///
+    /// # Errors
+    /// `field: why`, for the first part not accepted: `juristic_id`, `province` or
+    /// `industrial_estate` ([`crate::policy::ScopeError::field`]), then why in English (the page
+    /// shows its own text, keyed by the field).
+    #[wasm_bindgen(constructor)]
+    pub fn new(juristic_id: &str, province: Option<String>, estate: Option<String>) -> Result<WasmEmployer, JsError> {
+        let given = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+        let (province, estate) = (given(&province), given(&estate));
+        EmployerScope::parse(juristic_id.trim(), province.as_deref(), estate.as_deref())
+            .map(|scope| WasmEmployer { scope })
+            .map_err(|e| JsError::new(&format!("{}: {e}", e.field())))
+    }
+
+    /// The employer as JSON: `{juristicId, province, industrialEstate}`.
+    #[wasm_bindgen(js_name = toJson)]
+    pub fn to_json(&self) -> String {
+        self.scope.to_json().to_string()
     }
 }
 

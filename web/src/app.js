@@ -1,6 +1,6 @@
 // The verifier page: scans a permit's QR code with the camera (or reads a photo or pasted text) and
 // verifies it offline with dwp-verifier compiled to WebAssembly — the same code as the command line.
-import init, { WasmVerifier } from '../build/pkg/dwp_verifier.js';
+import init, { WasmEmployer, WasmVerifier } from '../build/pkg/dwp_verifier.js';
 import { BarcodeDetector, setZXingModuleOverrides } from 'barcode-detector/pure';
 import { LANGUAGES, ageLabel, formatDate as formatDateIn, label, pickLanguage } from './i18n.js';
 import { dropBundle, loadBundle, saveBundle } from './store.js';
@@ -12,14 +12,19 @@ if (!location.pathname.endsWith('/') && !location.pathname.endsWith('.html')) {
 // Where an earlier version of the page kept the bundle (moved to IndexedDB, see store.js).
 const BUNDLE_KEY = 'dwp.bundle';
 const LANG_KEY = 'dwp.lang';
+// Employer mode's settings: {juristicId, province, industrialEstate}, kept on this device only.
+const EMPLOYER_KEY = 'dwp.employer';
 const BUNDLE_URL = new URL('../v1/bundle', location.href);
 const params = new URLSearchParams(location.search);
-const policy = params.get('policy') || 'inspector';
+// The freshness policy: the address's, else the employer's (7 days) in employer mode, else the inspector's.
+const policyFor = () => params.get('policy') || (employer ? 'employer' : 'inspector');
 const POLICIES = ['inspector', 'employer', 'immigration'];
 const $ = (id) => document.getElementById(id);
 let lang = pickLanguage(localStorage.getItem(LANG_KEY), navigator.languages);
 let verifier = null;
 let lastVerdict = null;
+// The employer a verdict is checked for (a WasmEmployer, its settings checked by dwp-verifier), or null.
+let employer = null;
 window.dwpTimings = [];
 
 // The QR reader's own WebAssembly is served with the page, never from a CDN.
@@ -43,7 +48,59 @@ function applyLabels() {
   $('lang').value = lang;
   for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = label(lang, el.dataset.i18n);
   showBundleState();
+  showEmployerMode();
   if (lastVerdict) render(lastVerdict);
+}
+
+// Employer mode, shown on every screen (a bar of its own colour under the header) while it is on.
+function showEmployerMode() {
+  const on = employer != null;
+  document.body.dataset.mode = on ? 'employer' : 'plain';
+  $('employer-bar').hidden = !on;
+  $('employer-setup').hidden = on;
+  if (!on) return;
+  const e = JSON.parse(employer.toJson());
+  const place = [e.province, e.industrialEstate].filter(Boolean).join(' · ');
+  $('employer-mode').textContent = label(lang, 'employerMode', { id: e.juristicId, place: place ? ` · ${place}` : '' });
+}
+
+// The settings as dwp-verifier accepts them, or the field at fault (`juristic_id`, `province`, `industrial_estate`).
+function employerFrom(settings) {
+  try {
+    return { employer: new WasmEmployer(settings.juristicId ?? '', settings.province || undefined, settings.industrialEstate || undefined) };
+  } catch (e) {
+    return { problem: String(e.message ?? e).split(':')[0] };
+  }
+}
+
+function saveEmployer() {
+  const settings = {
+    juristicId: $('employer-id').value.trim(),
+    province: $('employer-province').value.trim().toUpperCase(),
+    industrialEstate: $('employer-estate').value.trim().toUpperCase(),
+  };
+  const { employer: checked, problem } = employerFrom(settings);
+  if (!checked) {
+    $('employer-error').textContent = label(lang, `employerBad_${problem}`);
+    $('employer-error').dataset.problem = problem;
+    return;
+  }
+  $('employer-error').textContent = '';
+  delete $('employer-error').dataset.problem;
+  employer = checked;
+  localStorage.setItem(EMPLOYER_KEY, employer.toJson());
+  lastVerdict = null;
+  $('verdict').hidden = true;
+  showEmployerMode();
+}
+
+function clearEmployer() {
+  employer = null;
+  localStorage.removeItem(EMPLOYER_KEY);
+  for (const id of ['employer-id', 'employer-province', 'employer-estate']) $(id).value = '';
+  lastVerdict = null;
+  $('verdict').hidden = true;
+  showEmployerMode();
 }
 
 function showBundleState(note) {
@@ -96,6 +153,8 @@ const CLASSES = {
   valid: 'valid', suspended: 'warn', status_stale: 'warn', status_unknown: 'warn',
   // A valid permit with a holder warning (SPEC §12) is amber: check the passport.
   holder_proof_stale: 'warn', holder_proof_missing: 'warn',
+  // Genuine, but not for this employer or this workplace (employer mode): red-ish, its own shade.
+  other_employer: 'other', other_workplace: 'other',
 };
 // A permit's QR (DWP1:) or its holder-bound presentation from the phone (DWP1H:).
 const isPermitCode = (text) => text.startsWith('DWP1:') || text.startsWith('DWP1H:');
@@ -148,6 +207,7 @@ function check(payload) {
     valid: false, reason: titleKey,
     title: inEvery((l) => label(l, titleKey)), message: inEvery(text), statusAsOf: null, permit: null,
   });
+  const policy = policyFor();
   if (!POLICIES.includes(policy)) {
     refusal('cannotCheck', (l) => label(l, 'badPolicy', { policy, policies: POLICIES.join(', ') }));
     return;
@@ -157,7 +217,9 @@ function check(payload) {
     return;
   }
   const start = performance.now();
-  const v = JSON.parse(verifier.verify(payload.trim(), policy, nowSecs()));
+  const v = JSON.parse(employer
+    ? verifier.verifyForEmployer(payload.trim(), policy, nowSecs(), 0, employer)
+    : verifier.verify(payload.trim(), policy, nowSecs()));
   window.dwpTimings.push(performance.now() - start);
   render(v);
 }
@@ -212,11 +274,22 @@ async function main() {
   if (held) {
     try { verifier = new WasmVerifier(held, undefined); } catch (_) { await dropBundle().catch(() => {}); }
   }
+  const kept = localStorage.getItem(EMPLOYER_KEY);
+  if (kept) {
+    // Settings an earlier version kept may no longer be accepted: then the page is in plain mode.
+    let settings = {};
+    try { settings = JSON.parse(kept); } catch (_) { /* not JSON: refused below */ }
+    const { employer: checked } = employerFrom(settings ?? {});
+    if (checked) employer = checked;
+    else localStorage.removeItem(EMPLOYER_KEY);
+  }
   applyLabels();
   await refreshBundle();
   $('scan').addEventListener('click', scan);
   $('photo').addEventListener('change', (e) => e.target.files[0] && openPhoto(e.target.files[0]));
   $('paste-form').addEventListener('submit', (e) => { e.preventDefault(); check($('paste').value); });
+  $('employer-form').addEventListener('submit', (e) => { e.preventDefault(); saveEmployer(); });
+  $('employer-clear').addEventListener('click', clearEmployer);
   $('lang').addEventListener('change', (e) => { lang = e.target.value; localStorage.setItem(LANG_KEY, lang); applyLabels(); });
   window.addEventListener('online', refreshBundle);
   if ('serviceWorker' in navigator) {

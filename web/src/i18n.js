@@ -84,6 +84,59 @@ const HOLDER_LABELS = {
 for (const [lang, texts] of Object.entries(HOLDER_LABELS)) Object.assign(LABELS[lang], texts);
 // ---- end of holder binding
 
+// ---- Employer mode: the company's juristic ID (and optionally its province and industrial estate),
+// kept on the device; a permit valid in every other respect for another employer or workplace is
+// refused with its own verdict text (from dwp-verifier). Merged into LABELS above.
+const EMPLOYER_LABELS = {
+  th: {
+    employerSetup: 'โหมดนายจ้าง: ตรวจว่าทำงานกับบริษัทเราได้หรือไม่', employerId: 'เลขทะเบียนนิติบุคคล (13 หลัก)',
+    employerProvince: 'จังหวัด (ไม่บังคับ เช่น TH-21)', employerEstate: 'รหัสนิคมอุตสาหกรรม (ไม่บังคับ เช่น ESIE)',
+    employerSave: 'ใช้โหมดนายจ้าง', employerClear: 'ออกจากโหมดนายจ้าง',
+    employerMode: 'โหมดนายจ้าง — ตรวจสำหรับนายจ้าง {id}{place}',
+    employerBad_juristic_id: 'เลขทะเบียนนิติบุคคลต้องมี 13 หลักและเลขตรวจสอบถูกต้อง',
+    employerBad_province: 'จังหวัดต้องเป็นรหัส ISO 3166-2:TH เช่น TH-10 หรือ TH-21',
+    employerBad_industrial_estate: 'รหัสนิคมอุตสาหกรรมต้องเป็นตัวอักษรภาษาอังกฤษตัวใหญ่หรือตัวเลข 2 ถึง 10 ตัว',
+  },
+  en: {
+    employerSetup: 'Employer mode: may this person work for us?', employerId: 'Juristic person ID (13 digits)',
+    employerProvince: 'Province (optional, e.g. TH-21)', employerEstate: 'Industrial estate code (optional, e.g. ESIE)',
+    employerSave: 'Use employer mode', employerClear: 'Leave employer mode',
+    employerMode: 'EMPLOYER MODE — checking for employer {id}{place}',
+    employerBad_juristic_id: 'The juristic person ID must be 13 digits with a correct check digit',
+    employerBad_province: 'The province must be an ISO 3166-2:TH code such as TH-10 or TH-21',
+    employerBad_industrial_estate: 'The industrial estate code must be 2 to 10 capital letters or digits',
+  },
+  my: {
+    employerSetup: 'အလုပ်ရှင် မုဒ်: ဤသူသည် ကျွန်ုပ်တို့ထံတွင် အလုပ်လုပ်ခွင့် ရှိပါသလား', employerId: 'ကုမ္ပဏီ မှတ်ပုံတင်အမှတ် (ဂဏန်း ၁၃ လုံး)',
+    employerProvince: 'ပြည်နယ် (မဖြစ်မနေ မလိုပါ၊ ဥပမာ TH-21)', employerEstate: 'စက်မှုဇုန် ကုဒ် (မဖြစ်မနေ မလိုပါ၊ ဥပမာ ESIE)',
+    employerSave: 'အလုပ်ရှင် မုဒ်ကို သုံးရန်', employerClear: 'အလုပ်ရှင် မုဒ်မှ ထွက်ရန်',
+    employerMode: 'အလုပ်ရှင် မုဒ် — အလုပ်ရှင် {id}{place} အတွက် စစ်ဆေးနေသည်',
+    employerBad_juristic_id: 'ကုမ္ပဏီ မှတ်ပုံတင်အမှတ်သည် ဂဏန်း ၁၃ လုံးဖြစ်ပြီး စစ်ဆေးဂဏန်း မှန်ကန်ရမည်',
+    employerBad_province: 'ပြည်နယ်သည် TH-10 သို့မဟုတ် TH-21 ကဲ့သို့ ISO 3166-2:TH ကုဒ် ဖြစ်ရမည်',
+    employerBad_industrial_estate: 'စက်မှုဇုန် ကုဒ်သည် စာလုံးကြီး သို့မဟုတ် ဂဏန်း ၂ လုံးမှ ၁၀ လုံးအထိ ဖြစ်ရမည်',
+  },
+  lo: {
+    employerSetup: 'ໂໝດນາຍຈ້າງ: ຄົນນີ້ເຮັດວຽກກັບບໍລິສັດເຮົາໄດ້ບໍ່', employerId: 'ເລກທະບຽນນິຕິບຸກຄົນ (13 ຕົວເລກ)',
+    employerProvince: 'ແຂວງ (ບໍ່ບັງຄັບ ເຊັ່ນ TH-21)', employerEstate: 'ລະຫັດນິຄົມອຸດສາຫະກຳ (ບໍ່ບັງຄັບ ເຊັ່ນ ESIE)',
+    employerSave: 'ໃຊ້ໂໝດນາຍຈ້າງ', employerClear: 'ອອກຈາກໂໝດນາຍຈ້າງ',
+    employerMode: 'ໂໝດນາຍຈ້າງ — ກວດສຳລັບນາຍຈ້າງ {id}{place}',
+    employerBad_juristic_id: 'ເລກທະບຽນນິຕິບຸກຄົນຕ້ອງມີ 13 ຕົວເລກ ແລະ ເລກກວດສອບຖືກຕ້ອງ',
+    employerBad_province: 'ແຂວງຕ້ອງເປັນລະຫັດ ISO 3166-2:TH ເຊັ່ນ TH-10 ຫຼື TH-21',
+    employerBad_industrial_estate: 'ລະຫັດນິຄົມອຸດສາຫະກຳຕ້ອງເປັນຕົວອັກສອນພິມໃຫຍ່ ຫຼື ຕົວເລກ 2 ຫາ 10 ຕົວ',
+  },
+  km: {
+    employerSetup: 'របៀបនិយោជក៖ តើអ្នកនេះអាចធ្វើការឱ្យយើងបានទេ', employerId: 'លេខចុះបញ្ជីនីតិបុគ្គល (១៣ ខ្ទង់)',
+    employerProvince: 'ខេត្ត (មិនចាំបាច់ ឧ. TH-21)', employerEstate: 'កូដតំបន់ឧស្សាហកម្ម (មិនចាំបាច់ ឧ. ESIE)',
+    employerSave: 'ប្រើរបៀបនិយោជក', employerClear: 'ចាកចេញពីរបៀបនិយោជក',
+    employerMode: 'របៀបនិយោជក — កំពុងពិនិត្យសម្រាប់និយោជក {id}{place}',
+    employerBad_juristic_id: 'លេខចុះបញ្ជីនីតិបុគ្គលត្រូវមាន ១៣ ខ្ទង់ និងលេខផ្ទៀងផ្ទាត់ត្រឹមត្រូវ',
+    employerBad_province: 'ខេត្តត្រូវជាកូដ ISO 3166-2:TH ដូចជា TH-10 ឬ TH-21',
+    employerBad_industrial_estate: 'កូដតំបន់ឧស្សាហកម្មត្រូវជាអក្សរធំ ឬលេខពី ២ ដល់ ១០ តួ',
+  },
+};
+for (const [lang, texts] of Object.entries(EMPLOYER_LABELS)) Object.assign(LABELS[lang], texts);
+// ---- end of employer mode
+
 export { DATE_LOCALES, LANGUAGES, formatDate, labelIn, pickLanguage } from './lang.js';
 
 // "3 h ago" in the reader's language.

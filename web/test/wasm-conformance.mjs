@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import assert from 'node:assert/strict';
 import os from 'node:os';
-import { initSync, runVector, WasmVerifier, holderStep, holderToSign, holderAssemble } from '../build/pkg/dwp_verifier.js';
+import { initSync, runVector, WasmEmployer, WasmVerifier, holderStep, holderToSign, holderAssemble } from '../build/pkg/dwp_verifier.js';
 import { startRegistry } from './registry.mjs';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -53,8 +53,42 @@ for (const id of ['valid', 'status-revoked', 'status-stale-inspector', 'holder-l
   assert.equal(page.reason, expected.reason, `${id}: the vector's reason`);
   assert.throws(() => verifier.verify(input.payload, 'inspektor', now), /unknown policy/);
 }
+// The employer vectors: the page's employer mode (`verifyForEmployer`) and `dwp verify --employer
+// --province --estate --json` give one verdict document, `checkedFor` included.
+const employerIds = files.map((f) => f.slice(0, -5)).filter((id) => id.startsWith('employer-'));
+assert.ok(employerIds.includes('employer-other') && employerIds.includes('employer-other-province'), `employer vectors: ${employerIds}`);
+for (const id of employerIds) {
+  const { input, expected, root: rootKey } = JSON.parse(fs.readFileSync(path.join(dir, `${id}.json`), 'utf8'));
+  const bundleText = JSON.stringify(input.bundle);
+  const bundleFile = path.join(tmp, `${id}.json`);
+  fs.writeFileSync(bundleFile, bundleText);
+  const e = input.employer;
+  const employer = new WasmEmployer(e.juristicId, e.province ?? undefined, e.industrialEstate ?? undefined);
+  const now = Date.parse(input.now) / 1000;
+  const page = JSON.parse(new WasmVerifier(bundleText, rootKey).verifyForEmployer(input.payload, input.policy, now, 0, employer));
+  const options = ['--employer', e.juristicId, ...(e.province ? ['--province', e.province] : []), ...(e.industrialEstate ? ['--estate', e.industrialEstate] : [])];
+  let out;
+  let status = 0;
+  try {
+    out = execFileSync(dwp, ['verify', '--bundle', bundleFile, '--root', rootKey, '--policy', input.policy, '--now', input.now, ...options, '--json', input.payload], { encoding: 'utf8' });
+  } catch (err) {
+    out = err.stdout; // a rejection exits 1
+    status = err.status;
+  }
+  const cli = JSON.parse(out);
+  delete cli.rootPinned;
+  assert.deepEqual(page, cli, `${id}: the page's verdict and the command line's differ`);
+  assert.equal(page.reason, expected.reason, `${id}: the vector's reason`);
+  assert.equal(page.detail, expected.detail, `${id}: the vector's detail`);
+  assert.equal(status, expected.valid ? 0 : 1, `${id}: the command line's exit code`);
+  assert.deepEqual(page.checkedFor, { juristicId: e.juristicId, province: e.province ?? null, industrialEstate: e.industrialEstate ?? null }, `${id}: checkedFor`);
+}
+assert.throws(() => new WasmEmployer('0215559001235', undefined, undefined), /^Error: juristic_id: /);
+assert.throws(() => new WasmEmployer('0215559001234', 'TH-99', undefined), /^Error: province: /);
+assert.throws(() => new WasmEmployer('0215559001234', undefined, 'esie'), /^Error: industrial_estate: /);
 fs.rmSync(tmp, { recursive: true, force: true });
 console.log('one verdict document: the page and the command line agree on valid, revoked, stale and holder-bound permits');
+console.log(`employer check: the page's employer mode and dwp verify --employer agree on ${employerIds.length} vectors`);
 
 // A wallet with a WebCrypto Ed25519 key (SPEC §12): the bytes to sign and the presentation come from the
 // WASM build, the signature from WebCrypto. With the RFC 8032 §7.1 TEST 1 key it rebuilds the holder-live

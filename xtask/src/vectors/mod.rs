@@ -8,6 +8,7 @@
 //! generator never asks the verifier what it thinks.
 
 mod decode;
+mod employer;
 mod holder;
 mod status;
 mod trust;
@@ -207,6 +208,7 @@ fn vectors() -> Result<Vec<Vector>> {
     out.extend(trust::vectors(&c)?);
     out.extend(status::vectors(&c)?);
     out.extend(holder::vectors(&c)?);
+    out.extend(employer::vectors(&c)?);
     Ok(out)
 }
 
