@@ -39,6 +39,7 @@ pub mod status;
 pub mod text;
 pub mod time;
 pub mod trust;
+pub mod vcdm;
 pub mod verify;
 #[cfg(feature = "wasm")]
 pub mod wasm;

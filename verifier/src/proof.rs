@@ -2,12 +2,19 @@
 //! JSON document: the generic path used by `dwp vc sign|verify`, the trust
 //! list and status lists. Permits take the faster path in [`crate::credential`],
 //! which produces the same bytes.
+//!
+//! It also holds what every Data Integrity proof needs whatever its
+//! cryptosuite (W3C Verifiable Credential Data Integrity 1.0, §4.4 "Verify
+//! Proof" and §4.5 "Verify Proof Sets and Chains"): the purpose and date checks,
+//! the split of a proof set or chain into one input per proof, and finding the
+//! verification method's key for a purpose.
 
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::ed25519::{PublicKey, SignatureError};
 use crate::multikey;
+use crate::time::UnixTime;
 
 /// The cryptosuite identifier.
 pub const EDDSA_JCS_2022: &str = "eddsa-jcs-2022";
@@ -19,9 +26,44 @@ pub enum ProofError {
     /// The document is not a JSON object.
     #[error("the document is not a JSON object")]
     NotAnObject,
-    /// No `proof` member, or a proof set (an array), which DWP does not accept.
-    #[error("the document has no single proof object")]
+    /// No `proof` member, or one that is neither a proof object nor a list of them.
+    #[error("the document has no proof")]
     NoProof,
+    /// A proof set or chain where one proof was expected (permits, trust lists, status lists).
+    #[error("the document has a proof set or chain where one proof was expected")]
+    ProofSet,
+    /// `proofPurpose` is not the purpose the verifier expects.
+    #[error("proofPurpose is not {expected}")]
+    Purpose {
+        /// The purpose expected.
+        expected: ProofPurpose,
+    },
+    /// The DID document does not list the verification method for the purpose.
+    #[error("the DID document does not list the verification method under {purpose}")]
+    NotListed {
+        /// The purpose.
+        purpose: ProofPurpose,
+    },
+    /// The verification method's key cannot be found (not a did:key, and no key or DID document given).
+    #[error("the verification method cannot be resolved here (give its key or DID document)")]
+    UnresolvedKey,
+    /// `created` or `expires` is not an XML Schema dateTime with a time zone.
+    #[error("proof {member} is not an XML Schema dateTime with a time zone")]
+    Date {
+        /// `created` or `expires`.
+        member: &'static str,
+    },
+    /// The proof's `expires` has passed.
+    #[error("the proof expired at {expires} (now {now})")]
+    Expired {
+        /// The proof's `expires`.
+        expires: UnixTime,
+        /// The time of the check.
+        now: UnixTime,
+    },
+    /// A `previousProof` names no proof of the set.
+    #[error("previousProof names a proof that is not in the document")]
+    PreviousProof,
     /// `type` is not `DataIntegrityProof` or the cryptosuite is not the one expected.
     #[error("proof type/cryptosuite is not DataIntegrityProof/{expected}")]
     Suite {
@@ -102,13 +144,31 @@ fn str_member<'a>(m: &'a Map<String, Value>, member: &'static str) -> Result<&'a
     m.get(member).and_then(Value::as_str).ok_or(ProofError::Member { member })
 }
 
-/// Splits a secured document for `cryptosuite` (§3.3.2 steps 1–4).
+/// Splits a secured document with one proof for `cryptosuite` (§3.3.2 steps 1–4).
 ///
 /// # Errors
-/// [`ProofError`] for a document or proof of the wrong shape.
+/// [`ProofError`] for a document or proof of the wrong shape; [`ProofError::ProofSet`]
+/// for a proof set or chain.
 pub fn split(secured: &Value, cryptosuite: &'static str) -> Result<ProofParts, ProofError> {
     let mut unsecured = secured.as_object().ok_or(ProofError::NotAnObject)?.clone();
-    let Some(Value::Object(mut config)) = unsecured.remove("proof") else { return Err(ProofError::NoProof) };
+    match unsecured.remove("proof") {
+        Some(Value::Object(config)) => split_proof(unsecured, config, cryptosuite),
+        Some(Value::Array(_)) => Err(ProofError::ProofSet),
+        _ => Err(ProofError::NoProof),
+    }
+}
+
+/// Checks one proof for `cryptosuite` and separates its `proofValue`; `unsecured`
+/// is the document the proof secures (for a proof in a chain, with the proofs it
+/// names as its `proof`, as [`proof_inputs`] gives it).
+///
+/// # Errors
+/// [`ProofError`] for a proof of the wrong shape.
+pub fn split_proof(
+    mut unsecured: Map<String, Value>,
+    mut config: Map<String, Value>,
+    cryptosuite: &'static str,
+) -> Result<ProofParts, ProofError> {
     if str_member(&config, "type")? != "DataIntegrityProof" || str_member(&config, "cryptosuite")? != cryptosuite {
         return Err(ProofError::Suite { expected: cryptosuite });
     }
@@ -137,29 +197,216 @@ pub fn split(secured: &Value, cryptosuite: &'static str) -> Result<ProofParts, P
 /// # Errors
 /// [`ProofError`] for a proof of the wrong shape or a signature that does not verify.
 pub fn verify_jcs(secured: &Value, key: &PublicKey) -> Result<ProofParts, ProofError> {
-    let parts = split(secured, EDDSA_JCS_2022)?;
+    verify_jcs_parts(split(secured, EDDSA_JCS_2022)?, key)
+}
+
+/// Verifies the `eddsa-jcs-2022` signature of a proof already split by [`split_proof`].
+///
+/// # Errors
+/// [`ProofError`] if the document cannot be canonicalized or the signature does not verify.
+pub fn verify_jcs_parts(parts: ProofParts, key: &PublicKey) -> Result<ProofParts, ProofError> {
     let hash = hash_data(&Value::Object(parts.unsecured.clone()), &Value::Object(parts.config.clone()))?;
     key.verify(&hash, &parts.signature)?;
     Ok(parts)
 }
 
+/// A verification relationship of a DID document, as a proof's `proofPurpose`
+/// names it (DID Core §5.3; Data Integrity §2.2 "Proof Purposes").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ProofPurpose {
+    /// `assertionMethod`: the issuer asserts the claims (credentials).
+    AssertionMethod,
+    /// `authentication`: the controller proves who it is (presentations).
+    Authentication,
+    /// `capabilityInvocation`.
+    CapabilityInvocation,
+    /// `capabilityDelegation`.
+    CapabilityDelegation,
+    /// `keyAgreement`.
+    KeyAgreement,
+}
+
+impl ProofPurpose {
+    const ALL: [ProofPurpose; 5] = [
+        Self::AssertionMethod,
+        Self::Authentication,
+        Self::CapabilityInvocation,
+        Self::CapabilityDelegation,
+        Self::KeyAgreement,
+    ];
+
+    /// The `proofPurpose` string, which is also the DID document's member name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AssertionMethod => "assertionMethod",
+            Self::Authentication => "authentication",
+            Self::CapabilityInvocation => "capabilityInvocation",
+            Self::CapabilityDelegation => "capabilityDelegation",
+            Self::KeyAgreement => "keyAgreement",
+        }
+    }
+
+    /// Reads a `proofPurpose` string.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for ProofPurpose {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a verifier expects of every proof, whatever its cryptosuite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProofExpectations {
+    /// The purpose each proof must name (`assertionMethod` for credentials).
+    pub purpose: ProofPurpose,
+    /// The time of the check, against the proofs' `expires`.
+    pub now: UnixTime,
+}
+
+/// Verify Proof, steps 3 and 4 (§4.4), and the dates of §2.1: `type`,
+/// `verificationMethod` and `proofPurpose` present, the purpose the one
+/// expected, `created` and `expires` (when present) XML Schema dateTimes with a
+/// time zone, and `expires` not passed.
+///
+/// # Errors
+/// [`ProofError::Member`], [`ProofError::Purpose`], [`ProofError::Date`] or [`ProofError::Expired`].
+pub fn check_proof(proof: &Map<String, Value>, expected: &ProofExpectations) -> Result<(), ProofError> {
+    str_member(proof, "type")?;
+    str_member(proof, "verificationMethod")?;
+    if str_member(proof, "proofPurpose")? != expected.purpose.as_str() {
+        return Err(ProofError::Purpose { expected: expected.purpose });
+    }
+    for member in ["created", "expires"] {
+        if let Some(v) = proof.get(member) {
+            let member = if member == "created" { "created" } else { "expires" };
+            let at = v.as_str().and_then(|s| UnixTime::parse_date_time(s).ok()).ok_or(ProofError::Date { member })?;
+            if member == "expires" && at <= expected.now {
+                return Err(ProofError::Expired { expires: at, now: expected.now });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One proof of a secured document with the document it secures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProofInput {
+    /// The document without its proofs; for a proof with `previousProof`, with
+    /// the proofs it names as `proof` (the "input document" of §4.5 step 3.3).
+    pub unsecured: Map<String, Value>,
+    /// The proof, with its `proofValue`.
+    pub proof: Map<String, Value>,
+}
+
+/// The proofs of a secured document, each with the document it secures: a
+/// single proof, a proof set, or a proof chain (Verify Proof Sets and Chains,
+/// §4.5 steps 1–3.3). A proof whose `previousProof` names no proof of the set
+/// fails the whole document.
+///
+/// # Errors
+/// [`ProofError::NotAnObject`], [`ProofError::NoProof`] (no proof, an empty list,
+/// or an entry that is not an object), [`ProofError::PreviousProof`].
+pub fn proof_inputs(secured: &Value) -> Result<Vec<ProofInput>, ProofError> {
+    let mut unsecured = secured.as_object().ok_or(ProofError::NotAnObject)?.clone();
+    let all: Vec<Map<String, Value>> = match unsecured.remove("proof") {
+        Some(Value::Object(p)) => vec![p],
+        Some(Value::Array(list)) if !list.is_empty() => list
+            .into_iter()
+            .map(|p| match p {
+                Value::Object(p) => Ok(p),
+                _ => Err(ProofError::NoProof),
+            })
+            .collect::<Result<_, _>>()?,
+        _ => return Err(ProofError::NoProof),
+    };
+    let mut inputs = Vec::with_capacity(all.len());
+    for proof in &all {
+        let named: Vec<&str> = match proof.get("previousProof") {
+            None => Vec::new(),
+            Some(Value::String(id)) => vec![id.as_str()],
+            Some(Value::Array(ids)) => {
+                ids.iter().map(|v| v.as_str().ok_or(ProofError::PreviousProof)).collect::<Result<_, _>>()?
+            }
+            Some(_) => return Err(ProofError::PreviousProof),
+        };
+        let mut matching = Vec::with_capacity(named.len());
+        for id in named {
+            let found = all.iter().find(|p| p.get("id").and_then(Value::as_str) == Some(id));
+            matching.push(Value::Object(found.ok_or(ProofError::PreviousProof)?.clone()));
+        }
+        let mut input = unsecured.clone();
+        if !matching.is_empty() {
+            input.insert("proof".into(), Value::Array(matching));
+        }
+        inputs.push(ProofInput { unsecured: input, proof: proof.clone() });
+    }
+    Ok(inputs)
+}
+
+/// Where a verifier finds the key of a proof's verification method.
+#[derive(Debug, Clone, Copy)]
+pub enum KeySource<'a> {
+    /// This key, whatever the verification method names.
+    Key(&'a PublicKey),
+    /// A DID document, which must list the method under the proof's purpose.
+    DidDocument(&'a Value),
+    /// The method is a `did:key` URL (`did:key:z6Mk…#z6Mk…`), whose key is listed for every purpose.
+    DidKey,
+}
+
+impl KeySource<'_> {
+    /// The key of `verification_method`, for `purpose`.
+    ///
+    /// # Errors
+    /// [`ProofError::NotListed`] when the DID document does not list the method for
+    /// the purpose; [`ProofError::UnresolvedKey`] when the method is not a `did:key`
+    /// URL of an Ed25519 key; [`ProofError::Signature`] for a key that is not a valid point.
+    pub fn resolve(&self, verification_method: &str, purpose: ProofPurpose) -> Result<PublicKey, ProofError> {
+        match self {
+            KeySource::Key(k) => Ok(**k),
+            KeySource::DidDocument(doc) => {
+                let bytes = key_for_purpose(doc, verification_method, purpose)
+                    .ok_or(ProofError::NotListed { purpose })?;
+                Ok(PublicKey::from_bytes(&bytes)?)
+            }
+            KeySource::DidKey => {
+                let (did, fragment) = verification_method.split_once('#').ok_or(ProofError::UnresolvedKey)?;
+                let key = multikey::parse_did_key_checked(did).ok_or(ProofError::UnresolvedKey)?;
+                // The did:key method lists exactly one method, named by the key itself.
+                if did.strip_prefix("did:key:") != Some(fragment) {
+                    return Err(ProofError::UnresolvedKey);
+                }
+                Ok(key)
+            }
+        }
+    }
+}
+
 /// Finds the Ed25519 key of `verification_method` in a DID document, if the
 /// document lists it under `assertionMethod`.
 pub fn key_in_did_document(did_doc: &Value, verification_method: &str) -> Option<[u8; 32]> {
-    let asserts = did_doc.get("assertionMethod")?.as_array()?;
-    let listed = asserts.iter().any(|a| {
-        a.as_str() == Some(verification_method) || a.get("id").and_then(Value::as_str) == Some(verification_method)
+    key_for_purpose(did_doc, verification_method, ProofPurpose::AssertionMethod)
+}
+
+/// Finds the Ed25519 key of `verification_method` in a DID document, if the
+/// document lists it under the verification relationship of `purpose`.
+pub fn key_for_purpose(did_doc: &Value, verification_method: &str, purpose: ProofPurpose) -> Option<[u8; 32]> {
+    let did = did_doc.get("id").and_then(Value::as_str).unwrap_or_default();
+    let names = |id: &str| id == verification_method || (id.starts_with('#') && format!("{did}{id}") == verification_method);
+    let listed_under = did_doc.get(purpose.as_str())?.as_array()?;
+    let listed = listed_under.iter().any(|a| {
+        a.as_str().is_some_and(|id| names(id)) || a.get("id").and_then(Value::as_str).is_some_and(|id| names(id))
     });
     if !listed {
         return None;
     }
-    let embedded = asserts.iter().filter(|a| a.is_object());
+    let embedded = listed_under.iter().filter(|a| a.is_object());
     let methods = did_doc.get("verificationMethod").and_then(Value::as_array).into_iter().flatten().chain(embedded);
-    let did = did_doc.get("id").and_then(Value::as_str).unwrap_or_default();
     methods
-        .filter(|m| {
-            let id = m.get("id").and_then(Value::as_str).unwrap_or_default();
-            id == verification_method || (id.starts_with('#') && format!("{did}{id}") == verification_method)
-        })
+        .filter(|m| m.get("id").and_then(Value::as_str).is_some_and(|id| names(id)))
         .find_map(|m| multikey::decode_public(m.get("publicKeyMultibase")?.as_str()?))
 }
