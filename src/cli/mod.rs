@@ -13,6 +13,7 @@ pub mod serve;
 pub mod tokens;
 pub mod trust;
 pub mod vc;
+pub mod vcapi;
 pub mod verify;
 pub mod wallet;
 
@@ -58,6 +59,9 @@ pub enum Command {
     /// Sign or verify any W3C VC 2.0 document with a Data Integrity EdDSA proof.
     #[command(subcommand)]
     Vc(vc::VcCommand),
+    /// A conformance tool: the W3C VC API's issue and verify endpoints, for the W3C
+    /// interoperability test suites, with its own test key (never the registry's).
+    VcApi(vcapi::VcApiArgs),
     /// Measure verification speed and payload sizes (prints ratios measured in one run).
     Bench {
         #[command(subcommand)]
@@ -114,6 +118,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Expand { payload, canonical } => expand::run(&payload, canonical),
         Command::Verify(args) => verify::run(&args),
         Command::Vc(cmd) => vc::run(cmd),
+        Command::VcApi(args) => vcapi::run(args),
         Command::Bench { what } => bench::run(what),
         Command::Serve(args) => serve::run(*args),
         Command::Conformance { dir, json } => crate::conformance::run(&dir, json),
