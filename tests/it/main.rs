@@ -39,4 +39,5 @@ mod sealing;
 mod server;
 mod spec;
 mod storage;
+mod vc_di;
 mod vectors;
