@@ -61,6 +61,13 @@ pub enum Command {
     Vc(vc::VcCommand),
     /// A conformance tool: the W3C VC API's issue and verify endpoints, for the W3C
     /// interoperability test suites, with its own test key (never the registry's).
+    ///
+    /// A conformance tool, not part of the registry: serves POST /credentials/issue and POST
+    /// /credentials/verify of the W3C CCG VC API for the W3C interoperability test suites (EdDSA
+    /// cryptosuites, Bitstring Status List). It signs any conforming credential it is sent as the
+    /// did:key of its own test key, verifies any eddsa-jcs-2022 or eddsa-rdfc-2022 credential
+    /// (proof sets and chains included, did:key verification methods), and keeps nothing. It
+    /// refuses the registry's issuer and root keys.
     VcApi(vcapi::VcApiArgs),
     /// Measure verification speed and payload sizes (prints ratios measured in one run).
     Bench {

@@ -16,12 +16,6 @@ use crate::vcapi::{Issuer, run as serve};
 
 /// The flags of `dwp vc-api`.
 #[derive(Debug, Args)]
-#[command(
-    long_about = "A conformance tool, not part of the registry: serves the W3C CCG VC API's \
-POST /credentials/issue and POST /credentials/verify for the W3C interoperability test suites \
-(EdDSA cryptosuites, Bitstring Status List). It signs any conforming credential it is sent, as the \
-did:key of its own test key, and keeps nothing. Never give it the registry's issuer or root key."
-)]
 pub struct VcApiArgs {
     /// The test key pair file (publicKeyMultibase + privateKeyMultibase); never a registry key.
     #[arg(long)]
