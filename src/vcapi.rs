@@ -161,10 +161,7 @@ async fn verify(State(api): State<VcApi>, body: Result<Json<VerifyRequest>, Json
 
 fn verification_response(result: Result<Vec<vc::VerifiedProof>, VcError>) -> Response {
     match result {
-        Ok(_) => (
-            StatusCode::OK,
-            Json(json!({ "verified": true, "checks": ["proof"], "warnings": [], "errors": [] })),
-        )
+        Ok(_) => (StatusCode::OK, Json(json!({ "verified": true, "checks": ["proof"], "warnings": [], "errors": [] })))
             .into_response(),
         Err(e) => {
             let kind = match e {

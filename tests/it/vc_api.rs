@@ -159,7 +159,9 @@ fn vc_api_issues_with_each_cryptosuite_as_the_w3c_vectors_do() {
     let dir = tempfile::tempdir().expect("tempdir");
     let key = vector_key(dir.path());
     let unsigned = read_json(&w3c("unsigned.json"));
-    for (suite, vector) in [("eddsa-jcs-2022", "eddsa-jcs-2022/signedJCS.json"), ("eddsa-rdfc-2022", "eddsa-rdfc-2022/signedDataInt.json")] {
+    for (suite, vector) in
+        [("eddsa-jcs-2022", "eddsa-jcs-2022/signedJCS.json"), ("eddsa-rdfc-2022", "eddsa-rdfc-2022/signedDataInt.json")]
+    {
         let api = VcApi::start(&key, suite, &[]);
         let (status, body) =
             api.issue(&json!({ "credential": unsigned, "options": { "created": "2023-02-24T23:36:38Z" } }));

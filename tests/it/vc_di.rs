@@ -113,7 +113,8 @@ fn vc_verify_refuses_invalid_proof_dates_and_expired_proofs() {
     let key = with_key();
     let key: Vec<&str> = key.iter().map(String::as_str).collect();
     for suite in ["eddsa-jcs-2022", "eddsa-rdfc-2022"] {
-        for (member, value) in [("created", "invalidDate"), ("expires", "invalidDate"), ("created", "2023-02-24T23:36:38")]
+        for (member, value) in
+            [("created", "invalidDate"), ("expires", "invalidDate"), ("created", "2023-02-24T23:36:38")]
         {
             let doc = signed_with(suite, &[(member, json!(value))]);
             let (c, out) = verify(&doc, &key);
@@ -173,7 +174,8 @@ fn vc_verify_resolves_every_proof_of_a_chain_from_a_did_document() {
     let out = dwp(&["vc", "verify", "--did-doc", &path, &s(&set_chain("signedProofChain2.json"))]);
     assert_eq!(code(&out), 1);
     assert!(
-        stdout(&out).contains("proof 2 (of 4): the DID document does not list the verification method under assertionMethod"),
+        stdout(&out)
+            .contains("proof 2 (of 4): the DID document does not list the verification method under assertionMethod"),
         "{}",
         stdout(&out)
     );
@@ -236,13 +238,21 @@ fn vc_sign_reproduces_the_w3c_proof_set_and_chain() {
     let p3 = "urn:uuid:d94f792a-c546-4d06-b38a-da070ab56c23";
     let set2 = sign_next(dir.path(), &set_chain("signedProofSet1.json"), 2, "2023-02-24T23:36:38Z", Some(p2), &[]);
     assert_eq!(set2, read_json(&set_chain("signedProofSet2.json")), "signedProofSet2.json");
-    let chain1 = sign_next(dir.path(), &set_chain("signedProofSet2.json"), 3, "2023-02-26T22:06:38Z", Some(p3), &[p1, p2]);
+    let chain1 =
+        sign_next(dir.path(), &set_chain("signedProofSet2.json"), 3, "2023-02-26T22:06:38Z", Some(p3), &[p1, p2]);
     assert_eq!(chain1, read_json(&set_chain("signedProofChain1.json")), "signedProofChain1.json");
     let chain2 = sign_next(dir.path(), &set_chain("signedProofChain1.json"), 4, "2023-02-26T22:16:38Z", None, &[p3]);
     assert_eq!(chain2, read_json(&set_chain("signedProofChain2.json")), "signedProofChain2.json");
     let key = key_file(dir.path(), 4);
     let out = dwp(&[
-        "vc", "sign", "--key", &key, "--cryptosuite", "eddsa-jcs-2022", "--previous-proof", "urn:uuid:none",
+        "vc",
+        "sign",
+        "--key",
+        &key,
+        "--cryptosuite",
+        "eddsa-jcs-2022",
+        "--previous-proof",
+        "urn:uuid:none",
         &s(&set_chain("signedProofChain1.json")),
     ]);
     assert_eq!(code(&out), 2);
@@ -258,7 +268,11 @@ fn vc_sign_refuses_what_is_not_a_credential_naming_what_is_missing() {
         ("credentialSubject", None, "credentialSubject is missing"),
         ("issuer", None, "issuer is missing"),
         ("type", Some(json!(["AlumniCredential"])), "type must contain VerifiableCredential"),
-        ("@context", Some(json!(["https://www.w3.org/ns/credentials/examples/v2"])), "@context must be a list whose first entry is"),
+        (
+            "@context",
+            Some(json!(["https://www.w3.org/ns/credentials/examples/v2"])),
+            "@context must be a list whose first entry is",
+        ),
         ("@context", Some(json!(["https://www.w3.org/2018/credentials/v1"])), "issuanceDate is missing"),
     ];
     for (member, value, expect) in cases {
@@ -301,7 +315,8 @@ fn vc_signs_and_verifies_vc_1_1_credentials_with_the_data_integrity_v2_context()
             let signed = write(dir.path(), "signed.json", &stdout(&out));
             let out = dwp(&["vc", "verify", &signed]);
             assert_eq!(code(&out), 0, "{name} {suite}: {}", stdout(&out));
-            let mut changed: Value = serde_json::from_str(&std::fs::read_to_string(&signed).expect("read")).expect("json");
+            let mut changed: Value =
+                serde_json::from_str(&std::fs::read_to_string(&signed).expect("read")).expect("json");
             changed["credentialSubject"]["id"] = json!("did:example:other");
             let changed = write(dir.path(), "changed.json", &changed.to_string());
             assert_eq!(code(&dwp(&["vc", "verify", &changed])), 1, "{name} {suite}: a change is noticed");

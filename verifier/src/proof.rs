@@ -369,8 +369,8 @@ impl KeySource<'_> {
         match self {
             KeySource::Key(k) => Ok(**k),
             KeySource::DidDocument(doc) => {
-                let bytes = key_for_purpose(doc, verification_method, purpose)
-                    .ok_or(ProofError::NotListed { purpose })?;
+                let bytes =
+                    key_for_purpose(doc, verification_method, purpose).ok_or(ProofError::NotListed { purpose })?;
                 Ok(PublicKey::from_bytes(&bytes)?)
             }
             KeySource::DidKey => {
@@ -396,7 +396,8 @@ pub fn key_in_did_document(did_doc: &Value, verification_method: &str) -> Option
 /// document lists it under the verification relationship of `purpose`.
 pub fn key_for_purpose(did_doc: &Value, verification_method: &str, purpose: ProofPurpose) -> Option<[u8; 32]> {
     let did = did_doc.get("id").and_then(Value::as_str).unwrap_or_default();
-    let names = |id: &str| id == verification_method || (id.starts_with('#') && format!("{did}{id}") == verification_method);
+    let names =
+        |id: &str| id == verification_method || (id.starts_with('#') && format!("{did}{id}") == verification_method);
     let listed_under = did_doc.get(purpose.as_str())?.as_array()?;
     let listed = listed_under.iter().any(|a| {
         a.as_str().is_some_and(|id| names(id)) || a.get("id").and_then(Value::as_str).is_some_and(|id| names(id))

@@ -215,7 +215,8 @@ mod tests {
         assert_eq!(UnixTime::parse_date_time("2023-02-24T23:36:38.125Z"), Ok(z));
         assert_eq!(UnixTime::parse_date_time("2023-02-25T06:36:38+07:00"), Ok(z));
         assert_eq!(UnixTime::parse_date_time("2023-02-24T18:36:38-05:00"), Ok(z));
-        for bad in ["invalidDate", "2023-02-24T23:36:38", "2023-02-24", "2023-02-24T23:36:38.Z", "2023-02-24t23:36:38Z"] {
+        for bad in ["invalidDate", "2023-02-24T23:36:38", "2023-02-24", "2023-02-24T23:36:38.Z", "2023-02-24t23:36:38Z"]
+        {
             assert!(matches!(UnixTime::parse_date_time(bad), Err(TimeError::Format { .. })), "{bad}");
         }
         assert_eq!(UnixTime::parse_date_time("2023-02-30T00:00:00Z"), Err(TimeError::Impossible));
