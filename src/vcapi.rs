@@ -94,11 +94,12 @@ struct VerifyRequest {
     options: Option<Map<String, Value>>,
 }
 
-fn option_str<'a>(options: Option<&'a Map<String, Value>>, name: &str) -> Result<Option<&'a str>, Response> {
+/// An option that must be a string when given; the error is the problem's detail.
+fn option_str<'a>(options: Option<&'a Map<String, Value>>, name: &str) -> Result<Option<&'a str>, String> {
     match options.and_then(|o| o.get(name)) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(bad_request(PARSING_ERROR, "Invalid options", format!("options.{name} must be a string"))),
+        Some(_) => Err(format!("options.{name} must be a string")),
     }
 }
 
@@ -121,7 +122,7 @@ async fn issue(State(api): State<VcApi>, body: Result<Json<IssueRequest>, JsonRe
     let created = match option_str(req.options.as_ref(), "created") {
         Ok(Some(c)) => c.to_string(),
         Ok(None) => issuer.clock.now().to_string(),
-        Err(r) => return r,
+        Err(detail) => return bad_request(PARSING_ERROR, "Invalid options", detail),
     };
     let options = ProofOptions {
         cryptosuite: issuer.cryptosuite,
@@ -153,7 +154,7 @@ async fn verify(State(api): State<VcApi>, body: Result<Json<VerifyRequest>, Json
             Some(p) => p,
             None => return bad_request(PARSING_ERROR, "Invalid options", "unknown expectedProofPurpose"),
         },
-        Err(r) => return r,
+        Err(detail) => return bad_request(PARSING_ERROR, "Invalid options", detail),
     };
     let expected = ProofExpectations { purpose, now: api.0.clock.now() };
     verification_response(vc::verify_credential(&req.verifiable_credential, KeySource::DidKey, &expected))

@@ -399,15 +399,15 @@ pub fn key_for_purpose(did_doc: &Value, verification_method: &str, purpose: Proo
     let names =
         |id: &str| id == verification_method || (id.starts_with('#') && format!("{did}{id}") == verification_method);
     let listed_under = did_doc.get(purpose.as_str())?.as_array()?;
-    let listed = listed_under.iter().any(|a| {
-        a.as_str().is_some_and(|id| names(id)) || a.get("id").and_then(Value::as_str).is_some_and(|id| names(id))
-    });
+    let listed = listed_under
+        .iter()
+        .any(|a| a.as_str().is_some_and(&names) || a.get("id").and_then(Value::as_str).is_some_and(&names));
     if !listed {
         return None;
     }
     let embedded = listed_under.iter().filter(|a| a.is_object());
     let methods = did_doc.get("verificationMethod").and_then(Value::as_array).into_iter().flatten().chain(embedded);
     methods
-        .filter(|m| m.get("id").and_then(Value::as_str).is_some_and(|id| names(id)))
+        .filter(|m| m.get("id").and_then(Value::as_str).is_some_and(&names))
         .find_map(|m| multikey::decode_public(m.get("publicKeyMultibase")?.as_str()?))
 }
