@@ -411,3 +411,59 @@ pub fn key_for_purpose(did_doc: &Value, verification_method: &str, purpose: Proo
         .filter(|m| m.get("id").and_then(Value::as_str).is_some_and(&names))
         .find_map(|m| multikey::decode_public(m.get("publicKeyMultibase")?.as_str()?))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn proof(members: Value) -> Map<String, Value> {
+        let mut p = json!({ "type": "DataIntegrityProof", "verificationMethod": "did:key:z#z",
+            "proofPurpose": "assertionMethod", "created": "2023-02-24T23:36:38Z" });
+        for (k, v) in members.as_object().expect("object") {
+            p[k] = v.clone();
+        }
+        p.as_object().expect("object").clone()
+    }
+
+    const NOW: UnixTime = UnixTime(1_800_000_000);
+
+    #[test]
+    fn checks_the_purpose_and_the_dates_of_a_proof() {
+        let assertion = ProofExpectations { purpose: ProofPurpose::AssertionMethod, now: NOW };
+        assert_eq!(check_proof(&proof(json!({})), &assertion), Ok(()));
+        assert_eq!(
+            check_proof(&proof(json!({ "proofPurpose": "authentication" })), &assertion),
+            Err(ProofError::Purpose { expected: ProofPurpose::AssertionMethod })
+        );
+        let authentication = ProofExpectations { purpose: ProofPurpose::Authentication, ..assertion };
+        assert_eq!(check_proof(&proof(json!({ "proofPurpose": "authentication" })), &authentication), Ok(()));
+        assert_eq!(
+            check_proof(&proof(json!({ "created": "invalidDate" })), &assertion),
+            Err(ProofError::Date { member: "created" })
+        );
+        assert_eq!(
+            check_proof(&proof(json!({ "expires": 5 })), &assertion),
+            Err(ProofError::Date { member: "expires" })
+        );
+        let expires = UnixTime::parse("2027-01-15T08:00:00Z").expect("time");
+        let p = proof(json!({ "expires": "2027-01-15T08:00:00Z" }));
+        assert_eq!(check_proof(&p, &assertion), Err(ProofError::Expired { expires, now: NOW }));
+        assert_eq!(check_proof(&p, &ProofExpectations { now: UnixTime(expires.0 - 1), ..assertion }), Ok(()));
+        let mut no_purpose = proof(json!({}));
+        no_purpose.remove("proofPurpose");
+        assert_eq!(check_proof(&no_purpose, &assertion), Err(ProofError::Member { member: "proofPurpose" }));
+    }
+
+    #[test]
+    fn a_did_key_method_resolves_to_its_own_key_only() {
+        let key = "z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2";
+        let any = ProofPurpose::CapabilityInvocation;
+        let resolved = KeySource::DidKey.resolve(&format!("did:key:{key}#{key}"), any).expect("did:key");
+        assert_eq!(Some(resolved.to_bytes()), multikey::decode_public(key));
+        for vm in [format!("did:key:{key}#other"), format!("did:key:{key}"), "did:web:example.org#key-1".into()] {
+            assert_eq!(KeySource::DidKey.resolve(&vm, any).map(|_| ()), Err(ProofError::UnresolvedKey), "{vm}");
+        }
+    }
+}
