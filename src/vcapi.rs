@@ -24,7 +24,8 @@ use tower_http::timeout::TimeoutLayer;
 
 use dwp_issuer::keys::KeyPair;
 use dwp_issuer::vc::{self, Cryptosuite, ProofOptions, VcError};
-use dwp_verifier::proof::{KeySource, ProofError, ProofExpectations, ProofPurpose};
+use dwp_verifier::integrity::{KeySource, ProofExpectations, ProofPurpose};
+use dwp_verifier::proof::ProofError;
 
 use crate::registry::Clock;
 

@@ -7,7 +7,8 @@
 
 use serde_json::{Map, Value};
 
-use dwp_verifier::proof::{self, KeySource, ProofError, ProofExpectations, ProofPurpose};
+use dwp_verifier::integrity::{self, KeySource, ProofExpectations, ProofPurpose};
+use dwp_verifier::proof::{self, ProofError};
 use dwp_verifier::time::UnixTime;
 use dwp_verifier::vcdm::{self, ConformanceError};
 use dwp_verifier::{multikey, proof::EDDSA_JCS_2022};
@@ -171,7 +172,7 @@ pub fn verify_credential(
     expected: &ProofExpectations,
 ) -> Result<Vec<VerifiedProof>, VcError> {
     vcdm::check_credential(secured)?;
-    let inputs = proof::proof_inputs(secured)?;
+    let inputs = integrity::proof_inputs(secured)?;
     let count = inputs.len();
     let mut verified = Vec::with_capacity(count);
     for (i, input) in inputs.into_iter().enumerate() {
@@ -190,7 +191,7 @@ fn verify_one(
     keys: KeySource<'_>,
     expected: &ProofExpectations,
 ) -> Result<VerifiedProof, VcError> {
-    proof::check_proof(&proof, expected)?;
+    integrity::check_proof(&proof, expected)?;
     let suite = proof.get("cryptosuite").and_then(Value::as_str).ok_or(ProofError::Member { member: "cryptosuite" })?;
     let cryptosuite = Cryptosuite::parse(suite).ok_or(VcError::UnsupportedSuite)?;
     let parts = proof::split_proof(unsecured, proof, cryptosuite.as_str())?;

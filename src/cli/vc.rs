@@ -12,8 +12,8 @@ use serde_json::Value;
 use dwp_issuer::keys::KeyPair;
 use dwp_issuer::vc::{self, ProofOptions};
 use dwp_verifier::ed25519::PublicKey;
+use dwp_verifier::integrity::{KeySource, ProofExpectations, ProofPurpose};
 use dwp_verifier::multikey;
-use dwp_verifier::proof::{KeySource, ProofExpectations, ProofPurpose};
 
 use crate::files;
 use crate::registry::Clock;

@@ -28,6 +28,7 @@ pub mod credential;
 pub mod ed25519;
 pub mod holder;
 pub mod i18n;
+pub mod integrity;
 pub mod multikey;
 pub mod permit;
 pub mod policy;

@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use dwp_verifier::integrity;
 use dwp_verifier::proof::{self, ProofError};
 use serde_json::{Map, Value};
 
@@ -24,7 +25,7 @@ fn without_proof(v: &Value) -> Map<String, Value> {
 #[test]
 fn each_proof_of_the_chain_secures_the_document_its_signer_saw() {
     let chain = json("signedProofChain2.json");
-    let inputs = proof::proof_inputs(&chain).expect("signedProofChain2.json splits");
+    let inputs = integrity::proof_inputs(&chain).expect("signedProofChain2.json splits");
     assert_eq!(inputs.len(), 4, "signedProofChain2.json");
     let unsigned = without_proof(&json("unsigned.json"));
     assert_eq!(inputs[0].unsecured, unsigned, "proof 1 secures unsigned.json");
@@ -42,7 +43,11 @@ fn each_proof_of_the_chain_secures_the_document_its_signer_saw() {
 fn a_chain_that_names_a_missing_proof_is_refused() {
     let mut chain = json("signedProofChain2.json");
     chain["proof"].as_array_mut().expect("proofs").remove(2);
-    assert_eq!(proof::proof_inputs(&chain), Err(ProofError::PreviousProof), "signedProofChain2.json without proof 3");
+    assert_eq!(
+        integrity::proof_inputs(&chain),
+        Err(ProofError::PreviousProof),
+        "signedProofChain2.json without proof 3"
+    );
     let set = json("signedProofSet2.json");
     assert_eq!(
         proof::split(&set, proof::EDDSA_JCS_2022).map(|_| ()),
