@@ -194,6 +194,9 @@ pub fn run(listen: &str, issuer: Issuer) -> Result<ExitCode> {
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
         let addr = listener.local_addr()?;
+        if !addr.ip().is_loopback() {
+            eprintln!("vc-api: listening beyond loopback on {addr}; it signs whatever it is sent with its test key");
+        }
         // One line on stdout, for whoever started it to read; a reader that went away is no error.
         use std::io::Write as _;
         let mut out = std::io::stdout();

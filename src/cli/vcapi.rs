@@ -10,7 +10,7 @@ use dwp_issuer::keys::KeyPair;
 
 use super::vc::Cryptosuite;
 use crate::files;
-use crate::keyfiles::{ISSUER_KEY, ROOT_KEY};
+use crate::keyfiles::{ISSUER_KEY, ROOT_KEY, ROOT_PUBLIC, TRUST_LIST};
 use crate::registry::Clock;
 use crate::vcapi::{Issuer, run as serve};
 
@@ -58,6 +58,19 @@ pub fn run(args: VcApiArgs) -> Result<ExitCode> {
             "--key {}: the key of {id}, an issuer's key; dwp vc-api signs as did:key with its own test key (--generate-key)",
             args.key.display()
         );
+    }
+    // A registry's key folder names its keys in its public files: a key they name is not a test key.
+    let folder = args.key.parent().unwrap_or_else(|| std::path::Path::new("."));
+    let public = key.public_multibase();
+    for named_by in ["did.json", TRUST_LIST, ROOT_PUBLIC] {
+        let path = folder.join(named_by);
+        if std::fs::read_to_string(&path).is_ok_and(|text| text.contains(&public)) {
+            bail!(
+                "--key {}: {} names this key, so it is a registry key; dwp vc-api takes its own test key (--generate-key)",
+                args.key.display(),
+                path.display()
+            );
+        }
     }
     serve(&args.listen, Issuer { key, cryptosuite: args.cryptosuite.into(), clock: Clock::system() })
 }

@@ -275,6 +275,12 @@ fn vc_api_takes_its_own_test_key_and_says_it_is_a_conformance_tool() {
     assert_eq!(code(&out), 2, "an issuer key under another name was taken");
     assert!(stderr(&out).contains("an issuer's key"), "{}", stderr(&out));
 
+    let in_folder = keys.join("copy.json");
+    std::fs::copy(keys.join("root-key.json"), &in_folder).expect("copy");
+    let out = dwp(&["vc-api", "--listen", "127.0.0.1:0", "--key", &in_folder.to_string_lossy()]);
+    assert_eq!(code(&out), 2, "the root key under another name was taken");
+    assert!(stderr(&out).contains("names this key, so it is a registry key"), "{}", stderr(&out));
+
     let fresh = dir.path().join("test-key.json");
     let api = VcApi::start(&fresh, "eddsa-rdfc-2022", &["--generate-key"]);
     #[cfg(unix)]
