@@ -14,7 +14,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
@@ -173,7 +173,6 @@ fn verification_response(result: Result<Vec<vc::VerifiedProof>, VcError>) -> Res
             let errors = [problem(kind, "The credential does not verify", &e)];
             (
                 StatusCode::BAD_REQUEST,
-                [(header::CONTENT_TYPE, "application/json")],
                 Json(json!({ "verified": false, "checks": ["proof"], "warnings": [], "errors": errors })),
             )
                 .into_response()
