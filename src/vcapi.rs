@@ -143,7 +143,8 @@ async fn issue(State(api): State<VcApi>, body: Result<Json<IssueRequest>, JsonRe
 }
 
 /// 200 `{verified: true, checks, warnings, errors}`; 400 with `verified: false`
-/// and the errors when it does not verify, or for a malformed request.
+/// and the errors when it does not verify, or for a malformed request. Options:
+/// `expectedProofPurpose` (default `assertionMethod`), `domain`, `challenge`.
 async fn verify(State(api): State<VcApi>, body: Result<Json<VerifyRequest>, JsonRejection>) -> Response {
     let Json(req) = match body {
         Ok(b) => b,
@@ -157,7 +158,12 @@ async fn verify(State(api): State<VcApi>, body: Result<Json<VerifyRequest>, Json
         },
         Err(detail) => return bad_request(PARSING_ERROR, "Invalid options", detail),
     };
-    let expected = ProofExpectations { purpose, now: api.0.clock.now() };
+    let options = req.options.as_ref();
+    let (domain, challenge) = match (option_str(options, "domain"), option_str(options, "challenge")) {
+        (Ok(d), Ok(c)) => (d, c),
+        (Err(detail), _) | (_, Err(detail)) => return bad_request(PARSING_ERROR, "Invalid options", detail),
+    };
+    let expected = ProofExpectations { purpose, now: api.0.clock.now(), domain, challenge };
     verification_response(vc::verify_credential(&req.verifiable_credential, KeySource::DidKey, &expected))
 }
 

@@ -169,7 +169,7 @@ pub fn add_proof(doc: &Value, key: &(impl Signer + ?Sized), options: &ProofOptio
 pub fn verify_credential(
     secured: &Value,
     keys: KeySource<'_>,
-    expected: &ProofExpectations,
+    expected: &ProofExpectations<'_>,
 ) -> Result<Vec<VerifiedProof>, VcError> {
     vcdm::check_credential(secured)?;
     let inputs = integrity::proof_inputs(secured)?;
@@ -189,7 +189,7 @@ fn verify_one(
     unsecured: Map<String, Value>,
     proof: Map<String, Value>,
     keys: KeySource<'_>,
-    expected: &ProofExpectations,
+    expected: &ProofExpectations<'_>,
 ) -> Result<VerifiedProof, VcError> {
     integrity::check_proof(&proof, expected)?;
     let suite = proof.get("cryptosuite").and_then(Value::as_str).ok_or(ProofError::Member { member: "cryptosuite" })?;

@@ -164,7 +164,7 @@ pub fn run(cmd: VcCommand) -> Result<ExitCode> {
                 (None, Some(d)) => KeySource::DidDocument(d),
                 (None, None) => KeySource::DidKey,
             };
-            Ok(report(vc::verify_credential(&value, source, &ProofExpectations { purpose: proof_purpose, now })))
+            Ok(report(vc::verify_credential(&value, source, &ProofExpectations::new(proof_purpose, now))))
         }
     }
 }

@@ -222,6 +222,10 @@ fn vc_api_verifies_the_w3c_vectors_and_refuses_tampered_copies() {
     let body = json!({ "verifiableCredential": jcs, "options": { "expectedProofPurpose": "authentication" } });
     let (status, answer) = api.post("/credentials/verify", &body.to_string());
     assert_eq!(status, 400, "an assertion proof where authentication is expected: {answer}");
+    let body = json!({ "verifiableCredential": jcs, "options": { "domain": "example.org" } });
+    let (status, answer) = api.post("/credentials/verify", &body.to_string());
+    assert_eq!(status, 400, "a proof locked to no domain where one is expected: {answer}");
+    assert!(answer["errors"][0]["detail"].as_str().expect("detail").contains("domain"), "{answer}");
     let mut no_subject = jcs.clone();
     no_subject.as_object_mut().expect("object").remove("credentialSubject");
     let (status, answer) = api.verify(&no_subject);

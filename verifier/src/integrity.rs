@@ -66,29 +66,57 @@ impl std::fmt::Display for ProofPurpose {
 
 /// What a verifier expects of every proof, whatever its cryptosuite.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ProofExpectations {
+pub struct ProofExpectations<'a> {
     /// The purpose each proof must name (`assertionMethod` for credentials).
     pub purpose: ProofPurpose,
     /// The time of the check, against the proofs' `expires`.
     pub now: UnixTime,
+    /// The security domain each proof must be locked to, when the verifier names one.
+    pub domain: Option<&'a str>,
+    /// The challenge each proof must answer, when the verifier sent one.
+    pub challenge: Option<&'a str>,
 }
 
-/// Verify Proof, steps 3 and 4 (§4.4), and the dates of §2.1: `type`,
+impl ProofExpectations<'_> {
+    /// A proof for `purpose` at `now`, with no domain or challenge.
+    pub fn new(purpose: ProofPurpose, now: UnixTime) -> Self {
+        ProofExpectations { purpose, now, domain: None, challenge: None }
+    }
+}
+
+/// Verify Proof, steps 3 to 7 (§4.4), and the dates of §2.1: `type`,
 /// `verificationMethod` and `proofPurpose` present, the purpose the one
-/// expected, `created` and `expires` (when present) XML Schema dateTimes with a
-/// time zone, and `expires` not passed.
+/// expected, the domain and challenge the ones expected (when expected),
+/// `created` and `expires` (when present) XML Schema dateTimes with a time
+/// zone, and `expires` not passed.
 ///
 /// # Errors
-/// [`ProofError::Member`], [`ProofError::Purpose`], [`ProofError::Date`] or [`ProofError::Expired`].
-pub fn check_proof(proof: &Map<String, Value>, expected: &ProofExpectations) -> Result<(), ProofError> {
+/// [`ProofError::Member`], [`ProofError::Purpose`], [`ProofError::Domain`],
+/// [`ProofError::Challenge`], [`ProofError::Date`] or [`ProofError::Expired`].
+pub fn check_proof(proof: &Map<String, Value>, expected: &ProofExpectations<'_>) -> Result<(), ProofError> {
     str_member(proof, "type")?;
     str_member(proof, "verificationMethod")?;
     if str_member(proof, "proofPurpose")? != expected.purpose.as_str() {
         return Err(ProofError::Purpose { expected: expected.purpose });
     }
+    if let Some(domain) = expected.domain {
+        // A single string is the set of just that string.
+        let same = match proof.get("domain") {
+            Some(Value::String(d)) => d == domain,
+            Some(Value::Array(ds)) => !ds.is_empty() && ds.iter().all(|d| d.as_str() == Some(domain)),
+            _ => false,
+        };
+        if !same {
+            return Err(ProofError::Domain);
+        }
+    }
+    if let Some(challenge) = expected.challenge
+        && proof.get("challenge").and_then(Value::as_str) != Some(challenge)
+    {
+        return Err(ProofError::Challenge);
+    }
     for member in ["created", "expires"] {
         if let Some(v) = proof.get(member) {
-            let member = if member == "created" { "created" } else { "expires" };
             let at = v.as_str().and_then(|s| UnixTime::parse_date_time(s).ok()).ok_or(ProofError::Date { member })?;
             if member == "expires" && at <= expected.now {
                 return Err(ProofError::Expired { expires: at, now: expected.now });
@@ -231,7 +259,7 @@ mod tests {
 
     #[test]
     fn checks_the_purpose_and_the_dates_of_a_proof() {
-        let assertion = ProofExpectations { purpose: ProofPurpose::AssertionMethod, now: NOW };
+        let assertion = ProofExpectations::new(ProofPurpose::AssertionMethod, NOW);
         assert_eq!(check_proof(&proof(json!({})), &assertion), Ok(()));
         assert_eq!(
             check_proof(&proof(json!({ "proofPurpose": "authentication" })), &assertion),
@@ -251,6 +279,18 @@ mod tests {
         let p = proof(json!({ "expires": "2027-01-15T08:00:00Z" }));
         assert_eq!(check_proof(&p, &assertion), Err(ProofError::Expired { expires, now: NOW }));
         assert_eq!(check_proof(&p, &ProofExpectations { now: UnixTime(expires.0 - 1), ..assertion }), Ok(()));
+        let locked = proof(json!({ "domain": "example.org", "challenge": "1235abcd6789" }));
+        let asked = ProofExpectations { domain: Some("example.org"), challenge: Some("1235abcd6789"), ..assertion };
+        assert_eq!(check_proof(&locked, &asked), Ok(()));
+        assert_eq!(
+            check_proof(&locked, &ProofExpectations { domain: Some("other.org"), ..asked }),
+            Err(ProofError::Domain)
+        );
+        assert_eq!(
+            check_proof(&locked, &ProofExpectations { challenge: Some("x"), ..asked }),
+            Err(ProofError::Challenge)
+        );
+        assert_eq!(check_proof(&proof(json!({})), &asked), Err(ProofError::Domain), "a domain asked for and absent");
         let mut no_purpose = proof(json!({}));
         no_purpose.remove("proofPurpose");
         assert_eq!(check_proof(&no_purpose, &assertion), Err(ProofError::Member { member: "proofPurpose" }));

@@ -35,6 +35,12 @@ pub enum ProofError {
         /// The purpose expected.
         expected: ProofPurpose,
     },
+    /// The proof is not locked to the security domain the verifier expects.
+    #[error("the proof's domain is not the one expected")]
+    Domain,
+    /// The proof does not answer the challenge the verifier sent.
+    #[error("the proof's challenge is not the one expected")]
+    Challenge,
     /// The DID document does not list the verification method for the purpose.
     #[error("the DID document does not list the verification method under {purpose}")]
     NotListed {
