@@ -32,4 +32,5 @@ pub mod registry;
 pub mod registry_bench;
 pub mod scan;
 pub mod signer_bench;
+pub mod vcapi;
 pub mod verdict;

@@ -33,3 +33,5 @@ pub mod signing_time;
 pub mod status;
 pub mod thaiqr;
 pub mod trust;
+#[cfg(feature = "rdfc")]
+pub mod vc;

@@ -14,6 +14,7 @@ pub mod serve;
 pub mod tokens;
 pub mod trust;
 pub mod vc;
+pub mod vcapi;
 pub mod verify;
 pub mod wallet;
 
@@ -59,6 +60,16 @@ pub enum Command {
     /// Sign or verify any W3C VC 2.0 document with a Data Integrity EdDSA proof.
     #[command(subcommand)]
     Vc(vc::VcCommand),
+    /// A conformance tool: the W3C VC API's issue and verify endpoints, for the W3C
+    /// interoperability test suites, with its own test key (never the registry's).
+    ///
+    /// A conformance tool, not part of the registry: serves POST /credentials/issue and POST
+    /// /credentials/verify of the W3C CCG VC API for the W3C interoperability test suites (EdDSA
+    /// cryptosuites, Bitstring Status List). It signs any conforming credential it is sent as the
+    /// did:key of its own test key, verifies any eddsa-jcs-2022 or eddsa-rdfc-2022 credential
+    /// (proof sets and chains included, did:key verification methods), and keeps nothing. It
+    /// refuses the registry's issuer and root keys.
+    VcApi(vcapi::VcApiArgs),
     /// Measure verification speed and payload sizes (prints ratios measured in one run).
     Bench {
         #[command(subcommand)]
@@ -120,6 +131,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Expand { payload, canonical } => expand::run(&payload, canonical),
         Command::Verify(args) => verify::run(&args),
         Command::Vc(cmd) => vc::run(cmd),
+        Command::VcApi(args) => vcapi::run(args),
         Command::Bench { what } => bench::run(what),
         Command::Serve(args) => serve::run(*args),
         Command::Conformance { dir, json } => crate::conformance::run(&dir, json),

@@ -41,4 +41,6 @@ mod sealing;
 mod server;
 mod spec;
 mod storage;
+mod vc_api;
+mod vc_di;
 mod vectors;

@@ -28,6 +28,7 @@ pub mod credential;
 pub mod ed25519;
 pub mod holder;
 pub mod i18n;
+pub mod integrity;
 pub mod multikey;
 pub mod permit;
 pub mod policy;
@@ -39,6 +40,7 @@ pub mod status;
 pub mod text;
 pub mod time;
 pub mod trust;
+pub mod vcdm;
 pub mod verify;
 #[cfg(feature = "wasm")]
 pub mod wasm;

@@ -2,12 +2,16 @@
 //! JSON document: the generic path used by `dwp vc sign|verify`, the trust
 //! list and status lists. Permits take the faster path in [`crate::credential`],
 //! which produces the same bytes.
+//! What any Data Integrity proof needs whatever its cryptosuite is in
+//! [`crate::integrity`].
 
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::ed25519::{PublicKey, SignatureError};
+use crate::integrity::ProofPurpose;
 use crate::multikey;
+use crate::time::UnixTime;
 
 /// The cryptosuite identifier.
 pub const EDDSA_JCS_2022: &str = "eddsa-jcs-2022";
@@ -19,9 +23,50 @@ pub enum ProofError {
     /// The document is not a JSON object.
     #[error("the document is not a JSON object")]
     NotAnObject,
-    /// No `proof` member, or a proof set (an array), which DWP does not accept.
-    #[error("the document has no single proof object")]
+    /// No `proof` member, or one that is neither a proof object nor a list of them.
+    #[error("the document has no proof")]
     NoProof,
+    /// A proof set or chain where one proof was expected (permits, trust lists, status lists).
+    #[error("the document has a proof set or chain where one proof was expected")]
+    ProofSet,
+    /// `proofPurpose` is not the purpose the verifier expects.
+    #[error("proofPurpose is not {expected}")]
+    Purpose {
+        /// The purpose expected.
+        expected: ProofPurpose,
+    },
+    /// The proof is not locked to the security domain the verifier expects.
+    #[error("the proof's domain is not the one expected")]
+    Domain,
+    /// The proof does not answer the challenge the verifier sent.
+    #[error("the proof's challenge is not the one expected")]
+    Challenge,
+    /// The DID document does not list the verification method for the purpose.
+    #[error("the DID document does not list the verification method under {purpose}")]
+    NotListed {
+        /// The purpose.
+        purpose: ProofPurpose,
+    },
+    /// The verification method's key cannot be found (not a did:key, and no key or DID document given).
+    #[error("the verification method cannot be resolved here (give its key or DID document)")]
+    UnresolvedKey,
+    /// `created` or `expires` is not an XML Schema dateTime with a time zone.
+    #[error("proof {member} is not an XML Schema dateTime with a time zone")]
+    Date {
+        /// `created` or `expires`.
+        member: &'static str,
+    },
+    /// The proof's `expires` has passed.
+    #[error("the proof expired at {expires} (now {now})")]
+    Expired {
+        /// The proof's `expires`.
+        expires: UnixTime,
+        /// The time of the check.
+        now: UnixTime,
+    },
+    /// A `previousProof` names no proof of the set.
+    #[error("previousProof names a proof that is not in the document")]
+    PreviousProof,
     /// `type` is not `DataIntegrityProof` or the cryptosuite is not the one expected.
     #[error("proof type/cryptosuite is not DataIntegrityProof/{expected}")]
     Suite {
@@ -102,13 +147,31 @@ fn str_member<'a>(m: &'a Map<String, Value>, member: &'static str) -> Result<&'a
     m.get(member).and_then(Value::as_str).ok_or(ProofError::Member { member })
 }
 
-/// Splits a secured document for `cryptosuite` (§3.3.2 steps 1–4).
+/// Splits a secured document with one proof for `cryptosuite` (§3.3.2 steps 1–4).
 ///
 /// # Errors
-/// [`ProofError`] for a document or proof of the wrong shape.
+/// [`ProofError`] for a document or proof of the wrong shape; [`ProofError::ProofSet`]
+/// for a proof set or chain.
 pub fn split(secured: &Value, cryptosuite: &'static str) -> Result<ProofParts, ProofError> {
     let mut unsecured = secured.as_object().ok_or(ProofError::NotAnObject)?.clone();
-    let Some(Value::Object(mut config)) = unsecured.remove("proof") else { return Err(ProofError::NoProof) };
+    match unsecured.remove("proof") {
+        Some(Value::Object(config)) => split_proof(unsecured, config, cryptosuite),
+        Some(Value::Array(_)) => Err(ProofError::ProofSet),
+        _ => Err(ProofError::NoProof),
+    }
+}
+
+/// Checks one proof for `cryptosuite` and separates its `proofValue`; `unsecured`
+/// is the document the proof secures (for a proof in a chain, with the proofs it
+/// names as its `proof`, as [`proof_inputs`] gives it).
+///
+/// # Errors
+/// [`ProofError`] for a proof of the wrong shape.
+pub fn split_proof(
+    mut unsecured: Map<String, Value>,
+    mut config: Map<String, Value>,
+    cryptosuite: &'static str,
+) -> Result<ProofParts, ProofError> {
     if str_member(&config, "type")? != "DataIntegrityProof" || str_member(&config, "cryptosuite")? != cryptosuite {
         return Err(ProofError::Suite { expected: cryptosuite });
     }
@@ -137,7 +200,14 @@ pub fn split(secured: &Value, cryptosuite: &'static str) -> Result<ProofParts, P
 /// # Errors
 /// [`ProofError`] for a proof of the wrong shape or a signature that does not verify.
 pub fn verify_jcs(secured: &Value, key: &PublicKey) -> Result<ProofParts, ProofError> {
-    let parts = split(secured, EDDSA_JCS_2022)?;
+    verify_jcs_parts(split(secured, EDDSA_JCS_2022)?, key)
+}
+
+/// Verifies the `eddsa-jcs-2022` signature of a proof already split by [`split_proof`].
+///
+/// # Errors
+/// [`ProofError`] if the document cannot be canonicalized or the signature does not verify.
+pub fn verify_jcs_parts(parts: ProofParts, key: &PublicKey) -> Result<ProofParts, ProofError> {
     let hash = hash_data(&Value::Object(parts.unsecured.clone()), &Value::Object(parts.config.clone()))?;
     key.verify(&hash, &parts.signature)?;
     Ok(parts)
@@ -146,20 +216,5 @@ pub fn verify_jcs(secured: &Value, key: &PublicKey) -> Result<ProofParts, ProofE
 /// Finds the Ed25519 key of `verification_method` in a DID document, if the
 /// document lists it under `assertionMethod`.
 pub fn key_in_did_document(did_doc: &Value, verification_method: &str) -> Option<[u8; 32]> {
-    let asserts = did_doc.get("assertionMethod")?.as_array()?;
-    let listed = asserts.iter().any(|a| {
-        a.as_str() == Some(verification_method) || a.get("id").and_then(Value::as_str) == Some(verification_method)
-    });
-    if !listed {
-        return None;
-    }
-    let embedded = asserts.iter().filter(|a| a.is_object());
-    let methods = did_doc.get("verificationMethod").and_then(Value::as_array).into_iter().flatten().chain(embedded);
-    let did = did_doc.get("id").and_then(Value::as_str).unwrap_or_default();
-    methods
-        .filter(|m| {
-            let id = m.get("id").and_then(Value::as_str).unwrap_or_default();
-            id == verification_method || (id.starts_with('#') && format!("{did}{id}") == verification_method)
-        })
-        .find_map(|m| multikey::decode_public(m.get("publicKeyMultibase")?.as_str()?))
+    crate::integrity::key_for_purpose(did_doc, verification_method, ProofPurpose::AssertionMethod)
 }

@@ -142,6 +142,52 @@ impl UnixTime {
         Ok(UnixTime(days * SECONDS_PER_DAY + h * 3600 + mi * 60 + se))
     }
 
+    /// Parses an XML Schema `dateTime` that carries its time zone, as Data
+    /// Integrity `created` and `expires` must be written: `YYYY-MM-DDTHH:MM:SS`,
+    /// an optional fraction of a second (dropped), then `Z` or `±HH:MM`.
+    ///
+    /// # Errors
+    /// [`TimeError::Format`] for any other shape (no time zone included),
+    /// [`TimeError::Impossible`] for a day, time or offset that does not exist.
+    pub fn parse_date_time(s: &str) -> Result<Self, TimeError> {
+        const EXPECTED: &str = "an XML Schema dateTime with a time zone (YYYY-MM-DDTHH:MM:SS[.s](Z|+HH:MM|-HH:MM))";
+        let format = TimeError::Format { expected: EXPECTED };
+        let b = s.as_bytes();
+        if b.len() < 20 || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
+            return Err(format);
+        }
+        let days = parse_ymd(&b[..10], EXPECTED)?;
+        let (h, mi, se) = match (digits(&b[11..13]), digits(&b[14..16]), digits(&b[17..19])) {
+            (Some(h), Some(mi), Some(se)) => (h, mi, se),
+            _ => return Err(format),
+        };
+        let mut rest = &b[19..];
+        if let Some(frac) = rest.strip_prefix(b".") {
+            let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
+            if n == 0 {
+                return Err(format);
+            }
+            rest = &frac[n..];
+        }
+        let offset = match rest {
+            b"Z" => 0,
+            [sign @ (b'+' | b'-'), oh1, oh2, b':', om1, om2] => {
+                let (Some(oh), Some(om)) = (digits(&[*oh1, *oh2]), digits(&[*om1, *om2])) else { return Err(format) };
+                if oh > 14 || om > 59 || (oh == 14 && om > 0) {
+                    return Err(TimeError::Impossible);
+                }
+                let secs = oh * 3600 + om * 60;
+                if *sign == b'+' { secs } else { -secs }
+            }
+            _ => return Err(format),
+        };
+        // XML Schema allows 24:00:00 as the end of a day.
+        if (h > 23 && !(h == 24 && mi == 0 && se == 0)) || mi > 59 || se > 59 {
+            return Err(TimeError::Impossible);
+        }
+        Ok(UnixTime(days * SECONDS_PER_DAY + h * 3600 + mi * 60 + se - offset))
+    }
+
     /// The day this instant falls on (UTC).
     pub fn date(self) -> Date {
         // invariant: instants we accept lie between years 0000 and 9999.
@@ -161,6 +207,21 @@ impl fmt::Display for UnixTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_xml_schema_date_times_with_a_time_zone_only() {
+        let z = UnixTime::parse("2023-02-24T23:36:38Z").expect("z");
+        assert_eq!(UnixTime::parse_date_time("2023-02-24T23:36:38Z"), Ok(z));
+        assert_eq!(UnixTime::parse_date_time("2023-02-24T23:36:38.125Z"), Ok(z));
+        assert_eq!(UnixTime::parse_date_time("2023-02-25T06:36:38+07:00"), Ok(z));
+        assert_eq!(UnixTime::parse_date_time("2023-02-24T18:36:38-05:00"), Ok(z));
+        for bad in ["invalidDate", "2023-02-24T23:36:38", "2023-02-24", "2023-02-24T23:36:38.Z", "2023-02-24t23:36:38Z"]
+        {
+            assert!(matches!(UnixTime::parse_date_time(bad), Err(TimeError::Format { .. })), "{bad}");
+        }
+        assert_eq!(UnixTime::parse_date_time("2023-02-30T00:00:00Z"), Err(TimeError::Impossible));
+        assert_eq!(UnixTime::parse_date_time("2023-02-24T00:00:00+15:00"), Err(TimeError::Impossible));
+    }
 
     #[test]
     fn round_trips_instants_and_dates() {
