@@ -483,8 +483,8 @@ mod tests {
 
     /// RFC 9421 Appendix B.1.4: `test-key-ed25519` (the PKCS#8 private key's last 32 bytes).
     fn rfc_key() -> SigningKey {
-        let der = B64.decode("MC4CAQAwBQYDK2VwBCIEIJ+DYvh6SEqVTm50DFtMDoQikTmiCqirVv9mWG9qfSnF").unwrap();
-        SigningKey::from_bytes(der[der.len() - 32..].try_into().unwrap())
+        let der = B64.decode("MC4CAQAwBQYDK2VwBCIEIJ+DYvh6SEqVTm50DFtMDoQikTmiCqirVv9mWG9qfSnF").expect("test");
+        SigningKey::from_bytes(der[der.len() - 32..].try_into().expect("test"))
     }
 
     /// RFC 9421 Appendix B.2: the test request.
@@ -520,7 +520,7 @@ mod tests {
                 .to_vec(),
             params: Params { created: Some(1618884473), keyid: Some("test-key-ed25519".into()), ..Params::default() },
         };
-        let signed = sign(signer(&rfc_key()), "sig-b26", &input, &msg, None).unwrap();
+        let signed = sign(signer(&rfc_key()), "sig-b26", &input, &msg, None).expect("test");
         assert_eq!(
             signed.base,
             "\"date\": Tue, 20 Apr 2021 02:07:55 GMT\n\"@method\": POST\n\"@path\": /foo\n\"@authority\": example.com\n\
@@ -546,9 +546,9 @@ mod tests {
             input: input.clone(),
             signature: B64
                 .decode("wqcAqbmYJ2ji2glfAMaRy4gruYYnx2nEFN2HN6jrnDnQCK1u02Gb04v9EDgwUPiu4A0w6vuQv5lIp5WPpBKRCw==")
-                .unwrap(),
+                .expect("test"),
         };
-        verify(&rfc_key().verifying_key(), &found, &seen, None).unwrap();
+        verify(&rfc_key().verifying_key(), &found, &seen, None).expect("test");
         let other = Message { method: Some("PUT"), ..seen.clone() };
         assert_eq!(verify(&rfc_key().verifying_key(), &found, &other, None), Err(SigError::Bad));
     }
@@ -559,8 +559,8 @@ mod tests {
         assert_eq!(content_digest(RFC_BODY), "sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:");
         let sha512 =
             "sha-512=:WZDPaVn/7XgHaAy8pmojAkGWoRx2UFChF41A2svX+TaPm+AbwAgBWnrIiYllu7BNNyealdVLvRwEmTHWXvJwew==:";
-        check_digest(Some(sha512), RFC_BODY).unwrap();
-        check_digest(Some(&content_digest(RFC_BODY)), RFC_BODY).unwrap();
+        check_digest(Some(sha512), RFC_BODY).expect("test");
+        check_digest(Some(&content_digest(RFC_BODY)), RFC_BODY).expect("test");
         assert_eq!(check_digest(Some(sha512), br#"{"hello": "World"}"#), Err(SigError::DigestMismatch));
         assert_eq!(check_digest(Some("md5=:AAAA:"), RFC_BODY), Err(SigError::DigestMissing));
         assert_eq!(check_digest(None, RFC_BODY), Err(SigError::DigestMissing));
@@ -581,7 +581,7 @@ mod tests {
             status: None,
             fields: &req_fields,
         };
-        let s = sign(signer(&key), "sig1", &req_input, &req, None).unwrap();
+        let s = sign(signer(&key), "sig1", &req_input, &req, None).expect("test");
         req_fields.push(("Signature-Input".into(), s.signature_input));
         req_fields.push(("Signature".into(), s.signature.clone()));
         let req = Message {
@@ -590,9 +590,9 @@ mod tests {
             status: None,
             fields: &req_fields,
         };
-        let found = find(&req, "t").unwrap();
+        let found = find(&req, "t").expect("test");
         assert_eq!(found.label, "sig1");
-        verify(&key.verifying_key(), &found, &req, None).unwrap();
+        verify(&key.verifying_key(), &found, &req, None).expect("test");
 
         let answer_fields = vec![("Content-Type".to_string(), "application/json".to_string())];
         let answer = Message { method: None, target_uri: None, status: Some(202), fields: &answer_fields };
@@ -604,7 +604,7 @@ mod tests {
             ],
             params: Params { created: Some(2), tag: Some("a".into()), ..Params::default() },
         };
-        let signed = sign(signer(&key), "res", &input, &answer, Some(&req)).unwrap();
+        let signed = sign(signer(&key), "res", &input, &answer, Some(&req)).expect("test");
         let sig_value = s.signature.trim_start_matches("sig1=");
         assert!(signed.base.contains(&format!("\"signature\";req;key=\"sig1\": {sig_value}\n")), "{}", signed.base);
         assert!(
@@ -618,9 +618,9 @@ mod tests {
         let found = Found {
             label: "res".into(),
             input,
-            signature: B64.decode(signed.signature.trim_start_matches("res=:").trim_end_matches(':')).unwrap(),
+            signature: B64.decode(signed.signature.trim_start_matches("res=:").trim_end_matches(':')).expect("test"),
         };
-        verify(&key.verifying_key(), &found, &answer, Some(&req)).unwrap();
+        verify(&key.verifying_key(), &found, &answer, Some(&req)).expect("test");
         assert_eq!(verify(&key.verifying_key(), &found, &answer, Some(&other)), Err(SigError::Bad));
     }
 
@@ -646,11 +646,11 @@ mod tests {
         }
         let f = fields("s=(\"@method\");tag=\"t\"", "s=:AAAA:");
         let m = Message { method: Some("GET"), target_uri: Some("https://a/"), status: None, fields: &f };
-        let found = find(&m, "t").unwrap();
+        let found = find(&m, "t").expect("test");
         assert_eq!(verify(&rfc_key().verifying_key(), &found, &m, None), Err(SigError::Bad), "a short signature");
         let f = fields("s=(\"@query\" \"x-none\");tag=\"t\"", &sig);
         let m = Message { method: Some("GET"), target_uri: Some("https://a/p?q=1"), status: None, fields: &f };
-        let found = find(&m, "t").unwrap();
+        let found = find(&m, "t").expect("test");
         assert_eq!(
             verify(&rfc_key().verifying_key(), &found, &m, None),
             Err(SigError::ComponentAbsent("\"x-none\"".into()))

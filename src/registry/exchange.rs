@@ -222,7 +222,7 @@ pub async fn check(state: &AppState, req: &Request) -> Result<Checked, ApiError>
         .ok_or_else(|| ApiError::internal("a stored partner key does not decode"))?;
     let public = VerifyingKey::from_bytes(&public).map_err(ApiError::internal)?;
     httpsig::verify(&public, &found, &msg, None).map_err(sig_refusal)?;
-    if !key.purposes.iter().any(|p| *p == purpose) {
+    if !key.purposes.contains(&purpose) {
         return Err(refusal(
             StatusCode::FORBIDDEN,
             Code::ExchangePurposeNotAllowed,
