@@ -391,6 +391,20 @@ await phone2.fill('#tx-code', offer2.txCode);
 await phone2.click('#receive-button');
 await phone2.waitForSelector('#receive-status[data-kind="done"]', { timeout: 15_000 });
 await phone2.waitForSelector('#qr[data-kind="holder"]', { timeout: 10_000 });
+// The worker's access log on the new phone, signed with its key: the registrar's read is there, in its words.
+{
+  const read = await fetch(`${base}/v1/permits/${valid.id}`, { headers: { authorization: `Bearer ${reg}`, 'dwp-purpose': 'issuance' } });
+  assert.equal(read.status, 200, 'the registrar reads the permit, on the record');
+  await phone2.click('#access summary');
+  await phone2.click('#access-load');
+  await phone2.waitForSelector('#access-status[data-kind="done"]', { timeout: 15_000 });
+  const lines = await phone2.$$eval('#access-list li', (els) => els.map((e) => ({ action: e.dataset.action, text: e.textContent })));
+  const registrar = lines.find((l) => l.action === 'permit.read');
+  assert.ok(registrar, `the registrar's read is listed: ${JSON.stringify(lines)}`);
+  assert.match(registrar.text, /Registrar, Department of Employment — issuing or managing the permit$/);
+  await phone2.screenshot({ path: path.join(artifacts, 'wallet-access-log-en.png'), fullPage: true });
+  await phone2.click('#access summary');
+}
 const shootPhone2 = async () => (await phone2.$('#qr')).screenshot({ path: path.join(artifacts, 'wallet-rebound-qr.png') });
 const shot2 = await shootPhone2();
 

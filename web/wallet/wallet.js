@@ -5,6 +5,7 @@
 import init, { WasmVerifier, decodePermit, holderAssemble, holderStep, holderToSign } from '../build/pkg/dwp_verifier.js';
 import { LANGUAGES, ageLabel, formatDate as formatDateIn, label, labelIn, pickLanguage } from '../src/i18n.js';
 import { WALLET } from './i18n.js';
+import { accessLog } from './access.js';
 import { ReceiveError, generateDeviceKey, parseOfferLink, receive } from './oid4vci.js';
 import { draw } from './qr.js';
 import { load, save } from './store.js';
@@ -144,6 +145,7 @@ function applyLabels() {
   for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
   document.title = t('title');
   renderCard();
+  renderAccess();
   if (state.permit) tick();
 }
 
@@ -170,6 +172,7 @@ function showPermit(record) {
   }
   shownEpoch = null;
   renderCard();
+  showAccessSection();
   if (record) tick();
 }
 
@@ -223,6 +226,60 @@ async function onReceive(e) {
     receiveMessage('error', code === 'no_ed25519' ? t('noEd25519') : t(`err_${code}`));
   } finally {
     button.disabled = false;
+  }
+}
+
+// Who read the permit's data, in the worker's language; only for a permit bound to this phone's key.
+function holderDid() {
+  return state.permit?.credential?.credentialSubject?.id ?? null;
+}
+
+function showAccessSection() {
+  $('access').hidden = !(state.deviceKey && holderDid());
+}
+
+function whoRead(r) {
+  if (r.agency) return WALLET.en[`who_${r.agency}`] ? t(`who_${r.agency}`) : `${t('who_partner')} (${r.agency})`;
+  return WALLET.en[`who_${r.role}`] ? t(`who_${r.role}`) : t('who_other');
+}
+
+let accessReads = null;
+function renderAccess() {
+  const list = $('access-list');
+  list.replaceChildren();
+  if (!accessReads) return;
+  if (!accessReads.length) {
+    $('access-status').textContent = t('accessNone');
+    return;
+  }
+  $('access-status').textContent = '';
+  for (const r of accessReads) {
+    const li = document.createElement('li');
+    li.dataset.action = r.action;
+    li.dataset.purpose = r.purpose;
+    const when = document.createElement('time');
+    when.dateTime = r.at;
+    when.textContent = formatDate(Date.parse(r.at), true);
+    const purpose = WALLET.en[`p_${r.purpose}`] ? t(`p_${r.purpose}`) : r.purpose;
+    const text = `${whoRead(r)} — ${purpose}${r.case ? ` · ${t('accessCase', { case: r.case })}` : ''}`;
+    li.append(when, document.createTextNode(` ${text}`));
+    list.append(li);
+  }
+}
+
+async function loadAccess() {
+  const status = $('access-status');
+  status.dataset.kind = 'busy';
+  status.textContent = t('accessLoading');
+  try {
+    accessReads = await accessLog({ fetch, crypto, now: nowMs }, state.deviceKey, holderDid(), location.origin);
+    status.dataset.kind = 'done';
+    renderAccess();
+  } catch (err) {
+    accessReads = null;
+    renderAccess();
+    status.dataset.kind = 'error';
+    status.textContent = t(err.message === 'unknown' ? 'accessUnknown' : 'accessError');
   }
 }
 
@@ -287,6 +344,7 @@ async function main() {
   $('large').addEventListener('click', () => setLarge(!document.documentElement.classList.contains('large')));
   $('receive-form').addEventListener('submit', onReceive);
   $('scan-offer').addEventListener('click', scanOffer);
+  $('access-load').addEventListener('click', loadAccess);
   setInterval(tick, 1000);
   document.addEventListener('visibilitychange', keepScreenOn);
   keepScreenOn();
