@@ -397,7 +397,7 @@ await phone2.waitForSelector('#qr[data-kind="holder"]', { timeout: 10_000 });
   assert.equal(read.status, 200, 'the registrar reads the permit, on the record');
   await phone2.click('#access summary');
   await phone2.click('#access-load');
-  await phone2.waitForSelector('#access-status[data-kind="done"]', { timeout: 15_000 });
+  await phone2.waitForSelector('#access-status[data-kind="done"]', { state: 'attached', timeout: 15_000 });
   const lines = await phone2.$$eval('#access-list li', (els) => els.map((e) => ({ action: e.dataset.action, text: e.textContent })));
   const registrar = lines.find((l) => l.action === 'permit.read');
   assert.ok(registrar, `the registrar's read is listed: ${JSON.stringify(lines)}`);
