@@ -345,6 +345,9 @@ fn the_exchange(engine: Engine) {
     let queue = s.get("/v1/applications", Some(&registrar)).json();
     let ieat_apps = queue["applications"].as_array().map(|a| a.len());
     assert_eq!(ieat_apps, Some(1), "one application, from the one notification: {queue}");
+    // The chain still verifies, and each permit's audited history still leads to its state.
+    let verified = s.get("/v1/audit/verify", Some(&auditor)).json();
+    assert_eq!(verified["valid"], true, "{verified}");
 }
 
 fn clone_of<'a>(a: &Agency<'a>) -> Agency<'a> {
