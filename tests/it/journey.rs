@@ -247,6 +247,22 @@ fn the_whole_journey(engine: Engine) {
     let verdict = d.s.post("/v1/verify", None, &json!({ "payload": payload, "policy": "inspector" }));
     assert_eq!(verdict.status, 200, "{}", verdict.body);
     assert_eq!(verdict.json()["valid"], true, "{}", verdict.body);
+    // Online for an employer: its own worker here, another employer's, its own elsewhere, a bad id.
+    let for_employer = |employer: Value| {
+        d.s.post("/v1/verify", None, &json!({ "payload": payload, "policy": "employer", "employer": employer }))
+    };
+    let own = for_employer(json!({ "juristicId": EMPLOYER, "province": "TH-21", "industrialEstate": "ESIE" })).json();
+    assert_eq!(
+        (own["valid"].clone(), own["checkedFor"]["juristicId"].clone()),
+        (json!(true), json!(EMPLOYER)),
+        "{own}"
+    );
+    let other = for_employer(json!({ "juristicId": "0105536000011" })).json();
+    assert_eq!((other["valid"].clone(), other["reason"].clone()), (json!(false), json!("other_employer")), "{other}");
+    let elsewhere = for_employer(json!({ "juristicId": EMPLOYER, "province": "TH-10" })).json();
+    assert_eq!(elsewhere["reason"], "other_workplace", "{elsewhere}");
+    let bad = for_employer(json!({ "juristicId": "0215559001235" }));
+    assert_eq!((bad.status, bad.code().as_str()), (422, "invalid_field"), "{}", bad.body);
 
     // Every transition is on the timeline and in the feed, once, in order.
     let view = d.s.get(&format!("/v1/applications/{id}"), Some(&d.officer)).json();

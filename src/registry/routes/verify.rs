@@ -17,8 +17,10 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use dwp_verifier::bundle::Bundle;
+use dwp_verifier::holder::HolderWindow;
+use dwp_verifier::policy::EmployerScope;
 use dwp_verifier::report;
-use dwp_verifier::verify::{self, Policy};
+use dwp_verifier::verify::{self, Audience, Policy};
 
 use crate::registry::api::{self, problems};
 use crate::registry::body::JsonBody;
@@ -41,6 +43,25 @@ pub struct VerifyRequest {
     /// How old the status may be: `inspector` (72 h), `employer` (7 days) or `immigration` (1 h).
     #[schema(example = "immigration")]
     pub policy: String,
+    /// Check the permit for one employer (and workplace): a valid permit for another gives
+    /// `other_employer`, for this employer elsewhere `other_workplace`; the verdict holds `checkedFor`.
+    #[serde(default)]
+    pub employer: Option<EmployerRequest>,
+}
+
+/// The employer a permit is checked for.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EmployerRequest {
+    /// 13 digits with the check digit.
+    #[schema(example = "0215559001234")]
+    pub juristic_id: String,
+    /// ISO 3166-2:TH, e.g. `TH-21`.
+    #[serde(default)]
+    pub province: Option<String>,
+    /// Industrial-estate code, e.g. `ESIE`.
+    #[serde(default)]
+    pub industrial_estate: Option<String>,
 }
 
 problems!(
@@ -72,6 +93,18 @@ pub async fn verify_payload(
             .field("policy")
             .detail("policy must be one of: inspector, employer, immigration")
     })?;
+    let audience = match &request.employer {
+        None => Audience::Anyone,
+        Some(e) => Audience::Employer(
+            EmployerScope::parse(&e.juristic_id, e.province.as_deref(), e.industrial_estate.as_deref()).map_err(
+                |err| {
+                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Code::InvalidField)
+                        .field("employer")
+                        .detail(err.to_string())
+                },
+            )?,
+        ),
+    };
     let assembled = publish::assemble(&state).await?;
     let now = state.now();
     let text = serde_json::to_string(&assembled).map_err(ApiError::internal)?;
@@ -79,8 +112,16 @@ pub async fn verify_payload(
     // that is our fault (500 with the cause in the log), never a verdict against the permit.
     let bundle = Bundle::verify(&text, Some(&state.root))
         .map_err(|e| ApiError::internal(format!("the registry's own bundle does not verify: {e}")))?;
-    let verdict = verify::verify_with_bundle(request.payload.trim(), &bundle, policy, now);
+    let verdict = verify::verify_with_bundle_within(
+        request.payload.trim(),
+        &bundle,
+        policy,
+        now,
+        HolderWindow::DEFAULT,
+        &audience,
+    );
     let mut doc = report::document(&request.payload, &verdict, bundle.trust(), Some(policy), now);
+    report::checked_for(&mut doc, &audience);
     doc["rootPinned"] = json!(true);
     Ok(Json(doc))
 }
