@@ -273,12 +273,54 @@ pub async fn consume(w: &mut WriteTx, c: &Checked) -> Result<(), ApiError> {
     }
 }
 
-/// Writes a refusal to the audit log, then gives it back. When even that cannot be written, the
-/// refusal is answered all the same (nothing else was written).
+/// Refusal lines written to the audit log per second, at most: each is a durable write, and a
+/// refused request needs no key, so a flood must not fill the chain nor starve the writer. What is
+/// over the limit is counted (`dwp_exchange_refusals_unrecorded_total`) and written as one
+/// `exchange.refusals_unrecorded` line with its count when the next second's first refusal is.
+pub const REFUSAL_LINES_PER_SECOND: u32 = 20;
+
+/// The refusal lines of the current second.
+#[derive(Debug, Default)]
+struct RefusalBudget {
+    second: i64,
+    used: u32,
+    /// Refusals not written since the last line that said so.
+    unrecorded: u64,
+}
+
+impl RefusalBudget {
+    /// Whether a refusal at `now` may be written, and how many unwritten ones to report with it.
+    fn admit(&mut self, now: i64) -> Option<u64> {
+        if now != self.second {
+            (self.second, self.used) = (now, 0);
+        }
+        if self.used >= REFUSAL_LINES_PER_SECOND {
+            self.unrecorded += 1;
+            return None;
+        }
+        self.used += 1;
+        Some(std::mem::take(&mut self.unrecorded))
+    }
+}
+
+static REFUSALS: std::sync::Mutex<RefusalBudget> =
+    std::sync::Mutex::new(RefusalBudget { second: 0, used: 0, unrecorded: 0 });
+
+/// Writes a refusal to the audit log (within [`REFUSAL_LINES_PER_SECOND`]), then gives it back.
+/// When even that cannot be written, the refusal is answered all the same (nothing else was written).
 pub async fn refused(state: &AppState, req: &Request, e: ApiError) -> ApiError {
     if e.status().is_server_error() {
         return e;
     }
+    let admitted = match REFUSALS.lock() {
+        Ok(mut budget) => budget.admit(state.clock.now().0),
+        // A poisoned lock only follows a panic elsewhere: write the line.
+        Err(_) => Some(0),
+    };
+    let Some(unrecorded) = admitted else {
+        metrics::counter!("dwp_exchange_refusals_unrecorded_total").increment(1);
+        return e;
+    };
     let keyid = httpsig::find(&req.message(), REQUEST_TAG).ok().and_then(|f| f.input.params.keyid);
     let detail = json!({
         "code": e.code().as_str(),
@@ -289,6 +331,10 @@ pub async fn refused(state: &AppState, req: &Request, e: ApiError) -> ApiError {
     });
     let work = job(move |w| {
         Box::pin(async move {
+            if unrecorded > 0 {
+                let count = json!({ "count": unrecorded, "limitPerSecond": REFUSAL_LINES_PER_SECOND });
+                w.audit("exchange", "exchange.refusals_unrecorded", None, count).await?;
+            }
             w.audit("exchange", "exchange.refused", keyid.as_deref(), detail).await?;
             Ok((StatusCode::OK, Value::Null))
         })
@@ -385,7 +431,20 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::origin;
+    use super::{REFUSAL_LINES_PER_SECOND, RefusalBudget, origin};
+
+    #[test]
+    fn a_flood_of_refusals_is_counted_not_written_line_by_line() {
+        let mut b = RefusalBudget::default();
+        for _ in 0..REFUSAL_LINES_PER_SECOND {
+            assert_eq!(b.admit(100), Some(0));
+        }
+        for _ in 0..5 {
+            assert_eq!(b.admit(100), None, "over the second's budget");
+        }
+        assert_eq!(b.admit(101), Some(5), "the next second's first line reports the five");
+        assert_eq!(b.admit(101), Some(0));
+    }
 
     #[test]
     fn the_origin_is_the_scheme_and_authority() {
