@@ -37,26 +37,34 @@ const TABLES: &[Table] = &[
     },
 ];
 
-/// The condition that a row holds a clear value.
-fn clear_condition(t: &Table) -> String {
+/// The condition that a row holds a clear value, or (`indexes`) lacks a blind index.
+fn condition(t: &Table, indexes: bool) -> String {
     let mut parts: Vec<String> =
         t.columns.iter().map(|c| format!("({c} IS NOT NULL AND {c} NOT LIKE '{SEALED_PREFIX}%')")).collect();
     if t.name == "permits" {
         parts.push("number_index IS NULL".into());
-        parts.push("passport_index IS NULL".into());
-        parts.push("holder_index IS NULL".into());
+        if indexes {
+            // Indexes added by later migrations: their rows are sealed already.
+            parts.push("passport_index IS NULL".into());
+            parts.push("holder_index IS NULL".into());
+        }
     }
     parts.join(" OR ")
 }
 
-/// How many rows hold clear personal values.
+/// The condition of a row to work on: a clear value, or a blind index missing.
+fn clear_condition(t: &Table) -> String {
+    condition(t, true)
+}
+
+/// How many rows hold clear personal values (`indexes`: or lack a blind index).
 ///
 /// # Errors
 /// When the database refuses.
-pub async fn clear_rows(db: &Db) -> Result<i64, sqlx::Error> {
+pub async fn clear_rows(db: &Db, indexes: bool) -> Result<i64, sqlx::Error> {
     let mut n = 0;
     for t in TABLES {
-        let sql = format!("SELECT COUNT(*) FROM {} WHERE {}", t.name, clear_condition(t));
+        let sql = format!("SELECT COUNT(*) FROM {} WHERE {}", t.name, condition(t, indexes));
         n += sqlx::query_scalar::<_, i64>(&sql).fetch_one(&db.pool).await?;
     }
     Ok(n)
@@ -162,13 +170,19 @@ pub async fn seal_clear_rows(db: &Db, clock: &Clock) -> Result<()> {
     if !matches!(db.vault.mode(), Mode::Sealed { .. }) {
         return Ok(());
     }
-    let total = clear_rows(db).await.context("counting the clear rows to seal")?;
+    let total = clear_rows(db, true).await.context("counting the clear rows to seal")?;
     if total == 0 {
         return Ok(());
     }
-    eprintln!(
-        "sealing the personal data of {total} rows stored in clear (this start goes on where a killed one stopped)"
-    );
+    let clear = clear_rows(db, false).await.context("counting the clear rows to seal")?;
+    if clear > 0 {
+        eprintln!(
+            "sealing the personal data of {clear} rows stored in clear (this start goes on where a killed one stopped)"
+        );
+    }
+    if total > clear {
+        eprintln!("filling the look-up indexes of {} sealed rows (passport, holder key)", total - clear);
+    }
     let bar = indicatif::ProgressBar::new(u64::try_from(total).unwrap_or(0));
     for t in TABLES {
         loop {
@@ -180,7 +194,11 @@ pub async fn seal_clear_rows(db: &Db, clock: &Clock) -> Result<()> {
         }
     }
     bar.finish_and_clear();
-    compact(db).await.context("removing the clear values' old copies from the database file")?;
-    eprintln!("sealed the personal data of {total} rows: none is stored in clear any more");
+    if clear > 0 {
+        compact(db).await.context("removing the clear values' old copies from the database file")?;
+        eprintln!("sealed the personal data of {clear} rows: none is stored in clear any more");
+    } else {
+        eprintln!("filled the look-up indexes: every permit can be found by passport and holder key");
+    }
     Ok(())
 }
