@@ -449,3 +449,56 @@ fn the_reference_client_signs_sends_and_verifies() {
     assert_eq!(wrong.status.code(), Some(2), "{}", crate::common::stderr(&wrong));
     assert!(crate::common::stderr(&wrong).contains("not signed by the registry"), "{}", crate::common::stderr(&wrong));
 }
+
+/// On the registry's own clock (in process): a key past its validity, a signature dated ahead of the
+/// clock, one that lives too long, and one past its `expires`: each refused with its own code.
+#[test]
+fn keys_and_signatures_are_held_to_their_times() {
+    let r = crate::inproc::InProc::start("2026-11-25T00:00:00Z");
+    let key = KeyPair::from_seed(&[44; 32], None);
+    let added = r.post(
+        "/v1/partner-keys",
+        Some(&r.admin),
+        &json!({ "keyId": "ieat-short", "agency": "ieat", "publicKeyMultibase": key.public_multibase(),
+                 "estates": ["ESIE"], "purposes": ["stay-extension"], "notAfter": "2026-11-26T00:00:00Z" }),
+    );
+    assert_eq!(added.status, 201, "{}", added.body);
+    let path = "/x/v1/estates/ESIE/permits?passport=X1&nationality=MMR";
+    // The target URI is the registry's public URL (its did:web's), whatever the socket.
+    let url = format!("https://registry.test{path}");
+    let send = |now: i64, change: &dyn Fn(&mut Vec<(String, String)>)| {
+        let out = Outgoing {
+            method: "GET",
+            url: &url,
+            body: None,
+            purpose: "stay-extension",
+            case: CASE,
+            officer: OFFICER,
+            now,
+        };
+        let mut signed = partner::sign_request(&key, "ieat-short", &out).expect("signed");
+        change(&mut signed.fields);
+        let headers: Vec<(&str, &str)> = signed.fields.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        r.request("GET", path, None, None, &headers)
+    };
+    let t = |s: &str| crate::common::t(s).0;
+    let ok = send(t("2026-11-25T00:00:00Z"), &|_| {});
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert_eq!(send(t("2026-11-25T00:01:00Z"), &|_| {}).code(), "exchange_signature_future", "a minute ahead");
+    let long = send(t("2026-11-25T00:00:00Z"), &|fields| {
+        // expires moved out to an hour: the signature no longer verifies, but the window is read first.
+        for (n, v) in fields.iter_mut() {
+            if n == "signature-input" {
+                let at = v.find(";expires=").expect("expires");
+                let end = v[at + 9..].find(';').map_or(v.len(), |e| at + 9 + e);
+                v.replace_range(at..end, &format!(";expires={}", t("2026-11-25T01:00:00Z")));
+            }
+        }
+    });
+    assert_eq!(long.code(), "exchange_window_too_long", "{}", long.body);
+    r.set("2026-11-25T00:06:00Z");
+    assert_eq!(send(t("2026-11-25T00:00:00Z"), &|_| {}).code(), "exchange_signature_stale", "past its expires");
+    r.set("2026-11-27T00:00:00Z");
+    let expired = send(t("2026-11-27T00:00:00Z"), &|_| {});
+    assert_eq!((expired.status, expired.code().as_str()), (401, "exchange_key_expired"), "{}", expired.body);
+}
