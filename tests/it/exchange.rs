@@ -451,7 +451,7 @@ fn the_reference_client_signs_sends_and_verifies() {
 }
 
 /// A change to a signed request's fields before it is sent.
-type Tamper = dyn Fn(&mut Vec<(String, String)>);
+type Tamper<'a> = dyn Fn(&mut Vec<(String, String)>) + 'a;
 
 /// On the registry's own clock (in process): a key past its validity, a signature dated ahead of the
 /// clock, one that lives too long, and one past its `expires`: each refused with its own code.
@@ -469,7 +469,7 @@ fn keys_and_signatures_are_held_to_their_times() {
     let path = "/x/v1/estates/ESIE/permits?passport=X1&nationality=MMR";
     // The target URI is the registry's public URL (its did:web's), whatever the socket.
     let url = format!("https://registry.test{path}");
-    let send = |now: i64, change: &Tamper| {
+    let send = |now: i64, change: &Tamper<'_>| {
         let out = Outgoing {
             method: "GET",
             url: &url,
