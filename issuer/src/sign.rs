@@ -125,8 +125,12 @@ pub fn rdfc_hash_data(canonical_document: &str, canonical_proof_config: &str) ->
     out
 }
 
+/// The `eddsa-rdfc-2022` hash of a document and its proof configuration (both canonicalized).
 #[cfg(feature = "rdfc")]
-fn rdfc_hash(unsecured: &Map<String, Value>, config: &Map<String, Value>) -> Result<[u8; 64], SignError> {
+pub(crate) fn rdfc_hash(
+    unsecured: &Map<String, Value>,
+    config: &Map<String, Value>,
+) -> Result<[u8; 64], crate::rdfc::RdfcError> {
     let contexts = crate::contexts::rdfc_contexts();
     let doc = crate::rdfc::canonicalize(&Value::Object(unsecured.clone()), &contexts)?;
     let cfg = crate::rdfc::canonicalize(&Value::Object(config.clone()), &contexts)?;
@@ -157,7 +161,19 @@ pub fn sign_rdfc(doc: &Value, key: &KeyPair, created: &str, verification_method:
 /// canonicalized, or a signature that does not verify.
 #[cfg(feature = "rdfc")]
 pub fn verify_rdfc(secured: &Value, key: &PublicKey) -> Result<(), SignError> {
-    let parts = proof::split(secured, EDDSA_RDFC_2022)?;
+    verify_rdfc_parts(proof::split(secured, EDDSA_RDFC_2022)?, key)
+}
+
+/// Verifies an `eddsa-rdfc-2022` proof already split from its document (the proof configuration
+/// takes the document's `@context` when it has none of its own).
+///
+/// # Errors
+/// A document that cannot be canonicalized, or a signature that does not verify (as the caller's error).
+#[cfg(feature = "rdfc")]
+pub(crate) fn verify_rdfc_parts<E>(parts: proof::ProofParts, key: &PublicKey) -> Result<(), E>
+where
+    E: From<crate::rdfc::RdfcError> + From<ProofError>,
+{
     let mut config = parts.config;
     if !config.contains_key("@context")
         && let Some(ctx) = parts.unsecured.get("@context")

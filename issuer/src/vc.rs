@@ -13,7 +13,7 @@ use dwp_verifier::time::UnixTime;
 use dwp_verifier::vcdm::{self, ConformanceError};
 use dwp_verifier::{multikey, proof::EDDSA_JCS_2022};
 
-use crate::sign::{EDDSA_RDFC_2022, rdfc_hash_data};
+use crate::sign::EDDSA_RDFC_2022;
 use crate::signer::{Signer, SignerError, sign_checked};
 
 /// The two EdDSA cryptosuites.
@@ -145,7 +145,7 @@ pub fn add_proof(doc: &Value, key: &(impl Signer + ?Sized), options: &ProofOptio
     }
     let hash = match options.cryptosuite {
         Cryptosuite::EddsaJcs2022 => proof::hash_data(&Value::Object(input), &Value::Object(config.clone()))?,
-        Cryptosuite::EddsaRdfc2022 => rdfc_hash(&input, &config)?,
+        Cryptosuite::EddsaRdfc2022 => crate::sign::rdfc_hash(&input, &config)?,
     };
     let signature = sign_checked(key, &hash)?;
     if options.cryptosuite == Cryptosuite::EddsaRdfc2022 {
@@ -201,23 +201,7 @@ fn verify_one(
         Cryptosuite::EddsaJcs2022 => {
             proof::verify_jcs_parts(parts, &key)?;
         }
-        Cryptosuite::EddsaRdfc2022 => {
-            let mut config = parts.config;
-            if !config.contains_key("@context")
-                && let Some(ctx) = parts.unsecured.get("@context")
-            {
-                config.insert("@context".into(), ctx.clone());
-            }
-            let hash = rdfc_hash(&parts.unsecured, &config)?;
-            key.verify(&hash, &parts.signature).map_err(ProofError::from)?;
-        }
+        Cryptosuite::EddsaRdfc2022 => crate::sign::verify_rdfc_parts::<VcError>(parts, &key)?,
     }
     Ok(VerifiedProof { cryptosuite, verification_method })
-}
-
-fn rdfc_hash(unsecured: &Map<String, Value>, config: &Map<String, Value>) -> Result<[u8; 64], VcError> {
-    let contexts = crate::contexts::rdfc_contexts();
-    let doc = crate::rdfc::canonicalize(&Value::Object(unsecured.clone()), &contexts)?;
-    let cfg = crate::rdfc::canonicalize(&Value::Object(config.clone()), &contexts)?;
-    Ok(rdfc_hash_data(&doc, &cfg))
 }
