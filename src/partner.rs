@@ -174,9 +174,7 @@ pub fn registry_key(url: &str, pinned: Option<(&str, &str)>) -> Result<(Verifyin
     let (multibase, keyid, was_pinned) = match pinned {
         Some((m, k)) => (m.to_string(), k.to_string(), true),
         None => {
-            let after = url.find("://").map_or(0, |i| i + 3);
-            let origin = url[after..].find('/').map_or(url, |i| &url[..after + i]);
-            let keys = format!("{origin}/x/v1/keys");
+            let keys = format!("{}/x/v1/keys", crate::registry::exchange::origin(url));
             let text = ureq::get(&keys)
                 .call()
                 .with_context(|| format!("fetching the registry's answer key from {keys}"))?

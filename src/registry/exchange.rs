@@ -123,7 +123,7 @@ impl Request {
 }
 
 /// The scheme and authority of `url`.
-fn origin(url: &str) -> &str {
+pub fn origin(url: &str) -> &str {
     let after = url.find("://").map_or(0, |i| i + 3);
     url[after..].find('/').map_or(url, |i| &url[..after + i])
 }
@@ -143,7 +143,8 @@ fn refusal(status: StatusCode, code: Code, detail: impl Into<String>) -> ApiErro
     ApiError::new(status, code).detail(detail)
 }
 
-fn sig_refusal(e: SigError) -> ApiError {
+/// A signature's refusal, with the code of its kind (the holder's own requests use the same codes).
+pub(crate) fn sig_refusal(e: SigError) -> ApiError {
     let (status, code) = match &e {
         SigError::Missing { .. } => (StatusCode::UNAUTHORIZED, Code::ExchangeUnsigned),
         SigError::Malformed(_) | SigError::ParamMissing(_) | SigError::ComponentAbsent(_) => {
@@ -153,9 +154,6 @@ fn sig_refusal(e: SigError) -> ApiError {
         SigError::Bad => (StatusCode::UNAUTHORIZED, Code::ExchangeSignatureInvalid),
         SigError::DigestMissing => (StatusCode::BAD_REQUEST, Code::ExchangeDigestMissing),
         SigError::DigestMismatch => (StatusCode::BAD_REQUEST, Code::ExchangeDigestMismatch),
-        // invariant: SigError is non-exhaustive only to its other users; a new kind is malformed here.
-        #[allow(unreachable_patterns)]
-        _ => (StatusCode::BAD_REQUEST, Code::ExchangeSignatureMalformed),
     };
     refusal(status, code, e.to_string())
 }
@@ -199,19 +197,7 @@ pub async fn check(state: &AppState, req: &Request) -> Result<Checked, ApiError>
     if p.alg.as_deref().is_some_and(|a| a != "ed25519") {
         return Err(refusal(StatusCode::BAD_REQUEST, Code::ExchangeSignatureMalformed, "alg: only ed25519"));
     }
-    if expires <= created || expires - created > WINDOW_SECS {
-        return Err(refusal(
-            StatusCode::BAD_REQUEST,
-            Code::ExchangeWindowTooLong,
-            format!("expires must follow created by at most {WINDOW_SECS} s"),
-        ));
-    }
-    if created > now + SKEW_SECS {
-        return Err(refusal(StatusCode::UNAUTHORIZED, Code::ExchangeSignatureFuture, "created is in the future"));
-    }
-    if now > expires || now - created > WINDOW_SECS {
-        return Err(refusal(StatusCode::UNAUTHORIZED, Code::ExchangeSignatureStale, "sign the request again, now"));
-    }
+    check_window(created, expires, now)?;
     let key = db::exchange::key(&state.db, &keyid)
         .await?
         .ok_or_else(|| refusal(StatusCode::UNAUTHORIZED, Code::ExchangeKeyUnknown, "no partner key has this keyid"))?;
@@ -230,6 +216,28 @@ pub async fn check(state: &AppState, req: &Request) -> Result<Checked, ApiError>
         ));
     }
     Ok(Checked { key, purpose, case, officer, nonce, expires })
+}
+
+/// A signature's times against the clock: `expires` after `created` by at most [`WINDOW_SECS`],
+/// `created` at most [`SKEW_SECS`] ahead, neither passed.
+///
+/// # Errors
+/// `exchange_window_too_long`, `exchange_signature_future`, `exchange_signature_stale`.
+pub(crate) fn check_window(created: i64, expires: i64, now: i64) -> Result<(), ApiError> {
+    if expires <= created || expires - created > WINDOW_SECS {
+        return Err(refusal(
+            StatusCode::BAD_REQUEST,
+            Code::ExchangeWindowTooLong,
+            format!("expires must follow created by at most {WINDOW_SECS} s"),
+        ));
+    }
+    if created > now + SKEW_SECS {
+        return Err(refusal(StatusCode::UNAUTHORIZED, Code::ExchangeSignatureFuture, "created is in the future"));
+    }
+    if now > expires || now - created > WINDOW_SECS {
+        return Err(refusal(StatusCode::UNAUTHORIZED, Code::ExchangeSignatureStale, "sign the request again, now"));
+    }
+    Ok(())
 }
 
 impl Checked {

@@ -269,7 +269,7 @@ pub async fn rebind(w: &mut WriteTx, r: Rebound<'_>) -> Result<(), sqlx::Error> 
     let input = w.seal("permits", r.id, "input_json", r.input_json).await?;
     let payload = w.seal("permits", r.id, "payload", r.payload).await?;
     let credential = w.seal("permits", r.id, "credential_json", r.credential_json).await?;
-    let holder = super::permits::holder_index_of(w, r.input_json)?.unwrap_or_else(|| "-".to_string());
+    let (_, holder) = super::permits::look_up_indexes(w, r.input_json)?;
     sqlx::query(
         "UPDATE permits SET shard = $1, status_index = $2, input_json = $3, payload = $4, credential_json = $5, \
          updated_at = $6, signed_by = $7, holder_index = $9 WHERE id = $8",

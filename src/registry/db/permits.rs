@@ -197,20 +197,25 @@ pub fn passport_subject(nationality: &str, document_number: &str) -> String {
     format!("{}\n{}", nationality.trim().to_ascii_uppercase(), document_number.trim().to_ascii_uppercase())
 }
 
-/// The passport index of a permit's input (`None` for input that does not parse, which
-/// issuance has already refused).
-pub fn passport_index_of(w: &WriteTx, input_json: &str) -> Result<Option<String>, sqlx::Error> {
-    let Ok(input) = serde_json::from_str::<dwp_verifier::permit::PermitInput>(input_json) else { return Ok(None) };
-    w.blind(PASSPORT_INDEX, &passport_subject(&input.worker.nationality, &input.worker.document.number)).map(Some)
-}
-
 /// The blind index column of the holder key a permit is bound to.
 pub const HOLDER_INDEX: &str = "permits.holder";
 
-/// The holder index of a permit's input (`None` for a permit bound to no key).
-pub fn holder_index_of(w: &WriteTx, input_json: &str) -> Result<Option<String>, sqlx::Error> {
-    let Ok(input) = serde_json::from_str::<dwp_verifier::permit::PermitInput>(input_json) else { return Ok(None) };
-    input.worker.holder_key.map(|k| w.blind(HOLDER_INDEX, k.trim())).transpose()
+/// What a look-up index holds when there is nothing to find the row by: a value no look-up gives,
+/// and not NULL, which the sealing at start fills.
+pub const NO_INDEX: &str = "-";
+
+/// A permit's look-up indexes, from its input read once: (passport, holder key), each
+/// [`NO_INDEX`] when there is none (an input that does not parse, which issuance has already
+/// refused; a permit bound to no key).
+pub fn look_up_indexes(w: &WriteTx, input_json: &str) -> Result<(String, String), sqlx::Error> {
+    let none = || NO_INDEX.to_string();
+    let Ok(input) = serde_json::from_str::<dwp_verifier::permit::PermitInput>(input_json) else {
+        return Ok((none(), none()));
+    };
+    let worker = &input.worker;
+    let passport = w.blind(PASSPORT_INDEX, &passport_subject(&worker.nationality, &worker.document.number))?;
+    let holder = worker.holder_key.as_deref().map(|k| w.blind(HOLDER_INDEX, k.trim())).transpose()?;
+    Ok((passport, holder.unwrap_or_else(none)))
 }
 
 /// The permits bound to the holder key whose index is `holder_index`, oldest first.
@@ -233,9 +238,7 @@ pub async fn insert(w: &mut WriteTx, p: NewPermit<'_>) -> Result<(), sqlx::Error
     let at = w.now;
     w.journal(crate::registry::journal::Entry::Issued { id: p.id.to_string(), shard: p.shard, index: p.index, at });
     let number_index = w.blind(NUMBER_INDEX, p.permit_number)?;
-    // "-" for none: a value no look-up gives, and not NULL, which the sealing at start fills.
-    let passport_index = passport_index_of(w, p.input_json)?.unwrap_or_else(|| "-".to_string());
-    let holder_index = holder_index_of(w, p.input_json)?.unwrap_or_else(|| "-".to_string());
+    let (passport_index, holder_index) = look_up_indexes(w, p.input_json)?;
     let number = w.seal("permits", p.id, "permit_number", p.permit_number).await?;
     let input = w.seal("permits", p.id, "input_json", p.input_json).await?;
     let payload = w.seal("permits", p.id, "payload", p.payload).await?;

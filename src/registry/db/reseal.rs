@@ -96,7 +96,8 @@ async fn seal_batch(db: &Db, t: &Table, clock: &Clock) -> Result<u64> {
                 Some(v) if crypt::key_id_of(v).is_none() => Some(w.seal(t.name, &row_id, c, v).await?),
                 other => other.clone(),
             };
-            if t.name == "permits" && *c == "input_json" {
+            if t.name == "permits" && (*c == "input_json" || *c == "permit_number") {
+                // The clear value the look-up indexes are computed from.
                 let clear = match &v {
                     Some(v) if crypt::key_id_of(v).is_none() => v.clone(),
                     Some(v) => {
@@ -105,25 +106,14 @@ async fn seal_batch(db: &Db, t: &Table, clock: &Clock) -> Result<u64> {
                     }
                     None => String::new(),
                 };
-                // A row whose input does not parse gets an index no look-up gives, so that it is not read again.
-                let index = super::permits::passport_index_of(&w, &clear)?.unwrap_or_else(|| "-".to_string());
-                sets.push("passport_index".to_string());
-                values.push(Some(index));
-                let holder = super::permits::holder_index_of(&w, &clear)?.unwrap_or_else(|| "-".to_string());
-                sets.push("holder_index".to_string());
-                values.push(Some(holder));
-            }
-            if t.name == "permits" && *c == "permit_number" {
-                let clear = match &v {
-                    Some(v) if crypt::key_id_of(v).is_none() => v.clone(),
-                    Some(v) => {
-                        load_keys(&db.vault, &mut *w.tx, &[Some(v)]).await?;
-                        open(&db.vault, t.name, &row_id, c, v)?
-                    }
-                    None => String::new(),
-                };
-                sets.push("number_index".to_string());
-                values.push(Some(w.blind("permit_number", &clear)?));
+                if *c == "permit_number" {
+                    sets.push("number_index".to_string());
+                    values.push(Some(w.blind("permit_number", &clear)?));
+                } else {
+                    let (passport, holder) = super::permits::look_up_indexes(&w, &clear)?;
+                    sets.extend(["passport_index".to_string(), "holder_index".to_string()]);
+                    values.extend([Some(passport), Some(holder)]);
+                }
             }
             sets.push(c.to_string());
             values.push(sealed);

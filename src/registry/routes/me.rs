@@ -18,10 +18,10 @@ use utoipa_axum::routes;
 use dwp_verifier::multikey;
 use dwp_verifier::time::UnixTime;
 
-use crate::httpsig::{self, Component, SigError};
+use crate::httpsig::{self, Component};
 use crate::registry::api::{self, problems};
 use crate::registry::db;
-use crate::registry::exchange::{Request, SKEW_SECS, WINDOW_SECS};
+use crate::registry::exchange::{Request, check_window, sig_refusal};
 use crate::registry::problem::{ApiError, Code};
 use crate::registry::state::AppState;
 use crate::registry::writer::{self, job};
@@ -94,15 +94,6 @@ fn refusal(status: StatusCode, code: Code, detail: impl Into<String>) -> ApiErro
     ApiError::new(status, code).detail(detail)
 }
 
-fn sig(e: SigError) -> ApiError {
-    match e {
-        SigError::Missing { .. } => refusal(StatusCode::UNAUTHORIZED, Code::ExchangeUnsigned, e.to_string()),
-        SigError::Bad => refusal(StatusCode::UNAUTHORIZED, Code::ExchangeSignatureInvalid, e.to_string()),
-        SigError::NotCovered(_) => refusal(StatusCode::BAD_REQUEST, Code::ExchangeNotCovered, e.to_string()),
-        other => refusal(StatusCode::BAD_REQUEST, Code::ExchangeSignatureMalformed, other.to_string()),
-    }
-}
-
 /// `GET /v1/me/access-log` (signed with the holder key).
 #[utoipa::path(
     get,
@@ -122,8 +113,8 @@ pub async fn access_log(
 ) -> Result<Json<MyAccessLog>, ApiError> {
     let req = Request::new(&state, &method, &uri, &headers, body);
     let msg = req.message();
-    let found = httpsig::find(&msg, HOLDER_TAG).map_err(sig)?;
-    httpsig::require_covered(&found, &[Component::of("@method"), Component::of("@target-uri")]).map_err(sig)?;
+    let found = httpsig::find(&msg, HOLDER_TAG).map_err(sig_refusal)?;
+    httpsig::require_covered(&found, &[Component::of("@method"), Component::of("@target-uri")]).map_err(sig_refusal)?;
     let p = &found.input.params;
     let (Some(did), Some(created), Some(expires), Some(nonce)) =
         (p.keyid.clone(), p.created, p.expires, p.nonce.clone())
@@ -134,24 +125,11 @@ pub async fn access_log(
             "keyid, created, expires and nonce are required",
         ));
     };
-    if expires <= created || expires - created > WINDOW_SECS {
-        return Err(refusal(StatusCode::BAD_REQUEST, Code::ExchangeWindowTooLong, "expires within 300 s of created"));
-    }
-    let now = state.clock.now().0;
-    if created > now + SKEW_SECS {
-        return Err(refusal(StatusCode::UNAUTHORIZED, Code::ExchangeSignatureFuture, "created is in the future"));
-    }
-    if now > expires || now - created > WINDOW_SECS {
-        return Err(refusal(StatusCode::UNAUTHORIZED, Code::ExchangeSignatureStale, "sign the request again, now"));
-    }
-    let public = did
-        .strip_prefix("did:key:")
-        .and_then(multikey::decode_public)
-        .and_then(|b| VerifyingKey::from_bytes(&b).ok())
-        .ok_or_else(|| {
-            refusal(StatusCode::BAD_REQUEST, Code::ExchangeSignatureMalformed, "keyid is the holder's did:key")
-        })?;
-    httpsig::verify(&public, &found, &msg, None).map_err(sig)?;
+    check_window(created, expires, state.clock.now().0)?;
+    let public = multikey::parse_did_key(&did).and_then(|b| VerifyingKey::from_bytes(&b).ok()).ok_or_else(|| {
+        refusal(StatusCode::BAD_REQUEST, Code::ExchangeSignatureMalformed, "keyid is the holder's did:key")
+    })?;
+    httpsig::verify(&public, &found, &msg, None).map_err(sig_refusal)?;
     let index = state.db.vault.blind(db::permits::HOLDER_INDEX, &did).map_err(ApiError::internal)?;
     let bound = db::permits::by_holder(&state.db, &index).await?;
     if bound.is_empty() {

@@ -15,6 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use dwp_verifier::multikey;
+use dwp_verifier::policy::EstateCode;
 use dwp_verifier::time::UnixTime;
 
 use super::write::{mutate, to_json};
@@ -162,13 +163,14 @@ fn invalid(field: &str, detail: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Code::InvalidPartnerKey).field(field).detail(detail)
 }
 
+/// 1 to `max` ASCII letters and digits, or bytes of `extra`.
 fn word(s: &str, max: usize, extra: &[u8]) -> bool {
     !s.is_empty() && s.len() <= max && s.bytes().all(|b| b.is_ascii_alphanumeric() || extra.contains(&b))
 }
 
-/// An estate code as permits carry it: 2 to 8 upper-case letters and digits.
+/// An estate code as permits carry it (the verifier's rule, [`EstateCode`]).
 pub fn is_estate_code(s: &str) -> bool {
-    (2..=8).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    EstateCode::parse(s).is_ok()
 }
 
 fn checked(k: &NewPartnerKey, now: i64) -> Result<PartnerKey, ApiError> {
@@ -182,7 +184,7 @@ fn checked(k: &NewPartnerKey, now: i64) -> Result<PartnerKey, ApiError> {
         return Err(invalid("publicKeyMultibase", "an Ed25519 public key, multibase (z6Mk…)"));
     }
     if k.estates.is_empty() || k.estates.len() > 64 || !k.estates.iter().all(|e| is_estate_code(e)) {
-        return Err(invalid("estates", "1 to 64 estate codes of 2 to 8 upper-case letters and digits"));
+        return Err(invalid("estates", "1 to 64 estate codes of 2 to 10 upper-case letters and digits"));
     }
     let allowed: Vec<&str> = AGENCY_PURPOSES.iter().map(|p| p.as_str()).collect();
     if k.purposes.is_empty() || !k.purposes.iter().all(|p| allowed.contains(&p.as_str())) {

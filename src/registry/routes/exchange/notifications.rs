@@ -117,17 +117,13 @@ fn invalid(field: &str, detail: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Code::InvalidNotification).field(field).detail(detail)
 }
 
-fn word(s: &str, max: usize, extra: &[u8]) -> bool {
-    !s.is_empty() && s.len() <= max && s.bytes().all(|b| b.is_ascii_alphanumeric() || extra.contains(&b))
-}
-
 /// The notification's rules, beyond the permit's own.
 fn validate(n: &S62Notification) -> Result<(Permit, u32), ApiError> {
-    if !word(&n.notification_id, 64, b"._-") {
+    if !super::word(&n.notification_id, 64, b"._-") {
         return Err(invalid("notificationId", "1 to 64 of A-Z a-z 0-9 . _ -"));
     }
     if !super::is_estate_code(&n.estate) {
-        return Err(invalid("estate", "2 to 8 upper-case letters and digits"));
+        return Err(invalid("estate", "2 to 10 upper-case letters and digits"));
     }
     if n.permit.workplace.industrial_estate.as_deref() != Some(n.estate.as_str()) {
         return Err(invalid("permit.workplace.industrialEstate", "must be the notification's estate"));
@@ -135,7 +131,7 @@ fn validate(n: &S62Notification) -> Result<(Permit, u32), ApiError> {
     if n.permit.category != "section62" {
         return Err(invalid("permit.category", "a Section 62 notification asks for a section62 permit"));
     }
-    if !word(&n.permission.reference, 64, b"._-/") {
+    if !super::word(&n.permission.reference, 64, b"._-/") {
         return Err(invalid("permission.reference", "1 to 64 of A-Z a-z 0-9 . _ - /"));
     }
     let from = UnixTime::parse(&n.permission.valid_from)
