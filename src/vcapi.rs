@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
@@ -191,31 +191,19 @@ fn verification_response(result: Result<Vec<vc::VerifiedProof>, VcError>) -> Res
 /// # Errors
 /// When it cannot listen.
 pub fn run(listen: &str, issuer: Issuer) -> Result<ExitCode> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("starting the runtime")?;
-    runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
-        let addr = listener.local_addr()?;
-        if !addr.ip().is_loopback() {
-            eprintln!("vc-api: listening beyond loopback on {addr}; it signs whatever it is sent with its test key");
-        }
-        // One line on stdout, for whoever started it to read; a reader that went away is no error.
-        use std::io::Write as _;
-        let mut out = std::io::stdout();
-        writeln!(out, "vc-api listening on http://{addr}").and_then(|()| out.flush()).ok();
-        eprintln!(
-            "vc-api: issuer {} signing with {} (a conformance tool: test key, nothing kept)",
-            issuer.key.did_key(),
-            issuer.cryptosuite.as_str()
-        );
-        let limits = crate::registry::listen::Limits::default();
-        crate::registry::listen::run(listener, app(VcApi::new(issuer)), limits, crate::registry::serve::shutdown())
-            .await
-            .context("serving")
-    })?;
-    runtime.shutdown_timeout(Duration::from_secs(1));
-    Ok(ExitCode::SUCCESS)
+    let (did, suite) = (issuer.key.did_key(), issuer.cryptosuite.as_str());
+    crate::registry::serve::serve_tool(
+        listen,
+        "vc-api",
+        || app(VcApi::new(issuer)),
+        |addr| {
+            if !addr.ip().is_loopback() {
+                eprintln!(
+                    "vc-api: listening beyond loopback on {addr}; it signs whatever it is sent with its test key"
+                );
+            }
+            eprintln!("vc-api: issuer {did} signing with {suite} (a conformance tool: test key, nothing kept)");
+            Ok(())
+        },
+    )
 }

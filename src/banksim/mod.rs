@@ -11,9 +11,8 @@ mod callback;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -214,29 +213,19 @@ pub fn run(listen: &str, config: Config) -> Result<ExitCode> {
     if !config.callback.starts_with("http://") {
         bail!("--callback {:?}: an http:// URL (the simulator speaks plain HTTP)", config.callback);
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("starting the runtime")?;
-    runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
-        let addr = listener.local_addr()?;
-        if !addr.ip().is_loopback() {
-            bail!("--listen {listen}: the bank simulator listens on loopback only (127.0.0.1 or ::1)");
-        }
-        // One line on stdout, for whoever started it to read; a reader that went away is no error.
-        use std::io::Write as _;
-        let mut out = std::io::stdout();
-        writeln!(out, "bank simulator listening on http://{addr}").and_then(|()| out.flush()).ok();
-        eprintln!("bank simulator: callbacks to {}", config.callback);
-        let limits = crate::registry::listen::Limits::default();
-        crate::registry::listen::run(listener, app(Bank::new(config)), limits, crate::registry::serve::shutdown())
-            .await
-            .context("serving")
-    })?;
-    runtime.shutdown_timeout(Duration::from_secs(1));
-    Ok(ExitCode::SUCCESS)
+    let callback = config.callback.clone();
+    crate::registry::serve::serve_tool(
+        listen,
+        "bank simulator",
+        || app(Bank::new(config)),
+        |addr| {
+            if !addr.ip().is_loopback() {
+                bail!("--listen {listen}: the bank simulator listens on loopback only (127.0.0.1 or ::1)");
+            }
+            eprintln!("bank simulator: callbacks to {callback}");
+            Ok(())
+        },
+    )
 }
 
 #[cfg(test)]

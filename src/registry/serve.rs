@@ -289,3 +289,35 @@ pub fn revoke_token_cli(data: &Path, id: &str) -> Result<std::process::ExitCode>
         }
     })
 }
+
+/// Serves a small tool of the command line (the bank simulator, the VC API) on `listen` until
+/// SIGTERM or ctrl-c, within the registry's connection limits. `check` sees the bound address
+/// first (a tool may refuse one beyond loopback, or warn); then one `NAME listening on
+/// http://ADDR` line goes to stdout, for whoever started it to read.
+///
+/// # Errors
+/// When it cannot listen, `check` refuses, or serving fails.
+pub fn serve_tool(
+    listen: &str,
+    name: &str,
+    app: impl FnOnce() -> axum::Router,
+    check: impl FnOnce(std::net::SocketAddr) -> Result<()>,
+) -> Result<std::process::ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
+        let addr = listener.local_addr()?;
+        check(addr)?;
+        // A reader that went away is no error.
+        use std::io::Write as _;
+        let mut out = std::io::stdout();
+        writeln!(out, "{name} listening on http://{addr}").and_then(|()| out.flush()).ok();
+        listen::run(listener, app(), listen::Limits::default(), shutdown()).await.context("serving")
+    })?;
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    Ok(std::process::ExitCode::SUCCESS)
+}
