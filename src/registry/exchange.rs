@@ -269,6 +269,16 @@ impl Checked {
     }
 }
 
+/// Runs an exchange write through the group-commit writer (never replayed: no idempotency key, the
+/// nonce is the replay guard); answers its status and body once durable.
+///
+/// # Errors
+/// The job's refusal, or the writer's 503.
+pub async fn write(state: &AppState, work: writer::Job) -> Result<(StatusCode, Value), ApiError> {
+    let (status, body, _) = writer::submit(&state.writer, "exchange", None, String::new(), work).await?;
+    Ok((status, serde_json::from_str(&body).map_err(ApiError::internal)?))
+}
+
 /// Uses the request's nonce, inside the write that answers it.
 ///
 /// # Errors
@@ -347,7 +357,7 @@ pub async fn refused(state: &AppState, req: &Request, e: ApiError) -> ApiError {
             Ok((StatusCode::OK, Value::Null))
         })
     });
-    if let Err(failed) = writer::submit(&state.writer, "exchange", None, String::new(), work).await {
+    if let Err(failed) = write(state, work).await {
         tracing::warn!(code = %failed.code(), "an exchange refusal could not be written to the audit log");
     }
     e

@@ -23,7 +23,7 @@ use crate::registry::db::{self, permits::PermitRow};
 use crate::registry::exchange::{self, Checked, Request};
 use crate::registry::problem::{ApiError, Code};
 use crate::registry::state::AppState;
-use crate::registry::writer::{self, job};
+use crate::registry::writer::job;
 
 /// The purpose a disclosure is for.
 const STAY_EXTENSION: &str = "stay-extension";
@@ -98,39 +98,41 @@ async fn disclosed(state: &AppState, row: PermitRow) -> Result<DisclosedPermit, 
     })
 }
 
+/// What a disclosure releases: the permits a search found, or the one permit asked for.
+enum Released {
+    Found(Vec<DisclosedPermit>),
+    One(Box<DisclosedPermit>),
+}
+
 /// Puts each disclosure on the record (and uses the request's nonce), then releases the data.
-async fn release(
-    state: &AppState,
-    c: Checked,
-    permits: Vec<DisclosedPermit>,
-    search: bool,
-) -> Result<(StatusCode, Value), ApiError> {
-    let ids: Vec<String> = permits.iter().map(|p| p.id.clone()).collect();
+async fn release(state: &AppState, c: Checked, released: Released) -> Result<(StatusCode, Value), ApiError> {
+    let (ids, search): (Vec<String>, bool) = match &released {
+        Released::Found(permits) => (permits.iter().map(|p| p.id.clone()).collect(), true),
+        Released::One(p) => (vec![p.id.clone()], false),
+    };
     let work = job(move |w| {
         Box::pin(async move {
             exchange::consume(w, &c).await?;
             let actor = format!("partner:{}", c.key.key_id);
-            let mut detail = c.on_record();
-            detail["role"] = json!("partner");
             if search {
                 let mut d = c.on_record();
                 d["found"] = json!(ids.len());
                 w.audit(&actor, "exchange.search", None, d).await?;
             }
+            let mut detail = c.on_record();
+            detail["role"] = json!("partner");
             for id in &ids {
                 w.audit(&actor, crate::registry::access::Read::Disclosure.action(), Some(id), detail.clone()).await?;
             }
             Ok((StatusCode::OK, Value::Null))
         })
     });
-    writer::submit(&state.writer, "exchange", None, String::new(), work).await?;
-    let value = if search {
-        serde_json::to_value(Disclosed { permits }).map_err(ApiError::internal)?
-    } else {
-        // invariant: a single disclosure holds exactly the one permit asked for.
-        serde_json::to_value(permits.into_iter().next()).map_err(ApiError::internal)?
+    exchange::write(state, work).await?;
+    let value = match released {
+        Released::Found(permits) => serde_json::to_value(Disclosed { permits }),
+        Released::One(permit) => serde_json::to_value(permit),
     };
-    Ok((StatusCode::OK, value))
+    Ok((StatusCode::OK, value.map_err(ApiError::internal)?))
 }
 
 fn stay_extension(c: &Checked) -> Result<(), ApiError> {
@@ -206,7 +208,7 @@ pub async fn search(
                 permits.push(disclosed(&state, row).await?);
             }
         }
-        release(&state, c, permits, true).await
+        release(&state, c, Released::Found(permits)).await
     })
     .await
 }
@@ -252,7 +254,7 @@ pub async fn permit(
             return Err(ApiError::new(StatusCode::NOT_FOUND, Code::NotFound));
         };
         let one = disclosed(&state, row).await?;
-        release(&state, c, vec![one], false).await
+        release(&state, c, Released::One(Box::new(one))).await
     })
     .await
 }

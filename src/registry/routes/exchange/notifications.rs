@@ -27,7 +27,7 @@ use crate::registry::routes::applications::fee::FeeView;
 use crate::registry::routes::applications::submit::{NewApplication, create};
 use crate::registry::routes::permits::permit_error;
 use crate::registry::state::AppState;
-use crate::registry::writer::{self, job};
+use crate::registry::writer::job;
 
 /// A Section 62 notification.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -152,11 +152,7 @@ fn validate(n: &S62Notification) -> Result<(Permit, u32), ApiError> {
             return Err(invalid(&format!("attachments[{i}].sha256"), "64 lower-case hex digits"));
         }
     }
-    let permit = Permit::from_input(&n.permit).map_err(|e| {
-        let e = permit_error(e);
-        let field = e.detail_text().unwrap_or_default().to_string();
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Code::InvalidPermit).detail(format!("permit: {field}"))
-    })?;
+    let permit = Permit::from_input(&n.permit).map_err(permit_error)?;
     if permit.valid_from() < from || permit.valid_until() > until {
         return Err(invalid("permit.validUntil", "the permit must lie within IEAT's permission"));
     }
@@ -287,8 +283,7 @@ async fn receive(state: AppState, req: Request, c: Checked) -> Result<(StatusCod
             Ok((StatusCode::ACCEPTED, serde_json::to_value(&receipt).map_err(ApiError::internal)?))
         })
     });
-    let (status, body, _) = writer::submit(&state.writer, "exchange", None, String::new(), work).await?;
-    Ok((status, serde_json::from_str(&body).map_err(ApiError::internal)?))
+    exchange::write(&state, work).await
 }
 
 /// The notification id of `GET …/{id}`.
@@ -335,7 +330,7 @@ pub async fn notification_state(
                 Ok((StatusCode::OK, Value::Null))
             })
         });
-        writer::submit(&state.writer, "exchange", None, String::new(), work).await?;
+        exchange::write(&state, work).await?;
         let public = match row.state.as_str() {
             "issued" => "permit_issued",
             "rejected" => "rejected",
