@@ -93,6 +93,9 @@ pub struct Request {
     pub path: String,
     pub fields: Vec<(String, String)>,
     pub body: Bytes,
+    /// Its `dwp-exchange` signature, read once: the check, the refusal's audit line and the
+    /// answer's binding all take it from here.
+    signature: Result<httpsig::Found, SigError>,
 }
 
 impl Request {
@@ -103,13 +106,16 @@ impl Request {
             .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect();
         let path_and_query = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
-        Request {
+        let mut req = Request {
             method: method.as_str().to_string(),
             target_uri: format!("{}{path_and_query}", origin(&state.public_url)),
             path: uri.path().to_string(),
             fields,
             body,
-        }
+            signature: Err(SigError::Missing { tag: REQUEST_TAG.to_string() }),
+        };
+        req.signature = httpsig::find(&req.message(), REQUEST_TAG);
+        req
     }
 
     /// The message the signatures are over.
@@ -176,7 +182,7 @@ pub async fn check(state: &AppState, req: &Request) -> Result<Checked, ApiError>
     let now = state.clock.now().0;
     httpsig::check_digest(req.field("content-digest").as_deref(), &req.body).map_err(sig_refusal)?;
     let msg = req.message();
-    let found = httpsig::find(&msg, REQUEST_TAG).map_err(sig_refusal)?;
+    let found = req.signature.clone().map_err(sig_refusal)?;
     let purpose = req.field(PURPOSE).ok_or_else(|| {
         refusal(StatusCode::BAD_REQUEST, Code::ExchangePurposeRequired, "DWP-Purpose is required (e.g. stay-extension)")
     })?;
@@ -339,7 +345,7 @@ pub async fn refused(state: &AppState, req: &Request, e: ApiError) -> ApiError {
         metrics::counter!("dwp_exchange_refusals_unrecorded_total").increment(1);
         return e;
     };
-    let keyid = httpsig::find(&req.message(), REQUEST_TAG).ok().and_then(|f| f.input.params.keyid);
+    let keyid = req.signature.as_ref().ok().and_then(|f| f.input.params.keyid.clone());
     let detail = json!({
         "code": e.code().as_str(),
         "status": e.status().as_u16(),
@@ -393,7 +399,7 @@ pub async fn answer(state: &AppState, req: &Request, result: Result<(StatusCode,
         Component::of_request("@method"),
         Component::of_request("@target-uri"),
     ];
-    if let Ok(found) = httpsig::find(&req.message(), REQUEST_TAG) {
+    if let Ok(found) = &req.signature {
         components.push(Component::request_signature(&found.label));
     }
     let mut nonce = [0u8; 16];
