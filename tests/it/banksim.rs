@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -86,31 +86,10 @@ impl BankSim {
 
     /// A simulator on `listen` calling back `callback`.
     pub fn start_on(listen: &str, callback: &str, extra: &[&str]) -> BankSim {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_dwp"))
-            .args(["bank-sim", "--listen", listen, "--callback", callback])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("dwp bank-sim starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
-            if let Some(first) = lines.next() {
-                tx.send(first).ok();
-            }
-            // Drain the rest, so that the simulator never writes to a closed pipe.
-            lines.for_each(drop);
-        });
-        let first = rx.recv_timeout(Duration::from_secs(60)).expect("the simulator prints its address");
-        let base = first.trim().strip_prefix("bank simulator listening on ").expect("the listening line").to_string();
-        assert!(base.starts_with("http://127.0.0.1:"), "{base}");
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(30)))
-            .build()
-            .into();
+        use std::ffi::OsStr;
+        let mut args: Vec<&OsStr> = ["bank-sim", "--listen", listen, "--callback", callback].map(OsStr::new).to_vec();
+        args.extend(extra.iter().map(OsStr::new));
+        let (child, base, agent) = crate::common::start_tool(&args, "bank simulator");
         BankSim { child, base, agent }
     }
 

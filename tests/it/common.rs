@@ -186,3 +186,37 @@ pub fn jpeg_bytes(img: &image::GrayImage, quality: u8) -> Vec<u8> {
         .expect("jpeg");
     out
 }
+
+/// Starts `dwp ARGS` (a tool that serves: the bank simulator, the VC API), reads its
+/// `NAME listening on http://…` line and drains the rest of its stdout; returns it and its base URL
+/// and a client that reads error statuses as answers.
+pub fn start_tool(args: &[&std::ffi::OsStr], name: &str) -> (std::process::Child, String, ureq::Agent) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dwp"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("dwp {name} starts: {e}"));
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
+        if let Some(first) = lines.next() {
+            tx.send(first).ok();
+        }
+        // Drain the rest, so that the tool never writes to a closed pipe.
+        lines.for_each(drop);
+    });
+    let first =
+        rx.recv_timeout(std::time::Duration::from_secs(60)).unwrap_or_else(|_| panic!("{name} prints its address"));
+    let prefix = format!("{name} listening on ");
+    let base = first.trim().strip_prefix(prefix.as_str()).expect("the listening line").to_string();
+    assert!(base.starts_with("http://127.0.0.1:"), "{base}");
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(std::time::Duration::from_secs(30)))
+        .build()
+        .into();
+    (child, base, agent)
+}

@@ -4,11 +4,8 @@
 //! `dwp vc verify`), verifying the W3C vectors (proof set and chains included)
 //! and tampered copies, and refusing bad requests with the VC API's status codes.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::process::Child;
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -43,31 +40,12 @@ struct VcApi {
 
 impl VcApi {
     fn start(key: &Path, suite: &str, extra: &[&str]) -> VcApi {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_dwp"))
-            .args(["vc-api", "--listen", "127.0.0.1:0", "--cryptosuite", suite, "--key"])
-            .arg(key)
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("dwp vc-api starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
-            if let Some(first) = lines.next() {
-                tx.send(first).ok();
-            }
-            lines.for_each(drop);
-        });
-        let first = rx.recv_timeout(Duration::from_secs(60)).expect("vc-api prints its address");
-        let base = first.trim().strip_prefix("vc-api listening on ").expect("the listening line").to_string();
-        assert!(base.starts_with("http://127.0.0.1:"), "{base}");
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(30)))
-            .build()
-            .into();
+        use std::ffi::OsStr;
+        let mut args: Vec<&OsStr> =
+            ["vc-api", "--listen", "127.0.0.1:0", "--cryptosuite", suite, "--key"].map(OsStr::new).to_vec();
+        args.push(key.as_os_str());
+        args.extend(extra.iter().map(OsStr::new));
+        let (child, base, agent) = start_tool(&args, "vc-api");
         VcApi { child, base, agent }
     }
 
