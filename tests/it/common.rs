@@ -187,6 +187,21 @@ pub fn jpeg_bytes(img: &image::GrayImage, quality: u8) -> Vec<u8> {
     out
 }
 
+/// A file of the W3C vc-di-eddsa vectors (read in place).
+pub fn w3c(name: &str) -> PathBuf {
+    shared_vectors().join("w3c-vc-di-eddsa").join(name)
+}
+
+/// A path as a command-line argument.
+pub fn s(p: &Path) -> String {
+    p.to_string_lossy().to_string()
+}
+
+/// A JSON file, read and parsed (the test fails naming it otherwise).
+pub fn read_json(p: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))).expect("json")
+}
+
 /// Starts `dwp ARGS` (a tool that serves: the bank simulator, the VC API), reads its
 /// `NAME listening on http://…` line and drains the rest of its stdout; returns it and its base URL
 /// and a client that reads error statuses as answers.

@@ -15,14 +15,6 @@ use dwp_verifier::multikey;
 
 use crate::common::*;
 
-fn w3c(name: &str) -> PathBuf {
-    shared_vectors().join("w3c-vc-di-eddsa").join(name)
-}
-
-fn read_json(p: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))).expect("json")
-}
-
 fn read_text(p: &Path) -> String {
     std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }

@@ -15,18 +15,6 @@ use dwp_verifier::proof;
 
 use crate::common::*;
 
-fn w3c(name: &str) -> PathBuf {
-    shared_vectors().join("w3c-vc-di-eddsa").join(name)
-}
-
-fn s(p: &Path) -> String {
-    p.to_string_lossy().to_string()
-}
-
-fn read_json(p: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))).expect("json")
-}
-
 fn vector_key() -> KeyPair {
     KeyPair::from_json(&std::fs::read_to_string(w3c("keyPair.json")).expect("key")).expect("key pair")
 }

@@ -1,22 +1,8 @@
 //! `dwp vc sign|verify` against the W3C vc-di-eddsa test vectors, read in place.
 
-use std::path::{Path, PathBuf};
-
 use serde_json::Value;
 
 use crate::common::*;
-
-fn w3c(name: &str) -> PathBuf {
-    shared_vectors().join("w3c-vc-di-eddsa").join(name)
-}
-
-fn s(p: &Path) -> String {
-    p.to_string_lossy().to_string()
-}
-
-fn read_json(p: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))).expect("json")
-}
 
 const VM: &str =
     "did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2#z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2";
